@@ -1,0 +1,4 @@
+#ifndef STOCKADE_CCAP_SHIM_H
+#define STOCKADE_CCAP_SHIM_H
+#include <sys/capability.h>
+#endif

@@ -1,0 +1,4 @@
+#ifndef STOCKADE_CSECCOMP_SHIM_H
+#define STOCKADE_CSECCOMP_SHIM_H
+#include <seccomp.h>
+#endif

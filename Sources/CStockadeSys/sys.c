@@ -1,0 +1,1 @@
+#include "stockade_sys.h"
