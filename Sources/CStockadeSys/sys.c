@@ -1,1 +1,154 @@
+#define _GNU_SOURCE
 #include "stockade_sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int stk_pidfd_getfd(int pidfd, int fd)
+{
+    long r = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+    return r < 0 ? -errno : (int)r;
+}
+
+int stk_pidfd_send_signal(int pidfd, int sig)
+{
+    long r = syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+    return r < 0 ? -errno : 0;
+}
+
+int stk_open_tree_clone(const char *path, int recursive, int nofollow)
+{
+    int base = AT_FDCWD;
+    int opened = -1;
+    if (nofollow) {
+        /* Resolve every component without symlinks, then clone from the fd. */
+        struct open_how how;
+        memset(&how, 0, sizeof how);
+        how.flags = O_PATH | O_CLOEXEC;
+        how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+        long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+        if (fd < 0)
+            return -errno;
+        opened = (int)fd;
+        base = opened;
+    }
+    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+    if (recursive)
+        flags |= AT_RECURSIVE;
+    long r;
+    if (opened >= 0)
+        r = syscall(SYS_open_tree, base, "", flags | AT_EMPTY_PATH);
+    else
+        r = syscall(SYS_open_tree, base, path, flags);
+    int e = errno;
+    if (opened >= 0)
+        close(opened);
+    return r < 0 ? -e : (int)r;
+}
+
+int stk_mount_setattr_fd(int fd, uint64_t attr_set, uint64_t attr_clr, int recursive)
+{
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = attr_set;
+    attr.attr_clr = attr_clr;
+    unsigned int flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+    long r = syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr);
+    return r < 0 ? -errno : 0;
+}
+
+int stk_notif_recv(int listener, struct stk_notification *out)
+{
+    /* The kernel's struct may grow; size the buffer as it says. */
+    struct seccomp_notif_sizes sizes;
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+        return -errno;
+    union {
+        struct seccomp_notif n;
+        char pad[512];
+    } buf;
+    if (sizes.seccomp_notif > sizeof buf)
+        return -EOVERFLOW;
+    memset(&buf, 0, sizeof buf);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &buf.n) < 0)
+        return -errno;
+    out->id = buf.n.id;
+    out->pid = buf.n.pid;
+    out->nr = buf.n.data.nr;
+    out->arch = buf.n.data.arch;
+    for (int i = 0; i < 6; i++)
+        out->args[i] = buf.n.data.args[i];
+    return 0;
+}
+
+int stk_notif_deny(int listener, uint64_t id, int err)
+{
+    union {
+        struct seccomp_notif_resp r;
+        char pad[256];
+    } buf;
+    memset(&buf, 0, sizeof buf);
+    buf.r.id = id;
+    buf.r.error = -err;
+    buf.r.val = 0;
+    buf.r.flags = 0; /* never SECCOMP_USER_NOTIF_FLAG_CONTINUE */
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &buf.r) < 0)
+        return -errno;
+    return 0;
+}
+
+int stk_signalfd_for(const int *signals, int count)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++)
+        sigaddset(&set, signals[i]);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+        return -EINVAL;
+    int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
+}
+
+int stk_signalfd_read(int fd)
+{
+    struct signalfd_siginfo si;
+    ssize_t n = read(fd, &si, sizeof si);
+    if (n != (ssize_t)sizeof si)
+        return 0;
+    return (int)si.ssi_signo;
+}
+
+void stk_unblock_signals(const int *signals, int count)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++)
+        sigaddset(&set, signals[i]);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int stk_cap_last_cap(void)
+{
+    int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 63;
+    char buf[16];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 63;
+    buf[n] = '\0';
+    int v = 0;
+    for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+        v = v * 10 + (buf[i] - '0');
+    return v > 0 ? v : 63;
+}

@@ -1,1 +1,168 @@
-#pragma once
+/*
+ * The sandbox child path: the only code that runs between clone and execve.
+ *
+ * The Swift supervisor is multithreaded and its runtime allocates and takes
+ * locks, so after clone nothing but async-signal-safe C may run. Everything the
+ * child needs is prepared by the parent in plain memory (this config, copied
+ * into the child's address space by clone) and in file descriptors (detached
+ * mount trees made with open_tree(2), pipes). The child only executes it and
+ * reports (step, errno) on failure through a CLOEXEC pipe.
+ *
+ * Process shape inside the new pid namespace:
+ *   pid 1  "init": builds the filesystem view, drops privileges, installs the
+ *          seccomp filter, forks the workload, reaps, forwards signals, reports
+ *          the workload's wait status, exits (the kernel then kills everything
+ *          left in the namespace).
+ *   pid 2  the workload: setsid, execve.
+ */
+#ifndef STOCKADE_CHILD_H
+#define STOCKADE_CHILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Kinds of filesystem operation, executed in order inside the new root. */
+enum stk_mount_kind {
+    /* Attach the detached mount tree `tree_fd` (made by the parent with
+     * open_tree(OPEN_TREE_CLONE) and already mount_setattr'ed) at `dst`. */
+    STK_MOUNT_ATTACH_TREE = 1,
+    /* A fresh tmpfs at `dst`; `data` holds mount options (mode=…,size=…). */
+    STK_MOUNT_TMPFS = 2,
+    /* A fresh proc for the new pid namespace at `dst`. */
+    STK_MOUNT_PROC = 3,
+    /* devpts (newinstance) at `dst`, plus the ptmx symlink next to it. */
+    STK_MOUNT_DEVPTS = 4,
+    /* A symlink at `dst` whose text is `src`. */
+    STK_MOUNT_SYMLINK = 5,
+    /* Cover the existing file at `dst` with an empty read-only file. */
+    STK_MOUNT_HIDE_FILE = 6,
+    /* Cover the existing directory at `dst` with an empty read-only dir. */
+    STK_MOUNT_HIDE_DIR = 7,
+    /* Remount the mount at `dst` read-only (MS_REMOUNT|MS_BIND|MS_RDONLY). */
+    STK_MOUNT_REMOUNT_RO = 8,
+    /* Create the directory `dst` (mode in `mode`). */
+    STK_MOUNT_MKDIR = 9,
+};
+
+/* Operation flags. */
+#define STK_MOUNT_F_FILE      0x1u /* dst is a file, not a directory */
+#define STK_MOUNT_F_OPTIONAL  0x2u /* skip silently when dst is missing or not reachable */
+#define STK_MOUNT_F_RDONLY    0x4u /* tmpfs: mount read-only */
+
+struct stk_mount_op {
+    int kind;
+    unsigned int flags;
+    int tree_fd;          /* STK_MOUNT_ATTACH_TREE */
+    unsigned int mode;    /* STK_MOUNT_MKDIR */
+    const char *src;      /* symlink text */
+    const char *dst;      /* absolute path inside the sandbox */
+    const char *data;     /* mount data for tmpfs */
+};
+
+struct stk_rlimit {
+    int resource;
+    uint64_t soft;
+    uint64_t hard;
+};
+
+/* What the child does, in plain memory. All pointers stay valid in the child
+ * because clone without CLONE_VM copies the address space. */
+struct stk_child_config {
+    uint64_t clone_flags;       /* CLONE_NEW* flags for clone3 */
+    int unshare_cgroup;         /* unshare(CLONE_NEWCGROUP) after the parent attached us */
+    int set_groups;             /* setgroups(0, NULL) is permitted (privileged parent) */
+    uid_t uid;
+    gid_t gid;
+    const char *hostname;       /* NULL: keep */
+    int loopback_up;            /* bring lo up in the new net namespace */
+
+    const char *root_base;      /* host dir the new root tmpfs is mounted on, e.g. "/tmp" */
+    const struct stk_mount_op *mounts;
+    size_t mount_count;
+    const char *cwd;
+
+    const struct stk_rlimit *rlimits;
+    size_t rlimit_count;
+    int cap_last_cap;           /* from /proc/sys/kernel/cap_last_cap */
+
+    const void *bpf;            /* struct sock_filter[] */
+    unsigned short bpf_len;     /* instruction count */
+
+    const char *const *argv;
+    const char *const *envp;
+    const char *path;           /* PATH used to look argv[0] up when it has no '/' */
+
+    int report_fd;              /* child → parent, records below */
+    int go_fd;                  /* parent → child: one byte per handshake */
+    int notify_ack_needed;      /* wait for the parent to take the listener */
+};
+
+/* Steps, reported with errno when one fails. Stable: the Swift side names them. */
+enum stk_step {
+    STK_STEP_NONE = 0,
+    STK_STEP_WAIT_GO,
+    STK_STEP_PDEATHSIG,
+    STK_STEP_FDS,
+    STK_STEP_UNSHARE_CGROUP,
+    STK_STEP_SECUREBITS_EARLY,
+    STK_STEP_SETGROUPS,
+    STK_STEP_SETGID,
+    STK_STEP_SETUID,
+    STK_STEP_MOUNT_PRIVATE,
+    STK_STEP_MOUNT_ROOT,
+    STK_STEP_MOUNT_OP,          /* value = index of the op */
+    STK_STEP_PIVOT_ROOT,
+    STK_STEP_DETACH_OLD_ROOT,
+    STK_STEP_HOSTNAME,
+    STK_STEP_LOOPBACK,
+    STK_STEP_RLIMIT,            /* value = resource */
+    STK_STEP_CHDIR,
+    STK_STEP_CAPS_BOUNDING,
+    STK_STEP_CAPS_AMBIENT,
+    STK_STEP_SECUREBITS,
+    STK_STEP_CAPS,
+    STK_STEP_NO_NEW_PRIVS,
+    STK_STEP_DUMPABLE,
+    STK_STEP_SECCOMP,
+    STK_STEP_LISTENER_HANDOFF,
+    STK_STEP_FORK,
+    STK_STEP_SIGNALS,
+    STK_STEP_EXEC,
+    STK_STEP_COUNT
+};
+
+/* Records on report_fd. */
+enum stk_report_kind {
+    STK_REPORT_ERROR = 1,      /* step, err, value */
+    STK_REPORT_LISTENER = 2,   /* value = seccomp listener fd number in the child */
+    STK_REPORT_EXEC_OK = 3,    /* value = workload pid inside the namespace */
+    STK_REPORT_EXEC_FAILED = 4,/* err = errno of execve (ENOENT → 127, else 126) */
+    STK_REPORT_EXIT = 5,       /* value = wait status of the workload */
+};
+
+struct stk_report {
+    int32_t kind;
+    int32_t step;
+    int32_t err;
+    int32_t value;
+};
+
+/* Clone the sandbox init with clone3(CLONE_PIDFD | cfg->clone_flags).
+ * Signals are blocked across the clone so no handler of the parent runs in the
+ * child. Returns the child's pid (in the caller's pid namespace) and stores its
+ * pidfd, or returns -errno. The child never returns from here. */
+pid_t stk_spawn(const struct stk_child_config *cfg, int *pidfd_out);
+
+/* Human-readable step name, for errors ("mount_op", "seccomp", …). */
+const char *stk_step_name(int step);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,1 +1,59 @@
-#pragma once
+/* Parent-side syscall shims the Swift Glibc overlay does not expose well:
+ * pidfds, the new mount API, seccomp user notification, signalfd.
+ * Each returns the documented value or -errno. */
+#ifndef STOCKADE_SYS_H
+#define STOCKADE_SYS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* pidfd_getfd(2): copy descriptor `fd` out of the process behind pidfd (CLOEXEC). */
+int stk_pidfd_getfd(int pidfd, int fd);
+/* pidfd_send_signal(2). */
+int stk_pidfd_send_signal(int pidfd, int sig);
+
+/* open_tree(2) with OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC (and AT_RECURSIVE when
+ * recursive): a detached copy of the mount tree at `path`, resolved without
+ * following symlinks in any component when nofollow is set. */
+int stk_open_tree_clone(const char *path, int recursive, int nofollow);
+/* mount_setattr(2) on a detached tree: set and clear MOUNT_ATTR_* bits. */
+int stk_mount_setattr_fd(int fd, uint64_t attr_set, uint64_t attr_clr, int recursive);
+
+#define STK_MOUNT_ATTR_RDONLY 0x1u
+#define STK_MOUNT_ATTR_NOSUID 0x2u
+#define STK_MOUNT_ATTR_NODEV  0x4u
+#define STK_MOUNT_ATTR_NOEXEC 0x8u
+
+/* One seccomp user notification. */
+struct stk_notification {
+    uint64_t id;
+    uint32_t pid;
+    int32_t nr;
+    uint32_t arch;
+    uint64_t args[6];
+};
+/* SECCOMP_IOCTL_NOTIF_RECV; returns 0 or -errno (-ENOENT: the caller died). */
+int stk_notif_recv(int listener, struct stk_notification *out);
+/* SECCOMP_IOCTL_NOTIF_SEND with error = -err (err > 0), never "continue". */
+int stk_notif_deny(int listener, uint64_t id, int err);
+
+/* Block `signals` in the calling thread and return a CLOEXEC|NONBLOCK
+ * signalfd for them. */
+int stk_signalfd_for(const int *signals, int count);
+/* Read one signal number from a signalfd, 0 when none is pending. */
+int stk_signalfd_read(int fd);
+/* Unblock the same signals (used after the supervisor is done). */
+void stk_unblock_signals(const int *signals, int count);
+
+/* /proc/sys/kernel/cap_last_cap, or 63 when unreadable. */
+int stk_cap_last_cap(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

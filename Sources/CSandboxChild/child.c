@@ -1,1 +1,0 @@
-#include "stockade_child.h"

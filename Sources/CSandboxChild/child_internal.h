@@ -1,0 +1,39 @@
+/* Private helpers of the child path. Everything here is async-signal-safe:
+ * raw syscalls, stack buffers, no malloc, no stdio, no locks. */
+#ifndef STOCKADE_CHILD_INTERNAL_H
+#define STOCKADE_CHILD_INTERNAL_H
+
+#include "stockade_child.h"
+
+/* Write one report record; ignores failure (the parent treats a vanished
+ * child as a setup failure anyway). */
+void stk_report(int fd, int kind, int step, int err, int value);
+
+/* Report a failed step with errno and leave with status 125. */
+__attribute__((noreturn)) void stk_fail(const struct stk_child_config *cfg, int step, int err, int value);
+
+/* Entry point of the init process after clone. Never returns. */
+__attribute__((noreturn)) void stk_child_main(const struct stk_child_config *cfg);
+
+/* Build the new root under cfg->root_base, run the mount ops, pivot into it.
+ * Returns 0 or fails through stk_fail. */
+void stk_setup_filesystem(const struct stk_child_config *cfg);
+
+/* Switch uid/gid early, keeping capabilities (they are dropped later). */
+void stk_switch_identity(const struct stk_child_config *cfg);
+
+/* Drop every capability in every set, lock securebits, set no_new_privs. */
+void stk_drop_privileges(const struct stk_child_config *cfg);
+
+/* Install the seccomp filter and hand the listener to the parent. */
+void stk_install_seccomp(const struct stk_child_config *cfg);
+
+/* Fork the workload, report exec outcome, reap and forward until it exits. */
+__attribute__((noreturn)) void stk_run_init(const struct stk_child_config *cfg);
+
+/* Small string helpers (no libc locale or allocation). */
+size_t stk_strlen(const char *s);
+int stk_append(char *buf, size_t cap, size_t *len, const char *s);
+void stk_itoa(int v, char *out);
+
+#endif

@@ -1,0 +1,39 @@
+/* Install the parent-compiled BPF with the raw seccomp(2) syscall. */
+#define _GNU_SOURCE
+#include "child_internal.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+void stk_install_seccomp(const struct stk_child_config *cfg)
+{
+    if (cfg->bpf == NULL || cfg->bpf_len == 0)
+        return;
+    struct sock_fprog prog = {
+        .len = cfg->bpf_len,
+        .filter = (struct sock_filter *)(uintptr_t)cfg->bpf,
+    };
+    /* NEW_LISTENER: denied syscalls are notified to the supervisor, which
+     * answers with an errno and records an event (seccomp_unotify(2)). */
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    if (fd < 0)
+        stk_fail(cfg, STK_STEP_SECCOMP, errno, 0);
+
+    /* The supervisor copies the listener out of our fd table (pidfd_getfd)
+     * and acknowledges; then our copy goes, so the workload never holds the
+     * fd that answers for it. */
+    stk_report(cfg->report_fd, STK_REPORT_LISTENER, STK_STEP_LISTENER_HANDOFF, 0, (int)fd);
+    char b;
+    for (;;) {
+        ssize_t n = read(cfg->go_fd, &b, 1);
+        if (n == 1 && b == 'g')
+            break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        _exit(125);
+    }
+    close((int)fd);
+}

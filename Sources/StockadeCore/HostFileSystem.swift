@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `lstat` says a host path is.
+public enum HostFileKind: Equatable, Sendable {
+    case missing
+    case directory
+    case file
+    /// A device, socket or fifo.
+    case special
+    case symlink(target: String)
+}
+
+/// The host filesystem facts the planner needs. A protocol so planning is
+/// testable with a fake tree and no root.
+public protocol HostFileSystem: Sendable {
+    /// `lstat(2)`: never follows a final symlink.
+    func kind(of path: String) -> HostFileKind
+    /// `realpath(3)`, nil when the path does not resolve.
+    func canonical(_ path: String) -> String?
+    /// Entries of a directory (no `.`/`..`), nil when unreadable.
+    func entries(of directory: String) -> [(name: String, kind: HostFileKind)]?
+}
+
+/// The real filesystem, through Glibc (no Foundation on the launch path).
+public struct LiveHostFileSystem: HostFileSystem {
+    public init() {}
+
+    public func kind(of path: String) -> HostFileKind {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return .missing }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .file
+        case S_IFLNK:
+            var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(path, &buf, Int(PATH_MAX))
+            guard n >= 0 else { return .missing }
+            let bytes = buf[0..<n].map { UInt8(bitPattern: $0) }
+            return .symlink(target: String(decoding: bytes, as: UTF8.self))
+        default: return .special
+        }
+    }
+
+    public func canonical(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    public func entries(of directory: String) -> [(name: String, kind: HostFileKind)]? {
+        guard let dir = opendir(directory) else { return nil }
+        defer { closedir(dir) }
+        var result: [(name: String, kind: HostFileKind)] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name == "." || name == ".." { continue }
+            let kind: HostFileKind
+            switch Int32(ent.pointee.d_type) {
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_REG): kind = .file
+            case Int32(DT_LNK): kind = .symlink(target: "")
+            case Int32(DT_UNKNOWN): kind = self.kind(of: directory + "/" + name)
+            default: kind = .special
+            }
+            result.append((name, kind))
+        }
+        return result
+    }
+}

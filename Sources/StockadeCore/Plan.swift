@@ -1,0 +1,52 @@
+import StockadeSeccomp
+
+/// One step of building the sandbox's filesystem, in execution order.
+public enum MountStep: Equatable, Sendable {
+    /// A host path (canonical, resolved by the parent) bound at `destination`.
+    case bind(source: String, destination: String, readOnly: Bool, isFile: Bool, device: Bool)
+    case tmpfs(destination: String, options: String, readOnly: Bool)
+    case proc(destination: String)
+    case devpts(destination: String)
+    case symlink(target: String, at: String)
+    /// Cover an existing path with an empty read-only file or directory.
+    /// `optional`: a missing or unreachable path is skipped (nothing to hide).
+    case hide(path: String, isFile: Bool, optional: Bool)
+    case remountReadOnly(path: String)
+
+    public var destination: String {
+        switch self {
+        case .bind(_, let d, _, _, _), .tmpfs(let d, _, _), .proc(let d), .devpts(let d): return d
+        case .symlink(_, let at): return at
+        case .hide(let p, _, _), .remountReadOnly(let p): return p
+        }
+    }
+}
+
+/// One rlimit resolved to its resource number.
+public struct ResolvedRlimit: Equatable, Sendable {
+    public var name: String
+    public var resource: Int32
+    public var soft: UInt64
+    public var hard: UInt64
+}
+
+public enum Namespace: String, Equatable, Sendable, CaseIterable {
+    case user, mount, pid, uts, ipc, cgroup, net
+}
+
+/// The ordered, fully resolved description of a sandbox: what the supervisor
+/// and the C child execute. Built by `Planner.plan` without side effects, so
+/// it can be printed (`--dry-run`) and tested without root.
+public struct Plan: Equatable, Sendable {
+    public var spec: SandboxSpec
+    public var namespaces: [Namespace]
+    public var mounts: [MountStep]
+    public var rlimits: [ResolvedRlimit]
+    public var seccomp: CompiledSeccompFilter
+    public var argv: [String]
+    public var environment: [String]
+    public var cwd: String
+    public var loopbackUp: Bool
+    /// Paths the mask globs matched inside the workspace (already in `mounts`).
+    public var maskedPaths: [String]
+}

@@ -1,0 +1,137 @@
+import StockadeProfile
+import StockadeSeccomp
+
+/// Turns a spec into a plan. Pure apart from reading filesystem facts through
+/// `HostFileSystem` and compiling seccomp (libseccomp, in memory).
+public struct Planner: Sendable {
+    public var fs: any HostFileSystem
+    public var maskScanner: MaskScanner
+
+    public init(fs: any HostFileSystem = LiveHostFileSystem(), maskScanner: MaskScanner = MaskScanner()) {
+        self.fs = fs
+        self.maskScanner = maskScanner
+    }
+
+    /// The device nodes of the minimal /dev, bound from the host's.
+    public static let deviceNodes = ["null", "zero", "full", "random", "urandom", "tty"]
+
+    public func plan(_ spec: SandboxSpec) throws(PlanError) -> Plan {
+        guard !spec.command.isEmpty else {
+            throw PlanError(code: "no_command", subject: "command", message: "no command given; put it after `--`")
+        }
+        var namespaces: [Namespace] = [.user, .mount, .pid, .uts, .ipc, .cgroup]
+        if spec.network != .host { namespaces.append(.net) }
+
+        let compiled: CompiledSeccompFilter
+        do {
+            compiled = try SeccompCompiler.compile(spec.seccomp)
+        } catch {
+            throw PlanError(code: "seccomp_compile", subject: "seccomp", message: "\(error)")
+        }
+
+        var groups: [(dest: String, order: Int, steps: [MountStep])] = []
+        func add(_ dest: String, _ steps: [MountStep]) {
+            groups.append((dest, groups.count, steps))
+        }
+
+        for bind in spec.binds {
+            add(bind.destination, try bindSteps(bind))
+        }
+        if let ws = spec.workspace, spec.workspaceMode != .none {
+            switch fs.kind(of: ws) {
+            case .directory: break
+            case .missing:
+                throw PlanError(code: "workspace_missing", subject: ws, message: "workspace does not exist")
+            default:
+                throw PlanError(code: "workspace_not_directory", subject: ws, message: "workspace must be a directory")
+            }
+            add(ws, [.bind(source: ws, destination: ws, readOnly: spec.workspaceMode == .readOnly, isFile: false, device: false)])
+        }
+        for path in spec.tmpfs {
+            add(path, [.tmpfs(destination: path, options: "mode=1777", readOnly: false)])
+        }
+        add("/proc", [.proc(destination: "/proc")])
+        var dev: [MountStep] = [.tmpfs(destination: "/dev", options: "mode=0755,size=64k", readOnly: false)]
+        for node in Self.deviceNodes {
+            dev.append(.bind(source: "/dev/" + node, destination: "/dev/" + node, readOnly: false, isFile: true, device: true))
+        }
+        dev += [
+            .devpts(destination: "/dev/pts"),
+            .symlink(target: "pts/ptmx", at: "/dev/ptmx"),
+            .tmpfs(destination: "/dev/shm", options: "mode=1777", readOnly: false),
+            .symlink(target: "/proc/self/fd", at: "/dev/fd"),
+            .symlink(target: "/proc/self/fd/0", at: "/dev/stdin"),
+            .symlink(target: "/proc/self/fd/1", at: "/dev/stdout"),
+            .symlink(target: "/proc/self/fd/2", at: "/dev/stderr"),
+        ]
+        add("/dev", dev)
+
+        // Parents before children; equal depth keeps request order, so a later
+        // request for the same path covers an earlier one.
+        groups.sort { a, b in
+            let da = depth(a.dest), db = depth(b.dest)
+            return da != db ? da < db : a.order < b.order
+        }
+        var mounts = groups.flatMap(\.steps)
+        mounts.append(.remountReadOnly(path: "/dev"))
+
+        for path in spec.hide {
+            switch fs.kind(of: path) {
+            case .missing: continue
+            case .symlink(let target):
+                throw PlanError(code: "hide_symlink", subject: path, message: "cannot hide a symlink (it points to \(target)); hide its target instead")
+            case .directory: mounts.append(.hide(path: path, isFile: false, optional: true))
+            case .file, .special: mounts.append(.hide(path: path, isFile: true, optional: true))
+            }
+        }
+
+        var masked: [String] = []
+        if let ws = spec.workspace, spec.workspaceMode != .none, !spec.mask.isEmpty {
+            let matches: [MaskScanner.Match]
+            do {
+                matches = try maskScanner.scan(workspace: ws, patterns: spec.mask, fs: fs)
+            } catch {
+                throw PlanError(code: "mask_scan_limit", subject: ws, message: "workspace has more entries than the mask scan allows; narrow `mask:` or the workspace")
+            }
+            for m in matches {
+                mounts.append(.hide(path: m.path, isFile: !m.isDirectory, optional: true))
+                masked.append(m.path)
+            }
+        }
+
+        return Plan(
+            spec: spec,
+            namespaces: namespaces,
+            mounts: mounts,
+            rlimits: try RlimitTable.resolve(spec.rlimits),
+            seccomp: compiled,
+            argv: spec.command,
+            environment: spec.environment.map { "\($0.name)=\($0.value)" },
+            cwd: spec.cwd,
+            loopbackUp: spec.network == .none,
+            maskedPaths: masked
+        )
+    }
+
+    /// A bind becomes a bind of the canonical source, or — for a same-path
+    /// request whose host path is itself a symlink (usrmerge's /lib → usr/lib)
+    /// — the same symlink inside.
+    private func bindSteps(_ bind: BindRequest) throws(PlanError) -> [MountStep] {
+        let kind = fs.kind(of: bind.source)
+        if case .symlink(let target) = kind, bind.source == bind.destination {
+            return [.symlink(target: target, at: bind.destination)]
+        }
+        guard kind != .missing, let source = fs.canonical(bind.source) else {
+            throw PlanError(code: "bind_source_missing", subject: bind.source, message: "bind source does not exist")
+        }
+        let resolved = fs.kind(of: source)
+        return [.bind(
+            source: source, destination: bind.destination, readOnly: !bind.writable,
+            isFile: resolved != .directory, device: resolved == .special
+        )]
+    }
+
+    private func depth(_ path: String) -> Int {
+        path.split(separator: "/").count
+    }
+}

@@ -1,0 +1,258 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StockadeProfile
+import StockadeSeccomp
+
+/// What the command line says, on top of the profile. `nil`/empty: not said.
+public struct LaunchOverrides: Equatable, Sendable {
+    public var command: [String] = []
+    public var name: String?
+    public var actor: String?
+    public var workspace: String?
+    public var workspaceMode: WorkspaceMode?
+    public var binds: [BindRequest] = []
+    public var tmpfs: [String] = []
+    public var hide: [String] = []
+    public var envPass: [String] = []
+    public var envSet: [EnvAssignment] = []
+    public var user: String?
+    public var group: String?
+    public var hostname: String?
+    public var timeoutSeconds: Double?
+    public var killAfterSeconds: Double?
+    public var memoryBytes: UInt64?
+    public var pids: Int?
+    public var cpus: Double?
+    public var network: NetworkMode?
+
+    public init() {}
+}
+
+/// The invoking process's situation: who, where, and its environment.
+public struct HostContext: Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public var cwd: String
+    public var environment: [(name: String, value: String)]
+    public var users: any UserDatabase
+
+    public init(uid: UInt32, gid: UInt32, cwd: String, environment: [(name: String, value: String)], users: any UserDatabase) {
+        self.uid = uid
+        self.gid = gid
+        self.cwd = cwd
+        self.environment = environment
+        self.users = users
+    }
+
+    public static func current() -> HostContext {
+        var env: [(String, String)] = []
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") {
+                env.append((String(s[..<eq]), String(s[s.index(after: eq)...])))
+            }
+            p += 1
+        }
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let cwd = getcwd(&buf, buf.count) != nil ? String(cString: buf) : "/"
+        return HostContext(uid: getuid(), gid: getgid(), cwd: cwd, environment: env, users: SystemUserDatabase())
+    }
+
+    func value(of name: String) -> String? {
+        environment.last(where: { $0.name == name })?.value
+    }
+}
+
+/// Looks names up in the host's user and group databases.
+public protocol UserDatabase: Sendable {
+    func uid(named: String) -> (uid: UInt32, gid: UInt32)?
+    func gid(named: String) -> UInt32?
+}
+
+public struct SystemUserDatabase: UserDatabase {
+    public init() {}
+    public func uid(named name: String) -> (uid: UInt32, gid: UInt32)? {
+        guard let pw = getpwnam(name) else { return nil }
+        return (pw.pointee.pw_uid, pw.pointee.pw_gid)
+    }
+    public func gid(named name: String) -> UInt32? {
+        guard let gr = getgrnam(name) else { return nil }
+        return gr.pointee.gr_gid
+    }
+}
+
+/// Merges profile, overrides and host context into a fully explicit spec.
+public struct SpecBuilder: Sendable {
+    public static let defaultPass = ["PATH", "HOME", "LANG", "TERM"]
+    public static let nobody: UInt32 = 65534
+    public var fs: any HostFileSystem
+
+    public init(fs: any HostFileSystem = LiveHostFileSystem()) {
+        self.fs = fs
+    }
+
+    public func build(profile: Profile, overrides o: LaunchOverrides, host: HostContext, id: String) throws(PlanError) -> SandboxSpec {
+        let rootless = host.uid != 0
+
+        // Workspace: flag, else the current directory; canonical, same path inside.
+        let mode = o.workspaceMode ?? profile.filesystem.workspace ?? .readWrite
+        var workspace: String? = nil
+        if mode != .none {
+            let raw = absolute(o.workspace ?? host.cwd, cwd: host.cwd)
+            guard let canon = fs.canonical(raw) else {
+                throw PlanError(code: "workspace_missing", subject: raw, message: "workspace does not exist or is not reachable")
+            }
+            guard fs.kind(of: canon) == .directory else {
+                throw PlanError(code: "workspace_not_directory", subject: raw, message: "workspace must be a directory")
+            }
+            guard access(canon, R_OK | X_OK) == 0 || !rootless else {
+                throw PlanError(code: "workspace_unreadable", subject: raw, message: "workspace is not readable by you")
+            }
+            workspace = canon
+        }
+
+        // Profile paths that this host lacks are skipped (/lib64 on some
+        // distributions); paths named on the command line must exist.
+        var binds: [BindRequest] = []
+        for p in profile.filesystem.readOnly where fs.kind(of: p) != .missing {
+            binds.append(BindRequest(source: p, destination: p, writable: false))
+        }
+        for p in profile.filesystem.readWrite where fs.kind(of: p) != .missing {
+            binds.append(BindRequest(source: p, destination: p, writable: true))
+        }
+        for b in o.binds {
+            guard b.source.hasPrefix("/"), b.destination.hasPrefix("/") else {
+                throw PlanError(code: "relative_path", subject: b.source, message: "bind paths must be absolute")
+            }
+            guard fs.kind(of: b.source) != .missing else {
+                throw PlanError(code: "bind_source_missing", subject: b.source, message: "bind source does not exist")
+            }
+            binds.append(b)
+        }
+
+        let (uid, gid) = try identity(profile: profile, overrides: o, host: host, workspace: workspace)
+
+        // Environment: an allowlist of names, then fixed assignments.
+        let patterns = Self.defaultPass + profile.env.pass + o.envPass
+        var environment: [EnvAssignment] = []
+        var scrubbed: [String] = []
+        var secrets: [String] = []
+        for (name, value) in host.environment {
+            if Self.matches(name, patterns) {
+                environment.removeAll { $0.name == name }
+                environment.append(EnvAssignment(name: name, value: value))
+            } else {
+                scrubbed.append(name)
+                secrets.append(value)
+            }
+        }
+        for a in profile.env.set + o.envSet {
+            environment.removeAll { $0.name == a.name }
+            environment.append(a)
+        }
+        for name in profile.env.secret {
+            if let v = host.value(of: name) { secrets.append(v) }
+            if let v = environment.last(where: { $0.name == name })?.value { secrets.append(v) }
+        }
+        // Short values (`1`, `en`) would redact half of every event.
+        secrets = Array(Set(secrets.filter { $0.count >= 4 })).sorted()
+
+        var cwd = host.cwd
+        if let ws = workspace, o.workspace != nil, !isInside(host.cwd, ws) {
+            cwd = ws
+        }
+
+        return SandboxSpec(
+            id: id, name: o.name, actor: o.actor ?? profile.actor ?? defaultActor(host: host),
+            command: o.command, cwd: cwd,
+            profileName: profile.name, profileSources: profile.sources,
+            workspace: workspace, workspaceMode: mode, binds: binds,
+            tmpfs: profile.filesystem.tmpfs + o.tmpfs,
+            hide: profile.filesystem.hide + o.hide,
+            mask: profile.filesystem.mask,
+            uid: uid, gid: gid,
+            hostname: o.hostname ?? profile.process.hostname ?? "stockade",
+            rootless: rootless,
+            environment: environment, scrubbedNames: Array(Set(scrubbed)).sorted(), secretValues: secrets,
+            memoryBytes: o.memoryBytes ?? profile.limits.memoryBytes,
+            pids: o.pids ?? profile.limits.pids,
+            cpus: o.cpus ?? profile.limits.cpus,
+            rlimits: profile.limits.rlimits,
+            timeoutSeconds: o.timeoutSeconds ?? profile.limits.timeoutSeconds,
+            killAfterSeconds: o.killAfterSeconds ?? profile.limits.killAfterSeconds ?? 5,
+            network: o.network ?? profile.network.mode ?? .none,
+            seccomp: profile.seccomp.policy ?? SeccompPolicy()
+        )
+    }
+
+    /// Who the workload runs as. Rootless: yourself (the only id you may map).
+    /// As root: `--user`, else the sudo caller, else the profile's user, else
+    /// the workspace's owner when not root, else nobody. Never uid 0.
+    func identity(profile: Profile, overrides o: LaunchOverrides, host: HostContext, workspace: String?) throws(PlanError) -> (UInt32, UInt32) {
+        if host.uid != 0 {
+            if let u = o.user ?? profile.process.user, try resolveUser(u, host: host).0 != host.uid {
+                throw PlanError(code: "user_not_permitted", subject: "user", message: "only root can run the workload as another user (you are uid \(host.uid))")
+            }
+            return (host.uid, host.gid)
+        }
+        var uid: UInt32
+        var gid: UInt32
+        if let u = o.user {
+            (uid, gid) = try resolveUser(u, host: host)
+        } else if let s = host.value(of: "SUDO_UID"), let u = UInt32(s), u != 0 {
+            uid = u
+            gid = host.value(of: "SUDO_GID").flatMap { UInt32($0) } ?? u
+        } else if let u = profile.process.user {
+            (uid, gid) = try resolveUser(u, host: host)
+        } else if let ws = workspace, let owner = ownerOf(ws), owner.0 != 0 {
+            (uid, gid) = owner
+        } else {
+            (uid, gid) = (Self.nobody, Self.nobody)
+        }
+        if let g = o.group ?? profile.process.group {
+            if let n = UInt32(g) { gid = n } else if let n = host.users.gid(named: g) { gid = n } else {
+                throw PlanError(code: "unknown_group", subject: "group", message: "no group named \(g)")
+            }
+        }
+        guard uid != 0 else {
+            throw PlanError(code: "root_workload", subject: "user", message: "refusing to run the workload as uid 0; choose an unprivileged --user")
+        }
+        return (uid, gid)
+    }
+
+    private func resolveUser(_ u: String, host: HostContext) throws(PlanError) -> (UInt32, UInt32) {
+        if let n = UInt32(u) { return (n, n) }
+        guard let found = host.users.uid(named: u) else {
+            throw PlanError(code: "unknown_user", subject: "user", message: "no user named \(u)")
+        }
+        return found
+    }
+
+    private func ownerOf(_ path: String) -> (UInt32, UInt32)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (st.st_uid, st.st_gid)
+    }
+
+    private func defaultActor(host: HostContext) -> String {
+        if let u = host.value(of: "SUDO_USER") { return u }
+        if let u = host.value(of: "USER") { return u }
+        return "uid:\(host.uid)"
+    }
+
+    static func matches(_ name: String, _ patterns: [String]) -> Bool {
+        patterns.contains { p in
+            p.hasSuffix("*") ? name.hasPrefix(String(p.dropLast())) : p == name
+        }
+    }
+}
+
+func absolute(_ path: String, cwd: String) -> String {
+    path.hasPrefix("/") ? path : (cwd == "/" ? "/" + path : cwd + "/" + path)
+}
+
+func isInside(_ path: String, _ dir: String) -> Bool {
+    path == dir || path.hasPrefix(dir == "/" ? "/" : dir + "/")
+}

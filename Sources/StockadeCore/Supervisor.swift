@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandboxChild
+import CStockadeSys
+import StockadeCgroups
+import StockadeEvents
+import StockadeSeccomp
+
+/// Runs one planned sandbox: host objects, clone, handshake, the watch loop,
+/// teardown. Single-threaded by design: the clone happens on this (main)
+/// thread, which lives as long as the process, so PR_SET_PDEATHSIG in the
+/// child fires exactly when the supervisor dies.
+public final class Supervisor {
+    let plan: Plan
+    let events: EventLog
+    let cgroupLayout: CgroupLayout
+    let features: KernelFeatures
+
+    /// Per-sandbox cap on `syscall.denied` events; the rest are only counted.
+    public static let deniedEventCap = 1000
+
+    public init(plan: Plan, events: EventLog, cgroupLayout: CgroupLayout, features: KernelFeatures) {
+        self.plan = plan
+        self.events = events
+        self.cgroupLayout = cgroupLayout
+        self.features = features
+    }
+
+    /// Runs the sandbox to its end and returns the exit status for sandbox-run.
+    public func run() -> Int32 {
+        let started = Clock.monotonic()
+        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout))
+        if plan.spec.network == .host {
+            events.emit(.sandboxWarning, [
+                "code": .string("network_host"),
+                "message": .string("the sandbox shares the host's network: no egress control"),
+            ])
+        }
+
+        var state = RunState()
+        var cgroup: SandboxCgroup? = nil
+        let registry = SandboxRegistry.default(rootless: plan.spec.rootless)
+
+        func fail(_ error: SetupError) -> Int32 {
+            events.emit(.sandboxError, ErrorEvent.fields(error))
+            return finish(state: state, cgroup: cgroup, started: started, setupFailed: true, exitStatus: ExitStatus.setupFailed, registry: registry)
+        }
+
+        registry.register(id: plan.spec.id, name: plan.spec.name)
+
+        if !plan.spec.rootless, cgroupLayout.isAvailable {
+            do {
+                cgroup = try SandboxCgroup.create(
+                    sandboxId: plan.spec.id,
+                    limits: CgroupLimits(memoryBytes: plan.spec.memoryBytes, pids: plan.spec.pids, cpus: plan.spec.cpus),
+                    layout: cgroupLayout)
+            } catch {
+                return fail(SetupError(step: "cgroup_create", code: "cgroup", errno: error.errno, subject: error.path, message: "cannot create the sandbox cgroup (\(error.step))"))
+            }
+        } else if plan.spec.memoryBytes != nil || plan.spec.pids != nil || plan.spec.cpus != nil {
+            let why = plan.spec.rootless ? "cgroup limits need root" : "no usable cgroup hierarchy"
+            events.emit(.sandboxWarning, ["code": .string("limits_unavailable"), "message": .string("\(why): memory/pids/cpu limits are not enforced")])
+            writeStderr("sandbox-run: warning: \(why); memory/pids/cpu limits are not enforced\n")
+        }
+
+        let trees: PreparedTrees
+        do {
+            trees = try PreparedTrees.prepare(plan.mounts)
+        } catch {
+            return fail(error)
+        }
+
+        var reportPipe: [Int32] = [-1, -1]
+        var goPipe: [Int32] = [-1, -1]
+        guard pipe2(&reportPipe, O_CLOEXEC) == 0, pipe2(&goPipe, O_CLOEXEC) == 0 else {
+            trees.closeAll()
+            return fail(SetupError(step: "pipe", code: "pipe", errno: errno, message: "cannot create the handshake pipes"))
+        }
+
+        let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
+        let sigfd = signals.withUnsafeBufferPointer { stk_signalfd_for($0.baseAddress, Int32($0.count)) }
+        defer {
+            if sigfd >= 0 { close(sigfd) }
+            signals.withUnsafeBufferPointer { stk_unblock_signals($0.baseAddress, Int32($0.count)) }
+        }
+
+        let arena = CArena()
+        var cfg = ChildConfigBuilder(plan: plan, trees: trees, arena: arena).build(reportFd: reportPipe[1], goFd: goPipe[0])
+        var pidfd: Int32 = -1
+        let pid = stk_spawn(&cfg, &pidfd)
+        trees.closeAll()
+        close(reportPipe[1])
+        close(goPipe[0])
+        let reportFd = reportPipe[0]
+        let goFd = goPipe[1]
+        defer {
+            close(reportFd)
+            if goFd >= 0 { close(goFd) }
+        }
+        guard pid > 0 else {
+            let err = -pid
+            let hint = err == EPERM || err == ENOSPC || err == EUSERS
+                ? "creating namespaces is not permitted here (unprivileged user namespaces disabled or restricted, e.g. by AppArmor)"
+                : "clone3 of the sandbox failed"
+            return fail(SetupError(step: "clone", code: "clone", errno: err, message: hint))
+        }
+        state.initPid = pid
+        state.pidfd = pidfd
+        defer { close(pidfd) }
+
+        do {
+            try IDMaps.write(pid: pid, uid: plan.spec.uid, gid: plan.spec.gid, rootless: plan.spec.rootless)
+            try cgroup?.attach(pid: pid)
+        } catch let e as SetupError {
+            _ = stk_pidfd_send_signal(pidfd, SIGKILL)
+            state.reapInit()
+            return fail(e)
+        } catch let e as CgroupError {
+            _ = stk_pidfd_send_signal(pidfd, SIGKILL)
+            state.reapInit()
+            return fail(SetupError(step: "cgroup_attach", code: "cgroup", errno: e.errno, subject: e.path, message: "cannot move the sandbox into its cgroup"))
+        } catch {
+            _ = stk_pidfd_send_signal(pidfd, SIGKILL)
+            state.reapInit()
+            return fail(SetupError(step: "setup", code: "setup", message: "\(error)"))
+        }
+        guard writeByte(goFd) else {
+            _ = stk_pidfd_send_signal(pidfd, SIGKILL)
+            state.reapInit()
+            return fail(SetupError(step: "go", code: "handshake", errno: errno, message: "the sandbox init vanished before setup"))
+        }
+
+        let loop = WatchLoop(
+            plan: plan, events: events, pidfd: pidfd, reportFd: reportFd, goFd: goFd,
+            signalFd: sigfd, started: started)
+        loop.run(&state)
+
+        if let setup = state.setupError {
+            events.emit(.sandboxError, ErrorEvent.fields(setup))
+        }
+        return finish(state: state, cgroup: cgroup, started: started, setupFailed: state.setupError != nil, exitStatus: nil, registry: registry)
+    }
+
+    /// Teardown and the final event, on every path.
+    private func finish(state: RunState, cgroup: SandboxCgroup?, started: Double, setupFailed: Bool, exitStatus: Int32?, registry: SandboxRegistry) -> Int32 {
+        let stats = cgroup?.stats()
+        if let cg = cgroup {
+            do { try cg.destroy() } catch {
+                events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(ErrnoNames.name(error.errno)); `sandbox-run gc` will retry")])
+            }
+        }
+        registry.unregister(id: plan.spec.id)
+
+        let outcome = Outcome.decide(state: state, stats: stats, setupFailed: setupFailed, forcedStatus: exitStatus)
+        if let s = stats, s.oomKills > 0 {
+            events.emit(.limitHit, ["limit": .string("memory"), "value": plan.spec.memoryBytes.map { .uint($0) } ?? .null, "count": .int(Int64(s.oomKills))])
+        }
+        if let s = stats, s.pidsLimitHits > 0 {
+            events.emit(.limitHit, ["limit": .string("pids"), "value": plan.spec.pids.map { .int(Int64($0)) } ?? .null, "count": .int(Int64(s.pidsLimitHits))])
+        }
+        if state.deniedSuppressed > 0 {
+            events.emit(.eventsSuppressed, ["suppressed_type": .string("syscall.denied"), "count": .int(Int64(state.deniedSuppressed))])
+        }
+        events.emit(.sandboxEnd, EndEvent.fields(outcome: outcome, state: state, stats: stats, started: started))
+        events.close()
+        return outcome.status
+    }
+}
+
+func writeByte(_ fd: Int32) -> Bool {
+    var b: UInt8 = UInt8(ascii: "g")
+    while true {
+        let n = write(fd, &b, 1)
+        if n == 1 { return true }
+        if n < 0 && errno == EINTR { continue }
+        return false
+    }
+}
+
+func writeStderr(_ s: String) {
+    var s = s
+    s.withUTF8 { buf in
+        var off = 0
+        while off < buf.count {
+            let n = write(2, buf.baseAddress! + off, buf.count - off)
+            if n <= 0 { if errno == EINTR { continue }; return }
+            off += n
+        }
+    }
+}

@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandboxChild
+import CStockadeSys
+import StockadeEvents
+import StockadeSeccomp
+
+/// What the supervisor learned while the sandbox ran.
+struct RunState {
+    var initPid: pid_t = 0
+    var pidfd: Int32 = -1
+    var initReaped = false
+    var initStatus: Int32 = 0
+    var rusage = rusage()
+
+    var setupError: SetupError?
+    var execErrno: Int32?
+    var workloadStatus: Int32?
+    var readyAt: Double?
+
+    var timedOut = false
+    var killedBySupervisor = false
+    var forwardedSignal: Int32?
+
+    var deniedTotal = 0
+    var deniedBySyscall: [String: Int] = [:]
+    var deniedSuppressed = 0
+
+    /// Blocking reap of the init (after it exited or was killed).
+    mutating func reapInit() {
+        guard initPid > 0, !initReaped else { return }
+        var status: Int32 = 0
+        while wait4(initPid, &status, 0, &rusage) < 0 && errno == EINTR {}
+        initStatus = status
+        initReaped = true
+    }
+}
+
+/// The supervisor's poll loop: the init's pidfd, its report pipe, the seccomp
+/// listener, forwarded signals and the deadlines.
+struct WatchLoop {
+    let plan: Plan
+    let events: EventLog
+    let pidfd: Int32
+    let reportFd: Int32
+    let goFd: Int32
+    let signalFd: Int32
+    let started: Double
+
+    func run(_ state: inout RunState) {
+        var listener: Int32 = -1
+        defer { if listener >= 0 { close(listener) } }
+        var reportOpen = true
+        var termDeadline: Double? = plan.spec.timeoutSeconds.map { started + $0 }
+        var killDeadline: Double? = nil
+
+        while !state.initReaped {
+            var fds: [pollfd] = [pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)]
+            if reportOpen { fds.append(pollfd(fd: reportFd, events: Int16(POLLIN), revents: 0)) }
+            if listener >= 0 { fds.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
+            if signalFd >= 0 { fds.append(pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0)) }
+
+            let now = Clock.monotonic()
+            let next = [termDeadline, killDeadline].compactMap { $0 }.min()
+            let timeoutMs: Int32 = next.map { Int32(max(0, min(($0 - now) * 1000 + 1, 60_000))) } ?? -1
+            let n = poll(&fds, nfds_t(fds.count), timeoutMs)
+            if n < 0 && errno != EINTR { break }
+
+            let t = Clock.monotonic()
+            if let d = termDeadline, t >= d {
+                termDeadline = nil
+                state.timedOut = true
+                events.emit(.timeout, ["after_s": .double(plan.spec.timeoutSeconds ?? 0), "signal": .string("SIGTERM"), "phase": .string("term")])
+                _ = stk_pidfd_send_signal(pidfd, SIGTERM)
+                killDeadline = t + plan.spec.killAfterSeconds
+            }
+            if let d = killDeadline, t >= d {
+                killDeadline = nil
+                if state.timedOut {
+                    events.emit(.timeout, ["after_s": .double((plan.spec.timeoutSeconds ?? 0) + plan.spec.killAfterSeconds), "signal": .string("SIGKILL"), "phase": .string("kill")])
+                }
+                state.killedBySupervisor = true
+                // SIGKILL to the namespace's init takes every process in it.
+                _ = stk_pidfd_send_signal(pidfd, SIGKILL)
+            }
+
+            for fd in fds where fd.revents != 0 {
+                if fd.fd == reportFd {
+                    reportOpen = readReports(&state, listener: &listener)
+                } else if fd.fd == listener {
+                    if fd.revents & Int16(POLLHUP) != 0 && fd.revents & Int16(POLLIN) == 0 {
+                        close(listener)
+                        listener = -1
+                    } else {
+                        answerNotification(listener, &state)
+                    }
+                } else if fd.fd == signalFd {
+                    while case let sig = stk_signalfd_read(signalFd), sig > 0 {
+                        state.forwardedSignal = sig
+                        events.emit(.signalForwarded, ["signal": .string(signalName(sig))])
+                        _ = stk_pidfd_send_signal(pidfd, sig)
+                        // A workload that ignores the request still ends.
+                        if killDeadline == nil { killDeadline = Clock.monotonic() + plan.spec.killAfterSeconds }
+                    }
+                } else if fd.fd == pidfd {
+                    // The init exited: collect the last reports, then reap.
+                    while reportOpen, hasInput(reportFd) {
+                        reportOpen = readReports(&state, listener: &listener)
+                    }
+                    state.reapInit()
+                }
+            }
+        }
+    }
+
+    /// Reads one record; returns false at EOF.
+    private func readReports(_ state: inout RunState, listener: inout Int32) -> Bool {
+        var rec = stk_report()
+        let n = withUnsafeMutableBytes(of: &rec) { read(reportFd, $0.baseAddress, $0.count) }
+        if n <= 0 { return n < 0 && errno == EINTR }
+        guard n == MemoryLayout<stk_report>.size else { return true }
+        switch rec.kind {
+        case Int32(STK_REPORT_ERROR.rawValue):
+            state.setupError = childError(step: rec.step, err: rec.err, value: rec.value)
+        case Int32(STK_REPORT_LISTENER.rawValue):
+            let fd = stk_pidfd_getfd(pidfd, rec.value)
+            if fd < 0 {
+                state.setupError = SetupError(step: "listener_handoff", code: "seccomp_listener", errno: -fd, message: "cannot take the seccomp listener from the sandbox init")
+                _ = stk_pidfd_send_signal(pidfd, SIGKILL)
+            } else {
+                listener = fd
+                _ = writeByte(goFd)
+            }
+        case Int32(STK_REPORT_EXEC_OK.rawValue):
+            state.readyAt = Clock.monotonic()
+            events.emit(.sandboxReady, ["setup_ms": .double(((state.readyAt ?? started) - started) * 1000), "pid": .int(Int64(state.initPid))])
+        case Int32(STK_REPORT_EXEC_FAILED.rawValue):
+            state.execErrno = rec.err
+        case Int32(STK_REPORT_EXIT.rawValue):
+            state.workloadStatus = rec.value
+        default:
+            break
+        }
+        return true
+    }
+
+    private func childError(step: Int32, err: Int32, value: Int32) -> SetupError {
+        let name = String(cString: stk_step_name(step))
+        var subject: String? = nil
+        var message = "sandbox setup failed at \(name)"
+        if step == Int32(STK_STEP_MOUNT_OP.rawValue), value >= 0, Int(value) < plan.mounts.count {
+            let m = plan.mounts[Int(value)]
+            subject = m.destination
+            message = "cannot set up \(m.destination) inside the sandbox (\(MountStepDescription.kind(m)))"
+        } else if step == Int32(STK_STEP_CHDIR.rawValue) {
+            subject = plan.cwd
+            message = "the working directory \(plan.cwd) is not visible inside the sandbox"
+        }
+        return SetupError(step: name, code: name, errno: err, subject: subject, message: message)
+    }
+
+    /// Every notification is a denial: the answer is always an errno, never
+    /// SECCOMP_USER_NOTIF_FLAG_CONTINUE.
+    private func answerNotification(_ listener: Int32, _ state: inout RunState) {
+        var n = stk_notification()
+        let r = stk_notif_recv(listener, &n)
+        guard r == 0 else { return }
+        let err = plan.seccomp.errno(forSyscall: n.nr)
+        _ = stk_notif_deny(listener, n.id, err)
+        let isX32 = n.nr & 0x4000_0000 != 0
+        let name = SyscallTable.name(of: n.nr) ?? "syscall_\(n.nr)"
+        state.deniedTotal += 1
+        state.deniedBySyscall[name, default: 0] += 1
+        if state.deniedTotal <= Supervisor.deniedEventCap {
+            events.emit(.syscallDenied, [
+                "syscall": .string(name),
+                "nr": .int(Int64(n.nr)),
+                "arch": .string(isX32 ? "x32" : (n.arch == 0xC000_003E ? "x86_64" : String(n.arch, radix: 16))),
+                "errno": .string(ErrnoNames.name(err)),
+                "pid": .int(Int64(n.pid)),
+            ])
+        } else {
+            state.deniedSuppressed += 1
+        }
+    }
+
+    private func hasInput(_ fd: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0
+    }
+}
+
+enum MountStepDescription {
+    static func kind(_ m: MountStep) -> String {
+        switch m {
+        case .bind(let s, _, let ro, _, _): return "\(ro ? "read-only" : "read-write") bind of \(s)"
+        case .tmpfs: return "tmpfs"
+        case .proc: return "proc"
+        case .devpts: return "devpts"
+        case .symlink(let t, _): return "symlink to \(t)"
+        case .hide: return "cover"
+        case .remountReadOnly: return "read-only remount"
+        }
+    }
+}
+
+func signalName(_ sig: Int32) -> String {
+    let names: [Int32: String] = [
+        SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
+        SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1",
+        SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
+        SIGCHLD: "SIGCHLD", SIGCONT: "SIGCONT", SIGSTOP: "SIGSTOP", SIGTSTP: "SIGTSTP", SIGXCPU: "SIGXCPU",
+        SIGXFSZ: "SIGXFSZ", SIGSYS: "SIGSYS",
+    ]
+    return names[sig] ?? "SIG\(sig)"
+}
