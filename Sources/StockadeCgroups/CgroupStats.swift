@@ -4,6 +4,8 @@ public struct CgroupStats: Equatable, Sendable {
     /// Highest memory use seen (v1 `memory.max_usage_in_bytes`, v2 `memory.peak`).
     public var memoryPeakBytes: UInt64?
     /// Times the memory limit was hit (v1 `memory.failcnt`, v2 `memory.events` `max`).
+    /// Recent kernels stop counting v1 `failcnt` (it reads 0 even after an
+    /// OOM kill on 6.18), so treat `oomKills` as the signal that matters.
     public var memoryLimitHits: UInt64?
     /// Processes killed by the OOM killer in the sandbox (`oom_kill`).
     public var oomKills: UInt64?

@@ -14,8 +14,11 @@ extension SandboxCgroup {
     /// and fails: Stockade never moves processes it does not own.
     static func enableControllers(_ controllers: Set<CgroupController>, in base: String, isRoot: Bool) throws(CgroupError) {
         let availablePath = base + "/cgroup.controllers"
-        guard case .success(let availableText) = CgroupFS.read(availablePath) else {
-            throw CgroupError(step: "enable_controllers", path: availablePath, errno: Glibc.errno)
+        let availableText: String
+        switch CgroupFS.read(availablePath) {
+        case .success(let text): availableText = text
+        case .failure(let error):
+            throw CgroupError(step: "enable_controllers", path: availablePath, errno: error.rawValue)
         }
         let available = words(availableText)
         for controller in controllers.sorted() where !available.contains(controller.rawValue) {

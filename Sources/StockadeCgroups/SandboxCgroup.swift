@@ -35,6 +35,9 @@ public struct SandboxCgroup: Equatable, Sendable {
     /// they are not already — see `enableControllers` for the "no internal
     /// processes" rule.
     ///
+    /// `.unavailable` always throws (step `detect`); a caller with no limits
+    /// to enforce may choose not to call `create` at all on such hosts.
+    ///
     /// Fails closed: a limit asked for whose controller is missing, an
     /// existing directory of the same name, or any failed write throws, and
     /// every directory made by this call is removed first. Enabling
