@@ -1,0 +1,125 @@
+import Glibc
+
+/// The cgroup (one directory per v1 hierarchy, or one v2 directory) that
+/// holds one sandbox, named `stockade-<sandboxId>` under the supervisor's
+/// own cgroup.
+///
+/// Lifecycle: `create` (limits written, fail closed) → `attach(pid:)` the
+/// child before it is released to exec → `stats()` at the end →
+/// `destroy()` (kills anything left, removes the directories).
+public struct SandboxCgroup: Equatable, Sendable {
+    public let sandboxId: String
+    /// True on cgroup v2.
+    public let unified: Bool
+    /// The sandbox's directory for each controller it has. Co-mounted v1
+    /// controllers (and every controller on v2) share a directory.
+    public let directories: [CgroupController: String]
+
+    public init(sandboxId: String, unified: Bool, directories: [CgroupController: String]) {
+        self.sandboxId = sandboxId
+        self.unified = unified
+        self.directories = directories
+    }
+
+    /// Every distinct directory of this sandbox, sorted.
+    public var paths: [String] {
+        Array(Set(directories.values)).sorted()
+    }
+
+    /// Creates the sandbox's cgroup directories and writes `limits`.
+    ///
+    /// v1: a directory in every hierarchy of memory, pids, cpu and cpuacct
+    /// the host has (cpuacct gives CPU time even without a CPU limit).
+    /// v2: one directory; memory and pids (and cpu when a CPU limit is set)
+    /// are enabled in the supervisor's cgroup's `cgroup.subtree_control` if
+    /// they are not already — see `enableControllers` for the "no internal
+    /// processes" rule.
+    ///
+    /// `.unavailable` always throws (step `detect`); a caller with no limits
+    /// to enforce may choose not to call `create` at all on such hosts.
+    ///
+    /// Fails closed: a limit asked for whose controller is missing, an
+    /// existing directory of the same name, or any failed write throws, and
+    /// every directory made by this call is removed first. Enabling
+    /// controllers in the supervisor's own cgroup is not undone (other
+    /// sandboxes may rely on it, and it grants nothing).
+    public static func create(sandboxId: String, limits: CgroupLimits, layout: CgroupLayout) throws(CgroupError) -> SandboxCgroup {
+        guard CgroupNaming.isValidSandboxId(sandboxId) else {
+            throw CgroupError(step: "validate", path: sandboxId, errno: 0,
+                              message: "sandbox id must be [A-Za-z0-9._-]+ and one path component")
+        }
+        try limits.validate()
+        let name = CgroupNaming.directoryName(sandboxId: sandboxId)
+
+        let cgroup: SandboxCgroup
+        switch layout {
+        case .unavailable(let reason):
+            throw CgroupError(step: "detect", path: "/sys/fs/cgroup", errno: ENOTSUP, message: reason)
+        case .v1(let hierarchies, _):
+            let missing = limits.requiredControllers.subtracting(hierarchies.keys).sorted()
+            if let first = missing.first {
+                throw CgroupError(step: "controller_missing", path: first.rawValue, errno: ENOENT,
+                                  message: "a limit needs the \(first.rawValue) controller, which has no v1 hierarchy here")
+            }
+            cgroup = SandboxCgroup(sandboxId: sandboxId, unified: false,
+                                   directories: hierarchies.mapValues { $0.directory + "/" + name })
+        case .unified(let mount, let ownPath):
+            let base = CgroupHierarchy(mount: mount, ownPath: ownPath).directory
+            var needed: Set<CgroupController> = [.memory, .pids]
+            if limits.cpus != nil { needed.insert(.cpu) }
+            try enableControllers(needed, in: base, isRoot: ownPath == "/")
+            let directory = base + "/" + name
+            cgroup = SandboxCgroup(sandboxId: sandboxId, unified: true,
+                                   directories: Dictionary(uniqueKeysWithValues: CgroupController.allCases.map { ($0, directory) }))
+        }
+
+        var created: [String] = []
+        do throws(CgroupError) {
+            for directory in cgroup.paths {
+                if let error = CgroupFS.mkdir(directory) {
+                    let hint = error.rawValue == EEXIST ? "exists already: a leftover of this sandbox id? (gc removes leftovers)" : ""
+                    throw CgroupError(step: "mkdir", path: directory, errno: error.rawValue, message: hint)
+                }
+                created.append(directory)
+            }
+            for write in limits.plannedWrites(unified: cgroup.unified) {
+                guard let directory = cgroup.directories[write.controller] else { continue }
+                let path = directory + "/" + write.file
+                if write.onlyIfPresent && !CgroupFS.exists(path) { continue }
+                if let error = CgroupFS.write(path, write.value) {
+                    throw CgroupError(step: "write_limit", path: path, errno: error.rawValue, message: "value \(write.value)")
+                }
+            }
+        } catch {
+            // Nothing has joined yet, so plain rmdir suffices.
+            for directory in created.reversed() { _ = CgroupFS.rmdir(directory) }
+            throw error
+        }
+        return cgroup
+    }
+
+    /// The directories of an existing sandbox cgroup (for `kill`/`gc`), or
+    /// `nil` when none exists under this supervisor's cgroups.
+    public static func existing(sandboxId: String, layout: CgroupLayout) -> SandboxCgroup? {
+        guard CgroupNaming.isValidSandboxId(sandboxId) else { return nil }
+        let name = CgroupNaming.directoryName(sandboxId: sandboxId)
+        let found = layout.ownDirectories.mapValues { $0 + "/" + name }.filter { CgroupFS.exists($0.value) }
+        if found.isEmpty { return nil }
+        if case .unified = layout { return SandboxCgroup(sandboxId: sandboxId, unified: true, directories: found) }
+        return SandboxCgroup(sandboxId: sandboxId, unified: false, directories: found)
+    }
+
+    /// Moves `pid` (all its threads) into every directory of this sandbox.
+    ///
+    /// Call it while the child still waits for its "go", so that nothing it
+    /// runs escapes the limits. On failure the process may already be in
+    /// some of the directories; the caller must kill it (fail closed).
+    public func attach(pid: Int32) throws(CgroupError) {
+        for directory in paths {
+            let path = directory + "/cgroup.procs"
+            if let error = CgroupFS.write(path, "\(pid)") {
+                throw CgroupError(step: "attach", path: path, errno: error.rawValue, message: "pid \(pid)")
+            }
+        }
+    }
+}
