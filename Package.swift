@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "StockadeCgroupsTests", dependencies: ["StockadeCgroups"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile"], swiftSettings: strictSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["StockadeCore", "StockadeEvents"], swiftSettings: strictSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents"], exclude: ["Fixtures"], swiftSettings: strictSettings),
     ]
 )

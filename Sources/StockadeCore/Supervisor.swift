@@ -17,6 +17,10 @@ public final class Supervisor {
     let cgroupLayout: CgroupLayout
     let features: KernelFeatures
 
+    /// A one-line explanation of why the sandbox failed to start or the
+    /// command could not run, for stderr.
+    public private(set) var lastError: String?
+
     /// Per-sandbox cap on `syscall.denied` events; the rest are only counted.
     public static let deniedEventCap = 1000
 
@@ -43,13 +47,14 @@ public final class Supervisor {
         let registry = SandboxRegistry.default(rootless: plan.spec.rootless)
 
         func fail(_ error: SetupError) -> Int32 {
+            lastError = error.description
             events.emit(.sandboxError, ErrorEvent.fields(error))
             return finish(state: state, cgroup: cgroup, started: started, setupFailed: true, exitStatus: ExitStatus.setupFailed, registry: registry)
         }
 
         registry.register(id: plan.spec.id, name: plan.spec.name)
 
-        if !plan.spec.rootless, cgroupLayout.isAvailable {
+        if !plan.spec.rootless, cgroupLayout.isUsable {
             do {
                 cgroup = try SandboxCgroup.create(
                     sandboxId: plan.spec.id,
@@ -136,7 +141,12 @@ public final class Supervisor {
             signalFd: sigfd, started: started)
         loop.run(&state)
 
+        if let e = state.execErrno {
+            lastError = "\(plan.argv[0]): " + (e == ENOENT ? "command not found" : "cannot execute: \(String(cString: strerror(e)))")
+            events.emit(.sandboxError, ErrorEvent.fields(SetupError(step: "exec", code: e == ENOENT ? "command_not_found" : "command_not_executable", errno: e, subject: plan.argv[0], message: lastError!)))
+        }
         if let setup = state.setupError {
+            lastError = setup.description
             events.emit(.sandboxError, ErrorEvent.fields(setup))
         }
         return finish(state: state, cgroup: cgroup, started: started, setupFailed: state.setupError != nil, exitStatus: nil, registry: registry)

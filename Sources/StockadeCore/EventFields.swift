@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StockadeCgroups
+import StockadeEvents
+import StockadeProfile
+import StockadeSeccomp
+
+/// Fields of `sandbox.start`: what will run and under which policy. Names
+/// only for the environment — values never leave the supervisor.
+enum StartEvent {
+    static func fields(plan: Plan, features: KernelFeatures, cgroup: CgroupLayout) -> JSONObject {
+        let s = plan.spec
+        var limits: JSONObject = ["kill_after_s": .double(s.killAfterSeconds)]
+        if let m = s.memoryBytes { limits["memory_bytes"] = .uint(m) }
+        if let p = s.pids { limits["pids"] = .int(Int64(p)) }
+        if let c = s.cpus { limits["cpus"] = .double(c) }
+        if let t = s.timeoutSeconds { limits["timeout_s"] = .double(t) }
+
+        var out: JSONObject = [:]
+        if let n = s.name { out["name"] = .string(n) }
+        out["command"] = .array(s.command.map { .string($0) })
+        out["cwd"] = .string(s.cwd)
+        out["profile"] = .object([
+            "name": .string(s.profileName),
+            "sources": .array(s.profileSources.map { .object(["path": .string($0.path), "sha256": .string($0.sha256)]) }),
+        ])
+        out["policy"] = .object([
+            "namespaces": .array(plan.namespaces.map { .string($0.rawValue) }),
+            "network": .string(s.network.rawValue),
+            "workspace": s.workspace.map { .string($0) } ?? .null,
+            "workspace_mode": .string(s.workspaceMode.rawValue),
+            "uid": .int(Int64(s.uid)),
+            "gid": .int(Int64(s.gid)),
+            "hostname": .string(s.hostname),
+            "seccomp": .object([
+                "default": .string(describe(s.seccomp.defaultAction)),
+                "rules": .int(Int64(s.seccomp.rules.count)),
+                "digest": .string(plan.seccomp.digest),
+                "instructions": .int(Int64(plan.seccomp.instructionCount)),
+            ]),
+            "limits": .object(limits),
+            "env": .object([
+                "passed": .array(s.environment.map { .string($0.name) }),
+                "set": .array([]),
+                "scrubbed": .array(s.scrubbedNames.map { .string($0) }),
+            ]),
+        ])
+        out["kernel"] = .object([
+            "release": .string(features.release),
+            "features": .object([
+                "user_namespaces": .bool(features.userNamespaces),
+                "seccomp_notify": .bool(features.seccompNotify),
+                "pidfd": .bool(features.pidfd),
+                "landlock": .int(Int64(features.landlockABI)),
+                "cgroup": .string(cgroup.summary),
+            ]),
+        ])
+        out["pid"] = .int(Int64(getpid()))
+        return out
+    }
+
+    static func describe(_ a: SeccompAction) -> String {
+        switch a {
+        case .allow: return "allow"
+        case .killProcess: return "kill"
+        case .deny(let e): return "deny:\(ErrnoNames.name(e))"
+        }
+    }
+}
+
+enum ErrorEvent {
+    static func fields(_ e: SetupError) -> JSONObject {
+        var out: JSONObject = ["step": .string(e.step), "code": .string(e.code)]
+        if e.errno != 0 {
+            out["errno"] = .int(Int64(e.errno))
+            out["errno_name"] = .string(ErrnoNames.name(e.errno))
+        }
+        var message = e.message
+        if let s = e.subject, !message.contains(s) { message += " (\(s))" }
+        out["message"] = .string(message)
+        return out
+    }
+}
+
+enum EndEvent {
+    static func fields(outcome: Outcome, state: RunState, stats: CgroupStats?, started: Double) -> JSONObject {
+        var out: JSONObject = [
+            "exit_reason": .string(outcome.reason.rawValue),
+            "exit_status": .int(Int64(outcome.status)),
+        ]
+        if let sig = outcome.signal { out["signal"] = .string(signalName(sig)) }
+        out["duration_ms"] = .double((Clock.monotonic() - started) * 1000)
+        if let peak = stats?.memoryPeakBytes { out["peak_memory_bytes"] = .uint(peak) }
+        let ru = state.rusage
+        var cpuMs = Double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000
+            + Double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000
+        if let ns = stats?.cpuUsageNanos { cpuMs = Double(ns) / 1e6 }
+        out["cpu_time_ms"] = .double(cpuMs)
+        if let p = stats?.pidsPeak { out["pids_peak"] = .uint(p) }
+        var by: JSONObject = [:]
+        for (name, count) in state.deniedBySyscall.sorted(by: { $0.key < $1.key }) {
+            by[name] = .int(Int64(count))
+        }
+        let limitHits = (stats?.oomKills ?? 0) + (stats?.pidsLimitHits ?? 0)
+        out["denials"] = .object([
+            "syscalls": .int(Int64(state.deniedTotal)),
+            "by_syscall": .object(by),
+            "limits": .int(Int64(limitHits)),
+        ])
+        return out
+    }
+}

@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StockadeCgroups
+import StockadeEvents
+import StockadeProfile
+
+/// Where shipped profiles are found: $STOCKADE_PROFILE_PATH (colon-separated),
+/// /etc/stockade/profiles, PREFIX/share/stockade/profiles next to the binary,
+/// and the source tree's profiles/ for a binary run from .build/.
+public enum ProfileSearch {
+    public static func paths() -> [String] {
+        var out: [String] = []
+        if let env = getenv("STOCKADE_PROFILE_PATH") {
+            out += String(cString: env).split(separator: ":").map(String.init)
+        }
+        out.append("/etc/stockade/profiles")
+        if let exe = executableDirectory() {
+            out.append(exe + "/../share/stockade/profiles")
+            out.append(exe + "/../../profiles")
+            out.append(exe + "/../../../profiles")
+        }
+        return out
+    }
+
+    static func executableDirectory() -> String? {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buf, Int(PATH_MAX))
+        guard n > 0 else { return nil }
+        let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return nil }
+        return String(path[..<slash])
+    }
+}
+
+/// parse → spec → plan → run, with fail-closed reporting at each arrow.
+public enum Launcher {
+    public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool) -> Int32 {
+        let id = SandboxID.generate()
+        let host = HostContext.current()
+        let sink: EventSinkSpec
+        if let s = eventSink {
+            guard let parsed = EventSinkSpec.parse(s) else {
+                writeStderr("sandbox-run: --events: expected a file path, fd:N or stderr, got '\(s)'\n")
+                return ExitStatus.setupFailed
+            }
+            sink = parsed
+        } else {
+            sink = .none
+        }
+
+        func early(_ step: String, _ code: String, _ message: String) -> Int32 {
+            writeStderr("sandbox-run: \(message)\n")
+            if !dryRun, let log = try? EventLog(sink: sink, sandboxId: id, actor: overrides.actor ?? "unknown", secrets: []) {
+                log.emit(.sandboxError, ["step": .string(step), "code": .string(code), "message": .string(message)])
+                log.emit(.sandboxEnd, [
+                    "exit_reason": .string(ExitReason.setupFailed.rawValue), "exit_status": .int(Int64(ExitStatus.setupFailed)),
+                    "duration_ms": .double(0), "cpu_time_ms": .double(0),
+                    "denials": .object(["syscalls": .int(0), "by_syscall": .object([:]), "limits": .int(0)]),
+                ])
+                log.close()
+            }
+            return ExitStatus.setupFailed
+        }
+
+        let profile: Profile
+        do {
+            profile = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profileReference)
+        } catch {
+            return early("profile", error.code, "profile error: \(error)")
+        }
+        let spec: SandboxSpec
+        let plan: Plan
+        do {
+            spec = try SpecBuilder().build(profile: profile, overrides: overrides, host: host, id: id)
+            plan = try Planner().plan(spec)
+        } catch {
+            return early("plan", error.code, error.description)
+        }
+        if dryRun {
+            print(JSONEncoding.encode(PlanRenderer.json(plan), pretty: true))
+            return 0
+        }
+        let log: EventLog
+        do {
+            log = try EventLog(sink: sink, sandboxId: id, actor: spec.actor, secrets: spec.secretValues)
+        } catch {
+            writeStderr("sandbox-run: cannot open the event sink: \(error)\n")
+            return ExitStatus.setupFailed
+        }
+        let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: CgroupLayout.detect(), features: KernelFeatures.detect())
+        let status = supervisor.run()
+        if status == ExitStatus.setupFailed || status == ExitStatus.commandNotFound || status == ExitStatus.commandNotExecutable {
+            if let e = supervisor.lastError { writeStderr("sandbox-run: \(e)\n") }
+        }
+        return status
+    }
+}
+
+/// 12 lowercase hex digits from getrandom(2): short enough for interface
+/// and table names, random enough that concurrent sandboxes never collide.
+public enum SandboxID {
+    public static func generate() -> String {
+        var bytes = [UInt8](repeating: 0, count: 6)
+        _ = getrandom(&bytes, 6, 0)
+        let hex = Array("0123456789abcdef")
+        return String(bytes.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] })
+    }
+}
+
+/// `gc`: cgroups and registry entries of dead supervisors.
+public enum GarbageCollector {
+    public static func run(rootless: Bool) -> [String] {
+        let registry = SandboxRegistry.default(rootless: rootless)
+        let entries = registry.entries()
+        var alive = Set<String>()
+        var removed: [String] = []
+        for e in entries {
+            if registry.isAlive(e) { alive.insert(e.id) } else {
+                registry.unregister(id: e.id)
+                removed.append("registry entry \(e.id)")
+            }
+        }
+        if !rootless {
+            let layout = CgroupLayout.detect()
+            // A cgroup without a live registry entry belongs to a dead
+            // supervisor (the entry is written before the cgroup is made).
+            removed += CgroupJanitor.removeLeftovers(layout: layout, isOwnerAlive: { alive.contains($0) }).map { "cgroup \($0)" }
+        }
+        return removed
+    }
+}

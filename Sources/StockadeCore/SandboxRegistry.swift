@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Running sandboxes, one small file each (`<dir>/<id>`, holding the
+/// supervisor's pid and start time), so `gc` can tell leftovers of a dead
+/// supervisor from live sandboxes and `kill` can find them.
+public struct SandboxRegistry: Sendable {
+    public var directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    public static func `default`(rootless: Bool) -> SandboxRegistry {
+        if !rootless { return SandboxRegistry(directory: "/run/stockade/sandboxes") }
+        if let xdg = getenv("XDG_RUNTIME_DIR") { return SandboxRegistry(directory: String(cString: xdg) + "/stockade/sandboxes") }
+        return SandboxRegistry(directory: "/tmp/stockade-\(getuid())/sandboxes")
+    }
+
+    public struct Entry: Equatable, Sendable {
+        public var id: String
+        public var pid: pid_t
+        public var startTicks: UInt64
+        public var name: String?
+    }
+
+    public func register(id: String, name: String?) {
+        mkdirs(directory)
+        let pid = getpid()
+        let line = "\(pid) \(Self.startTicks(of: pid) ?? 0) \(name ?? "")\n"
+        let fd = open(directory + "/" + id, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+    }
+
+    public func unregister(id: String) {
+        unlink(directory + "/" + id)
+    }
+
+    public func entries() -> [Entry] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var out: [Entry] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name.hasPrefix(".") { continue }
+            guard let text = readSmallFile(directory + "/" + name) else { continue }
+            let parts = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count >= 2, let pid = pid_t(parts[0]), let ticks = UInt64(parts[1]) else { continue }
+            let n = parts.count > 2 ? String(parts[2]).trimmingCharacters(in: "\n") : ""
+            out.append(Entry(id: name, pid: pid, startTicks: ticks, name: n.isEmpty ? nil : n))
+        }
+        return out.sorted { $0.id < $1.id }
+    }
+
+    /// A supervisor is alive when its pid exists with the same start time
+    /// (a reused pid has a different one).
+    public func isAlive(_ entry: Entry) -> Bool {
+        guard let ticks = Self.startTicks(of: entry.pid) else { return false }
+        return entry.startTicks == 0 || ticks == entry.startTicks
+    }
+
+    /// Field 22 of /proc/PID/stat: start time in clock ticks since boot.
+    static func startTicks(of pid: pid_t) -> UInt64? {
+        guard let stat = readSmallFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After "comm)", fields start at 3 (state): start time is field 22.
+        guard fields.count > 19 else { return nil }
+        return UInt64(fields[19])
+    }
+}
+
+func readSmallFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var buf = [UInt8](repeating: 0, count: 4096)
+    var out: [UInt8] = []
+    while true {
+        let n = read(fd, &buf, buf.count)
+        if n <= 0 { break }
+        out += buf[0..<n]
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+func mkdirs(_ path: String) {
+    var cur = ""
+    for comp in path.split(separator: "/") {
+        cur += "/" + comp
+        mkdir(cur, 0o755)
+    }
+}
+
+extension String {
+    func trimmingCharacters(in chars: Character) -> String {
+        var s = Substring(self)
+        while s.first == chars { s = s.dropFirst() }
+        while s.last == chars { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import StockadeEvents
+import Testing
+
+/// Nothing outlives the sandbox: timeouts, signals, a killed supervisor.
+@Suite("Lifetime", .enabled(if: Harness.requireRoot()))
+struct LifetimeTests {
+    @Test("timeout: SIGTERM, grace, SIGKILL; exit 124 within grace + 1 s; nothing left")
+    func timeout() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let marker = "stockade-timeout-\(UUID().uuidString.prefix(8))"
+        let started = Date()
+        // Ignores SIGTERM, so only the SIGKILL after the grace ends it.
+        let r = try Harness.sandbox(["--workspace", ws, "--timeout", "1s", "--kill-after", "1s", "--",
+                                     "/bin/sh", "-c", "trap '' TERM; exec -a \(marker) sleep 60"])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(r.status == 124)
+        #expect(r.exitReason == "timeout")
+        #expect(elapsed < 1 + 1 + 1 + 1.5, "took \(elapsed)s")
+        #expect(r.events("timeout").count >= 1)
+        #expect(Harness.hostProcesses(containing: marker).isEmpty)
+    }
+
+    @Test("a double-forked setsid daemon does not survive the sandbox")
+    func daemonDies() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        try Harness.installClimb(into: ws)
+        let r = try Harness.sandbox(["--workspace", ws, "--", "./climb", "daemon", ws + "/daemon.log"], cwd: ws)
+        #expect(r.status == 0, "\(r.stderr)")
+        usleep(300_000)
+        // The daemon writes to the log every second while alive.
+        let before = (try? String(contentsOfFile: ws + "/daemon.log", encoding: .utf8)) ?? ""
+        sleep(2)
+        let after = (try? String(contentsOfFile: ws + "/daemon.log", encoding: .utf8)) ?? ""
+        #expect(before == after, "daemon still writing: \(after)")
+        #expect(Harness.hostProcesses(containing: ws + "/daemon.log").isEmpty)
+    }
+
+    @Test("kill -9 of sandbox-run leaves no workload process")
+    func supervisorKilled() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let marker = "stockade-orphan-\(UUID().uuidString.prefix(8))"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = ["--workspace", ws, "--", "/bin/sh", "-c", "exec -a \(marker) sleep 60"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var seen = false
+        for _ in 0..<100 where !seen {
+            usleep(50_000)
+            seen = !Harness.hostProcesses(containing: marker).isEmpty
+        }
+        #expect(seen, "workload never started")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        var gone = false
+        for _ in 0..<40 where !gone {
+            usleep(50_000)
+            gone = Harness.hostProcesses(containing: marker).isEmpty
+        }
+        #expect(gone, "workload survived its supervisor")
+        // gc removes what the dead supervisor left (its cgroup, its registry entry).
+        let gc = try Harness.runProcess([Harness.binary, "gc"])
+        #expect(gc.status == 0)
+    }
+
+    @Test("SIGTERM to sandbox-run is forwarded to the workload")
+    func forwardsSignals() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let events = NSTemporaryDirectory() + "stockade-fwd-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: events) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = ["--events", events, "--workspace", ws, "--", "/bin/sh", "-c", "trap 'echo got-term > \(ws)/term; exit 3' TERM; while :; do sleep 0.1; done"]
+        try p.run()
+        usleep(700_000)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 3)
+        #expect((try? String(contentsOfFile: ws + "/term", encoding: .utf8)) == "got-term\n")
+        let log = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
+        #expect(log.contains("\"signal.forwarded\""))
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import StockadeEvents
+import Testing
+
+@Suite("Limits", .enabled(if: Harness.requireRoot()), .serialized)
+struct LimitTests {
+    @Test("a fork bomb is stopped by the pids limit and evented")
+    func forkBomb() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        try Harness.installClimb(into: ws)
+        let r = try Harness.sandbox(["--workspace", ws, "--pids-limit", "32", "--timeout", "20s", "--", "./climb", "forkbomb"], cwd: ws)
+        #expect(r.stdout.contains("RESULT forkbomb fork-failures"), "\(r.stdout) \(r.stderr)")
+        #expect(r.events("limit.hit").contains { $0["limit"]?.stringValue == "pids" })
+        let peak = r.end?["pids_peak"]?.int64Value
+        #expect(peak == nil || peak! <= 32)
+    }
+
+    @Test("a memory hog is OOM-killed: exit_reason oom_kill")
+    func memoryHog() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        try Harness.installClimb(into: ws)
+        let r = try Harness.sandbox(["--workspace", ws, "--memory", "64m", "--", "./climb", "memhog", "512"], cwd: ws)
+        #expect(r.climbResult("memhog") == nil, "hog finished: \(r.stdout)")
+        #expect(r.exitReason == "oom_kill", "\(r.eventLines.last ?? "")")
+        #expect(r.status == 137)
+        #expect(r.events("limit.hit").contains { $0["limit"]?.stringValue == "memory" })
+        let peak = r.end?["peak_memory_bytes"]?.int64Value ?? 0
+        #expect(peak > 0 && peak <= 64 << 20)
+    }
+
+    @Test("rlimits: core dumps off by default")
+    func coreLimit() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let r = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", "ulimit -c"])
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+}
