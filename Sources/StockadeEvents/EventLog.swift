@@ -112,7 +112,7 @@ public final class EventLog: Sendable {
 
     /// The line `emit` would write for these values, without the newline.
     public func render(_ type: EventType, _ fields: JSONObject, seq: Int64, at time: Timestamp) -> String {
-        JSONEncoding.encode(line(type, fields, seq: seq, at: time))
+        JSONEncoding.encode(object: line(type, fields, seq: seq, at: time))
     }
 
     private func line(_ type: EventType, _ fields: JSONObject, seq: Int64, at time: Timestamp) -> JSONObject {

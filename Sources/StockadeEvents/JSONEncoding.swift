@@ -24,7 +24,7 @@ public enum JSONEncoding {
     }
 
     /// The object as one line of JSON, without a trailing newline.
-    public static func encode(_ object: JSONObject) -> String {
+    public static func encode(object: JSONObject) -> String {
         encode(.object(object))
     }
 
