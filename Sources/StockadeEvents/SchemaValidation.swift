@@ -1,6 +1,6 @@
 /// One way an event line breaks the schema.
-public struct SchemaViolation: Equatable, Sendable, CustomStringConvertible {
-    public enum Problem: Equatable, Sendable {
+public struct SchemaViolation: Hashable, Sendable, CustomStringConvertible {
+    public enum Problem: Hashable, Sendable {
         /// `type` is missing, not a string, or not an `EventType`.
         case unknownType(String)
         case missingField
@@ -37,10 +37,12 @@ extension EventSchema {
     public static func validate(_ line: JSONObject) -> [SchemaViolation] {
         var violations: [SchemaViolation] = []
         var fields = common
+        var knowsType = false
         switch line["type"] {
         case let .string(name)?:
             if let type = EventType(rawValue: name) {
                 fields += self.fields(for: type)
+                knowsType = true
             } else {
                 violations.append(SchemaViolation(path: "type", problem: .unknownType(name)))
             }
@@ -49,7 +51,7 @@ extension EventSchema {
         case nil:
             break  // reported as a missing field below
         }
-        let knowsType = violations.isEmpty
+        // Without a known type the type's own fields cannot be told from unknown ones.
         check(line, against: fields, prefix: "", reportUnknown: knowsType, into: &violations)
         if case let .string(ts)? = line["ts"], !Timestamp.isCanonicalRFC3339(ts) {
             violations.append(SchemaViolation(
