@@ -1,0 +1,128 @@
+/// The shape of every event line: the common fields and each type's own.
+///
+/// This is the single source of truth; docs/events.md repeats it as one
+/// table per type and a test checks the two match row for row.
+public enum EventSchema {
+    /// Fields every event starts with, in this order.
+    public static let common: [FieldSpec] = [
+        FieldSpec("v", .intEqual(EventLog.schemaVersion)),
+        FieldSpec("ts", .string),
+        FieldSpec("sandbox", .string),
+        FieldSpec("seq", .int),
+        FieldSpec("type", .string),
+        FieldSpec("actor", .string),
+    ]
+
+    /// The fields of one event type, after the common ones.
+    public static func fields(for type: EventType) -> [FieldSpec] {
+        switch type {
+        case .sandboxStart: return sandboxStart
+        case .sandboxReady:
+            return [FieldSpec("setup_ms", .number), FieldSpec("pid", .int)]
+        case .sandboxWarning:
+            return [FieldSpec("code", .string), FieldSpec("message", .string)]
+        case .syscallDenied:
+            return [
+                FieldSpec("syscall", .string), FieldSpec("nr", .int), FieldSpec("arch", .string),
+                FieldSpec("errno", .string), FieldSpec("pid", .int),
+            ]
+        case .limitHit:
+            return [
+                FieldSpec("limit", .oneOf(["memory", "pids", "cpu"])),
+                FieldSpec("value", .number), FieldSpec("count", .int),
+            ]
+        case .timeout:
+            return [
+                FieldSpec("after_s", .number),
+                FieldSpec("signal", .oneOf(["SIGTERM", "SIGKILL"])),
+                FieldSpec("phase", .oneOf(["term", "kill"])),
+            ]
+        case .signalForwarded:
+            return [FieldSpec("signal", .string)]
+        case .sandboxError:
+            return [
+                FieldSpec("step", .string), FieldSpec("code", .string),
+                .optional("errno", .int), .optional("errno_name", .string),
+                FieldSpec("message", .string),
+            ]
+        case .sandboxEnd: return sandboxEnd
+        case .eventsSuppressed:
+            return [
+                FieldSpec("suppressed_type", .oneOf(EventType.allCases.map(\.rawValue))),
+                FieldSpec("count", .int),
+            ]
+        }
+    }
+
+    /// Common fields followed by the type's fields: the whole line.
+    public static func allFields(for type: EventType) -> [FieldSpec] {
+        common + fields(for: type)
+    }
+
+    private static let sandboxStart: [FieldSpec] = [
+        .optional("name", .string),
+        FieldSpec("command", .array(.string)),
+        FieldSpec("cwd", .string),
+        FieldSpec("profile", .object([
+            FieldSpec("name", .string),
+            FieldSpec("sources", .array(.object([
+                FieldSpec("path", .string),
+                FieldSpec("sha256", .string),
+            ]))),
+        ])),
+        FieldSpec("policy", .object([
+            FieldSpec("namespaces", .array(.string)),
+            FieldSpec("network", .oneOf(["none", "filtered", "host"])),
+            FieldSpec("workspace", .stringOrNull),
+            FieldSpec("workspace_mode", .oneOf(["rw", "ro", "none"])),
+            FieldSpec("uid", .int),
+            FieldSpec("gid", .int),
+            FieldSpec("hostname", .string),
+            FieldSpec("seccomp", .object([
+                FieldSpec("default", .string),
+                FieldSpec("rules", .int),
+                FieldSpec("digest", .string),
+                FieldSpec("instructions", .int),
+            ])),
+            FieldSpec("limits", .object([
+                .optional("memory_bytes", .int),
+                .optional("pids", .int),
+                .optional("cpus", .number),
+                .optional("timeout_s", .number),
+                FieldSpec("kill_after_s", .number),
+            ])),
+            // Names only: values of passed or set variables may be secrets.
+            FieldSpec("env", .object([
+                FieldSpec("passed", .array(.string)),
+                FieldSpec("set", .array(.string)),
+                FieldSpec("scrubbed", .array(.string)),
+            ])),
+        ])),
+        FieldSpec("kernel", .object([
+            FieldSpec("release", .string),
+            FieldSpec("features", .object([
+                FieldSpec("user_namespaces", .bool),
+                FieldSpec("seccomp_notify", .bool),
+                FieldSpec("pidfd", .bool),
+                FieldSpec("landlock", .int),
+                FieldSpec("cgroup", .oneOf(["v2", "v1", "hybrid", "none"])),
+            ])),
+        ])),
+        FieldSpec("pid", .int),
+    ]
+
+    private static let sandboxEnd: [FieldSpec] = [
+        FieldSpec("exit_reason", .oneOf(ExitReason.allCases.map(\.rawValue))),
+        FieldSpec("exit_status", .int),
+        .optional("signal", .string),
+        FieldSpec("duration_ms", .number),
+        .optional("peak_memory_bytes", .int),
+        FieldSpec("cpu_time_ms", .number),
+        .optional("pids_peak", .int),
+        FieldSpec("denials", .object([
+            FieldSpec("syscalls", .int),
+            FieldSpec("by_syscall", .map(.int)),
+            FieldSpec("limits", .int),
+        ])),
+    ]
+}
