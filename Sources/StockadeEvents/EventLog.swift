@@ -41,8 +41,8 @@ public final class EventLog: Sendable {
     }
 
     /// Opens the sink (a file is opened O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC,
-    /// mode 0600; `fd:N` must be open for writing and is made close-on-exec;
-    /// `stderr` is fd 2).
+    /// mode 0600; `fd:N` must be open for writing and, unless it is 0–2, is
+    /// made close-on-exec; `stderr` is fd 2).
     ///
     /// - Parameters:
     ///   - secrets: values that must never appear; see `Redactor` for which count.

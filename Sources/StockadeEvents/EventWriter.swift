@@ -11,9 +11,9 @@ struct EventWriter {
 
     /// Opens or adopts the sink's descriptor.
     ///
-    /// An inherited `fd:N` is checked with fcntl(2) (open, not read-only) and
-    /// marked FD_CLOEXEC: the workload must never inherit the audit channel,
-    /// or it could write forged events into it.
+    /// An inherited `fd:N` is checked with fcntl(2) (open, not read-only) and,
+    /// for N > 2, marked FD_CLOEXEC: the workload must never inherit the
+    /// audit channel, or it could write forged events into it.
     init(spec: EventSinkSpec) throws(EventSinkError) {
         target = spec.description
         switch spec {
@@ -36,9 +36,14 @@ struct EventWriter {
             guard flags & O_ACCMODE != O_RDONLY else {
                 throw EventSinkError(step: .checkDescriptor, target: target, errno: EBADF)
             }
-            let fdFlags = fcntl(n, F_GETFD)
-            guard fdFlags >= 0, fcntl(n, F_SETFD, fdFlags | FD_CLOEXEC) == 0 else {
-                throw EventSinkError(step: .setCloexec, target: target, errno: errno)
+            // Standard streams stay inheritable: the workload shares them by
+            // design (`-` means stdout), and closing them on exec would take
+            // the workload's own stdout or stderr away.
+            if n > STDERR_FILENO {
+                let fdFlags = fcntl(n, F_GETFD)
+                guard fdFlags >= 0, fcntl(n, F_SETFD, fdFlags | FD_CLOEXEC) == 0 else {
+                    throw EventSinkError(step: .setCloexec, target: target, errno: errno)
+                }
             }
             fd = n
             ownsDescriptor = false

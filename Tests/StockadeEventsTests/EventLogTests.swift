@@ -136,6 +136,15 @@ let fixedClock: @Sendable () -> Timestamp = { Timestamp(seconds: 1_798_088_571, 
         }
     }
 
+    @Test func standardStreamsStayInheritable() throws {
+        let before = fcntl(STDOUT_FILENO, F_GETFD)
+        let log = try EventLog(sink: .fd(STDOUT_FILENO), sandboxId: "s", actor: "a")
+        #expect(fcntl(STDOUT_FILENO, F_GETFD) == before)
+        log.close()
+        #expect(fcntl(STDOUT_FILENO, F_GETFD) >= 0)  // not ours to close
+        _ = try EventLog(sink: .stderr, sandboxId: "s", actor: "a")
+    }
+
     @Test func writeFailureIsCountedNotFatal() throws {
         var fds: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
