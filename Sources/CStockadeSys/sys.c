@@ -152,3 +152,36 @@ int stk_cap_last_cap(void)
         v = v * 10 + (buf[i] - '0');
     return v > 0 ? v : 63;
 }
+
+int stk_pipe_cloexec(int fds[2])
+{
+    return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
+}
+
+int stk_random_bytes(void *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        long n = syscall(SYS_getrandom, (char *)buf + done, len - done, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int stk_seccomp_notify_available(void)
+{
+    uint32_t action = SECCOMP_RET_USER_NOTIF;
+    return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+int stk_landlock_abi(void)
+{
+    /* landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) */
+    long v = syscall(444, NULL, 0, 1u);
+    return v > 0 ? (int)v : 0;
+}

@@ -133,8 +133,8 @@ struct ChildConfigBuilder {
         }
         let rlimits = plan.rlimits.map { stk_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
 
-        var flags: UInt64 = UInt64(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
-        if plan.namespaces.contains(.net) { flags |= UInt64(CLONE_NEWNET) }
+        var flags: UInt64 = STK_CLONE_NEWUSER | STK_CLONE_NEWNS | STK_CLONE_NEWPID | STK_CLONE_NEWUTS | STK_CLONE_NEWIPC
+        if plan.namespaces.contains(.net) { flags |= STK_CLONE_NEWNET }
 
         var cfg = stk_child_config()
         cfg.clone_flags = flags

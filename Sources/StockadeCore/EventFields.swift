@@ -92,7 +92,7 @@ enum EndEvent {
         if let sig = outcome.signal { out["signal"] = .string(signalName(sig)) }
         out["duration_ms"] = .double((Clock.monotonic() - started) * 1000)
         if let peak = stats?.memoryPeakBytes { out["peak_memory_bytes"] = .uint(peak) }
-        let ru = state.rusage
+        let ru = state.usage
         var cpuMs = Double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000
             + Double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000
         if let ns = stats?.cpuUsageNanos { cpuMs = Double(ns) / 1e6 }

@@ -22,7 +22,7 @@ enum IDMaps {
             throw SetupError(step: step, code: "id_map", errno: errno, subject: path, message: "cannot open \(path)")
         }
         defer { close(fd) }
-        let n = content.withCString { write(fd, $0, strlen($0)) }
+        let n = content.withCString { Glibc.write(fd, $0, strlen($0)) }
         guard n == content.utf8.count else {
             throw SetupError(step: step, code: "id_map", errno: errno, subject: path, message: "cannot write \(content.trimmingSuffixNewline) to \(path)")
         }

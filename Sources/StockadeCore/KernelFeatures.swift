@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CStockadeSys
 import StockadeCgroups
 
 /// What the running kernel offers, reported in `sandbox.start`.
@@ -19,13 +20,9 @@ public struct KernelFeatures: Equatable, Sendable {
             String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
         }
         let userns = access("/proc/self/ns/user", F_OK) == 0
-        // seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &SECCOMP_RET_USER_NOTIF)
-        var action: UInt32 = 0x7fc0_0000
-        let notify = syscall(Int(SYS_seccomp), 2, 0, &action) == 0
+        let notify = stk_seccomp_notify_available() != 0
         let pidfd = access("/proc/self/fdinfo", F_OK) == 0
-        // landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
-        let ll = syscall(444, 0, 0, 1)
-        return KernelFeatures(release: release, userNamespaces: userns, seccompNotify: notify, pidfd: pidfd, landlockABI: ll > 0 ? Int(ll) : 0)
+        return KernelFeatures(release: release, userNamespaces: userns, seccompNotify: notify, pidfd: pidfd, landlockABI: Int(stk_landlock_abi()))
     }
 }
 

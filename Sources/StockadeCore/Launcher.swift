@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CStockadeSys
 import StockadeCgroups
 import StockadeEvents
 import StockadeProfile
@@ -78,7 +79,7 @@ public enum Launcher {
             return early("plan", error.code, error.description)
         }
         if dryRun {
-            print(JSONEncoding.encode(PlanRenderer.json(plan), pretty: true))
+            print(PrettyJSON.render(PlanRenderer.json(plan)))
             return 0
         }
         let log: EventLog
@@ -90,7 +91,7 @@ public enum Launcher {
         }
         let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: CgroupLayout.detect(), features: KernelFeatures.detect())
         let status = supervisor.run()
-        if status == ExitStatus.setupFailed || status == ExitStatus.commandNotFound || status == ExitStatus.commandNotExecutable {
+        if status == ExitStatus.setupFailed || status == ExitStatus.notFound || status == ExitStatus.notExecutable {
             if let e = supervisor.lastError { writeStderr("sandbox-run: \(e)\n") }
         }
         return status
@@ -102,7 +103,7 @@ public enum Launcher {
 public enum SandboxID {
     public static func generate() -> String {
         var bytes = [UInt8](repeating: 0, count: 6)
-        _ = getrandom(&bytes, 6, 0)
+        _ = stk_random_bytes(&bytes, 6)
         let hex = Array("0123456789abcdef")
         return String(bytes.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] })
     }

@@ -15,7 +15,7 @@ struct Outcome: Equatable {
         if let s = forcedStatus { return Outcome(reason: .setupFailed, status: s) }
         if setupFailed { return Outcome(reason: .setupFailed, status: ExitStatus.setupFailed) }
         if let e = state.execErrno {
-            return Outcome(reason: .setupFailed, status: e == ENOENT ? ExitStatus.commandNotFound : ExitStatus.commandNotExecutable)
+            return Outcome(reason: .setupFailed, status: e == ENOENT ? ExitStatus.notFound : ExitStatus.notExecutable)
         }
         if state.timedOut { return Outcome(reason: .timeout, status: ExitStatus.timeout) }
         let oom = (stats?.oomKills ?? 0) > 0

@@ -145,7 +145,7 @@ public struct SpecBuilder: Sendable {
                 environment.append(EnvAssignment(name: name, value: value))
             } else {
                 scrubbed.append(name)
-                secrets.append(value)
+                if Self.isSecretCandidate(name: name, value: value) { secrets.append(value) }
             }
         }
         for a in profile.env.set + o.envSet {
@@ -219,6 +219,13 @@ public struct SpecBuilder: Sendable {
         guard uid != 0 else {
             throw PlanError(code: "root_workload", subject: "user", message: "refusing to run the workload as uid 0; choose an unprivileged --user")
         }
+        if gid == 0 {
+            // gid 0 inside would be the host's root group on every file.
+            if o.group != nil || profile.process.group != nil {
+                throw PlanError(code: "root_workload", subject: "group", message: "refusing to run the workload with gid 0; choose an unprivileged --group")
+            }
+            gid = Self.nobody
+        }
         return (uid, gid)
     }
 
@@ -240,6 +247,21 @@ public struct SpecBuilder: Sendable {
         if let u = host.value(of: "SUDO_USER") { return u }
         if let u = host.value(of: "USER") { return u }
         return "uid:\(host.uid)"
+    }
+
+    /// Scrubbed variables whose values describe the session, not a secret;
+    /// redacting them would blank paths like `cwd` out of every event.
+    static let sessionVariables: Set<String> = [
+        "PWD", "OLDPWD", "SHELL", "SHLVL", "_", "USER", "LOGNAME", "HOSTNAME", "MAIL",
+        "COLUMNS", "LINES", "DISPLAY", "EDITOR", "VISUAL", "PAGER", "LESS", "TMPDIR",
+    ]
+
+    /// A scrubbed value is treated as a secret unless it belongs to a session
+    /// variable or is a bare absolute path (paths are where, not what).
+    static func isSecretCandidate(name: String, value: String) -> Bool {
+        if sessionVariables.contains(name) || name.hasPrefix("XDG_") || name.hasPrefix("LC_") { return false }
+        if value.hasPrefix("/") && !value.contains(where: { $0 == " " || $0 == "=" || $0 == "@" || $0 == "?" }) { return false }
+        return true
     }
 
     static func matches(_ name: String, _ patterns: [String]) -> Bool {

@@ -78,7 +78,7 @@ public final class Supervisor {
 
         var reportPipe: [Int32] = [-1, -1]
         var goPipe: [Int32] = [-1, -1]
-        guard pipe2(&reportPipe, O_CLOEXEC) == 0, pipe2(&goPipe, O_CLOEXEC) == 0 else {
+        guard stk_pipe_cloexec(&reportPipe) == 0, stk_pipe_cloexec(&goPipe) == 0 else {
             trees.closeAll()
             return fail(SetupError(step: "pipe", code: "pipe", errno: errno, message: "cannot create the handshake pipes"))
         }
@@ -163,11 +163,11 @@ public final class Supervisor {
         registry.unregister(id: plan.spec.id)
 
         let outcome = Outcome.decide(state: state, stats: stats, setupFailed: setupFailed, forcedStatus: exitStatus)
-        if let s = stats, s.oomKills > 0 {
-            events.emit(.limitHit, ["limit": .string("memory"), "value": plan.spec.memoryBytes.map { .uint($0) } ?? .null, "count": .int(Int64(s.oomKills))])
+        if let n = stats?.oomKills, n > 0 {
+            events.emit(.limitHit, ["limit": .string("memory"), "value": plan.spec.memoryBytes.map { .uint($0) } ?? .null, "count": .int(Int64(n))])
         }
-        if let s = stats, s.pidsLimitHits > 0 {
-            events.emit(.limitHit, ["limit": .string("pids"), "value": plan.spec.pids.map { .int(Int64($0)) } ?? .null, "count": .int(Int64(s.pidsLimitHits))])
+        if let n = stats?.pidsLimitHits, n > 0 {
+            events.emit(.limitHit, ["limit": .string("pids"), "value": plan.spec.pids.map { .int(Int64($0)) } ?? .null, "count": .int(Int64(n))])
         }
         if state.deniedSuppressed > 0 {
             events.emit(.eventsSuppressed, ["suppressed_type": .string("syscall.denied"), "count": .int(Int64(state.deniedSuppressed))])

@@ -12,7 +12,7 @@ struct RunState {
     var pidfd: Int32 = -1
     var initReaped = false
     var initStatus: Int32 = 0
-    var rusage = rusage()
+    var usage = rusage()
 
     var setupError: SetupError?
     var execErrno: Int32?
@@ -31,7 +31,7 @@ struct RunState {
     mutating func reapInit() {
         guard initPid > 0, !initReaped else { return }
         var status: Int32 = 0
-        while wait4(initPid, &status, 0, &rusage) < 0 && errno == EINTR {}
+        while wait4(initPid, &status, 0, &usage) < 0 && errno == EINTR {}
         initStatus = status
         initReaped = true
     }

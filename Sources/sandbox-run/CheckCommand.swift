@@ -27,7 +27,7 @@ struct CheckCommand: ParsableCommand {
             let loaded = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profile)
             print(ProfileRenderer.json(loaded))
         } catch {
-            fputs("sandbox-run: \(error)\n", stderr)
+            printError("sandbox-run: \(error)\n")
             throw ExitCode(1)
         }
     }

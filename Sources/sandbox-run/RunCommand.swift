@@ -87,16 +87,10 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the plan as JSON and exit; nothing is created.")
     var dryRun = false
 
-    @Argument(help: ArgumentHelp("Only allowed after `--`.", visibility: .hidden))
-    var stray: [String] = []
-
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run, after `--`.", valueName: "COMMAND"))
     var command: [String] = []
 
     func validate() throws {
-        if let word = stray.first {
-            throw ValidationError("'\(word)' is not a sandbox-run verb (verbs: check, gc). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(([word] + stray.dropFirst()).joined(separator: " "))")
-        }
         if command.isEmpty && !dryRun {
             throw ValidationError("no command given; put it after `--`: sandbox-run [OPTIONS] -- COMMAND [ARGS...]")
         }

@@ -19,6 +19,33 @@ struct SandboxRun: ParsableCommand {
     )
 }
 
+/// The workload's pipes may close under us; an event sink reader may vanish.
+/// EPIPE is handled where it happens, never by dying (the child path resets
+/// every disposition before exec, so the workload still gets SIGPIPE).
+signal(SIGPIPE, SIG_IGN)
+
+func printError(_ s: String) {
+    var s = s
+    s.withUTF8 { buf in
+        var off = 0
+        while off < buf.count {
+            let n = write(2, buf.baseAddress! + off, buf.count - off)
+            if n <= 0 { if errno == EINTR { continue }; return }
+            off += n
+        }
+    }
+}
+
+/// Verbs are words before any `--`; any other bare word is a command that
+/// forgot its `--`.
+let verbs: Set<String> = ["run", "check", "gc", "help"]
+let arguments = Array(CommandLine.arguments.dropFirst())
+if let first = arguments.first, !first.hasPrefix("-"), !verbs.contains(first) {
+    let rest = arguments.prefix { $0 != "--" }
+    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
+    exit(125)
+}
+
 do {
     var command = try SandboxRun.parseAsRoot()
     try command.run()
@@ -33,7 +60,27 @@ do {
         exit(0)
     }
     var line = message.hasPrefix("Error: ") ? "sandbox-run: " + message.dropFirst(7) : "sandbox-run: " + message
+    if let word = line.firstMatchOfUnexpectedArgument {
+        line = "sandbox-run: '\(word)' is not an option. To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(word) ...\n"
+    }
     if !line.hasSuffix("\n") { line += "\n" }
-    fputs(line, stderr)
+    printError(line)
     exit(125)
+}
+
+extension String {
+    /// The word ArgumentParser complains about in "Unexpected argument 'x'".
+    var firstMatchOfUnexpectedArgument: String? {
+        let marker = "Unexpected argument '"
+        var s = Substring(self)
+        while !s.isEmpty {
+            if s.hasPrefix(marker) {
+                let tail = s.dropFirst(marker.count)
+                guard let end = tail.firstIndex(of: "'") else { return nil }
+                return String(tail[..<end])
+            }
+            s = s.dropFirst()
+        }
+        return nil
+    }
 }

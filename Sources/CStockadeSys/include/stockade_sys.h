@@ -4,6 +4,7 @@
 #ifndef STOCKADE_SYS_H
 #define STOCKADE_SYS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -56,4 +57,28 @@ int stk_cap_last_cap(void);
 }
 #endif
 
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Namespace clone flags (linux/sched.h), for Swift. */
+#define STK_CLONE_NEWNS     0x00020000ull
+#define STK_CLONE_NEWCGROUP 0x02000000ull
+#define STK_CLONE_NEWUTS    0x04000000ull
+#define STK_CLONE_NEWIPC    0x08000000ull
+#define STK_CLONE_NEWUSER   0x10000000ull
+#define STK_CLONE_NEWPID    0x20000000ull
+#define STK_CLONE_NEWNET    0x40000000ull
+
+/* pipe2(fds, O_CLOEXEC); 0 or -errno. */
+int stk_pipe_cloexec(int fds[2]);
+/* getrandom(2) filling all `len` bytes; 0 or -errno. */
+int stk_random_bytes(void *buf, size_t len);
+/* Whether the kernel supports SECCOMP_RET_USER_NOTIF. */
+int stk_seccomp_notify_available(void);
+/* Landlock ABI version, 0 when unavailable. */
+int stk_landlock_abi(void);
+#ifdef __cplusplus
+}
 #endif
