@@ -36,7 +36,7 @@ public enum ProfileSearch {
 
 /// parse → spec → plan → run, with fail-closed reporting at each arrow.
 public enum Launcher {
-    public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool) -> Int32 {
+    public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool, exportBPF: String? = nil) -> Int32 {
         let id = SandboxID.generate()
         let host = HostContext.current()
         let sink: EventSinkSpec
@@ -79,6 +79,15 @@ public enum Launcher {
             return early("plan", error.code, error.description)
         }
         if dryRun {
+            if let path = exportBPF {
+                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                let ok = fd >= 0 && plan.seccomp.bpf.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == plan.seccomp.bpf.count
+                if fd >= 0 { close(fd) }
+                if !ok {
+                    writeStderr("sandbox-run: --export-bpf: cannot write \(path)\n")
+                    return ExitStatus.setupFailed
+                }
+            }
             print(PrettyJSON.render(PlanRenderer.json(plan)))
             return 0
         }

@@ -87,12 +87,18 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the plan as JSON and exit; nothing is created.")
     var dryRun = false
 
+    @Option(name: .customLong("export-bpf"), help: ArgumentHelp("With --dry-run: also write the compiled seccomp BPF (struct sock_filter[]) to PATH, e.g. for bwrap --seccomp.", valueName: "PATH", visibility: .hidden))
+    var exportBPF: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run, after `--`.", valueName: "COMMAND"))
     var command: [String] = []
 
     func validate() throws {
         if command.isEmpty && !dryRun {
             throw ValidationError("no command given; put it after `--`: sandbox-run [OPTIONS] -- COMMAND [ARGS...]")
+        }
+        if exportBPF != nil && !dryRun {
+            throw ValidationError("--export-bpf needs --dry-run")
         }
         if workspaceMode == "none" && workspace != nil {
             throw ValidationError("--workspace and --workspace-mode none conflict: choose one")
@@ -102,7 +108,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let overrides = try LaunchOptions.overrides(from: self)
         let code = Launcher.run(
-            profileReference: profile, overrides: overrides, eventSink: events, dryRun: dryRun)
+            profileReference: profile, overrides: overrides, eventSink: events, dryRun: dryRun, exportBPF: exportBPF)
         throw ExitCode(code)
     }
 }
