@@ -107,9 +107,6 @@ public struct SpecBuilder: Sendable {
             guard fs.kind(of: canon) == .directory else {
                 throw PlanError(code: "workspace_not_directory", subject: raw, message: "workspace must be a directory")
             }
-            guard access(canon, R_OK | X_OK) == 0 || !rootless else {
-                throw PlanError(code: "workspace_unreadable", subject: raw, message: "workspace is not readable by you")
-            }
             workspace = canon
         }
 
