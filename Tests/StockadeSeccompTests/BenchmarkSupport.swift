@@ -23,6 +23,18 @@ struct BenchmarkSupport {
         let compiled = try #require(filter)
         try Data(compiled.bpf).write(to: URL(fileURLWithPath: path))
         print("compile: \(policy.rules.count) rules, median \(String(format: "%.2f", times[25])) ms, min \(String(format: "%.2f", times[0])) ms (50 runs, debug build)")
+        let cacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("stockade-bench-cache-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: cacheDirectory) }
+        let cache = SeccompFilterCache(directory: cacheDirectory)
+        _ = try cache.compile(policy, hardening: hardening)
+        var hits: [Double] = []
+        for _ in 0..<50 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try cache.compile(policy, hardening: hardening)
+            hits.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        hits.sort()
+        print("compile: cache hit median \(String(format: "%.3f", hits[25])) ms (50 runs, debug build)")
         print("bpf: \(compiled.instructionCount) instructions, \(compiled.allowedCount) syscalls allowed, digest \(compiled.digest)")
     }
 }
