@@ -72,7 +72,7 @@ public enum SeccompCompiler {
         ]
     }
 
-    private static func validate(_ bpf: [UInt8], body: [UInt8]) throws(SeccompError) {
+    static func validate(_ bpf: [UInt8], body: [UInt8]) throws(SeccompError) {
         guard !body.isEmpty, body.count % BPFInstruction.size == 0 else {
             throw SeccompError(step: .program, message: "libseccomp exported \(body.count) bytes, not whole instructions")
         }
