@@ -5,6 +5,7 @@ import CStockadeSys
 import StockadeCgroups
 import StockadeEvents
 import StockadeProfile
+import StockadeSeccomp
 
 /// Where shipped profiles are found: $STOCKADE_PROFILE_PATH (colon-separated),
 /// /etc/stockade/profiles, PREFIX/share/stockade/profiles next to the binary,
@@ -74,7 +75,7 @@ public enum Launcher {
         let plan: Plan
         do {
             spec = try SpecBuilder().build(profile: profile, overrides: overrides, host: host, id: id)
-            plan = try Planner().plan(spec)
+            plan = try Planner(seccompCache: SeccompFilterCache.defaultDirectory().map { SeccompFilterCache(directory: $0) }).plan(spec)
         } catch {
             return early("plan", error.code, error.description)
         }

@@ -6,10 +6,14 @@ import StockadeSeccomp
 public struct Planner: Sendable {
     public var fs: any HostFileSystem
     public var maskScanner: MaskScanner
+    /// Where compiled filters may be cached (libseccomp takes ~3 ms for the
+    /// default policy); nil compiles every time.
+    public var seccompCache: SeccompFilterCache?
 
-    public init(fs: any HostFileSystem = LiveHostFileSystem(), maskScanner: MaskScanner = MaskScanner()) {
+    public init(fs: any HostFileSystem = LiveHostFileSystem(), maskScanner: MaskScanner = MaskScanner(), seccompCache: SeccompFilterCache? = nil) {
         self.fs = fs
         self.maskScanner = maskScanner
+        self.seccompCache = seccompCache
     }
 
     /// The device nodes of the minimal /dev, bound from the host's.
@@ -24,7 +28,11 @@ public struct Planner: Sendable {
 
         let compiled: CompiledSeccompFilter
         do {
-            compiled = try SeccompCompiler.compile(spec.seccomp)
+            if let cache = seccompCache {
+                compiled = try cache.compile(spec.seccomp)
+            } else {
+                compiled = try SeccompCompiler.compile(spec.seccomp)
+            }
         } catch {
             throw PlanError(code: "seccomp_compile", subject: "seccomp", message: "\(error)")
         }
