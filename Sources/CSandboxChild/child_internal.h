@@ -25,6 +25,9 @@ void stk_switch_identity(const struct stk_child_config *cfg);
 /* Drop every capability in every set, lock securebits, set no_new_privs. */
 void stk_drop_privileges(const struct stk_child_config *cfg);
 
+/* PR_SET_DUMPABLE 0, after the listener handoff. */
+void stk_make_undumpable(const struct stk_child_config *cfg);
+
 /* Install the seccomp filter and hand the listener to the parent. */
 void stk_install_seccomp(const struct stk_child_config *cfg);
 

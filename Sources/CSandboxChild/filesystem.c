@@ -135,7 +135,43 @@ static int cover(int rootfd, int target_fd, int is_file)
     return r;
 }
 
-static int run_op(const struct stk_child_config *cfg, int rootfd, const struct stk_mount_op *op)
+/* Rootless: clone a bind source from the host tree, still visible here,
+ * resolving every component without symlinks. */
+static int clone_source(const struct stk_mount_op *op)
+{
+    int pfd = openat2_beneath(AT_FDCWD, op->src, O_PATH);
+    if (pfd < 0) {
+        /* RESOLVE_BENEATH rejects absolute paths: resolve from "/" instead. */
+        int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+            return -errno;
+        pfd = openat2_beneath(root, op->src[0] == '/' ? op->src + 1 : op->src, O_PATH);
+        int e = errno;
+        close(root);
+        if (pfd < 0)
+            return -e;
+    }
+    unsigned int fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+    if (op->flags & STK_MOUNT_F_RECURSIVE)
+        fl |= AT_RECURSIVE;
+    int tree = (int)syscall(SYS_open_tree, pfd, "", fl);
+    int e = errno;
+    close(pfd);
+    if (tree < 0)
+        return -e;
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = op->attr_set;
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | ((op->flags & STK_MOUNT_F_RECURSIVE) ? AT_RECURSIVE : 0),
+                &attr, sizeof attr) < 0) {
+        e = errno;
+        close(tree);
+        return -e;
+    }
+    return tree;
+}
+
+static int run_op(const struct stk_child_config *cfg, int rootfd, const struct stk_mount_op *op, int tree_fd)
 {
     int is_file = (op->flags & STK_MOUNT_F_FILE) != 0;
     int optional = (op->flags & STK_MOUNT_F_OPTIONAL) != 0;
@@ -177,8 +213,8 @@ static int run_op(const struct stk_child_config *cfg, int rootfd, const struct s
 
     switch (op->kind) {
     case STK_MOUNT_ATTACH_TREE:
-        r = attach_tree(op->tree_fd, tfd);
-        close(op->tree_fd);
+        r = attach_tree(tree_fd, tfd);
+        close(tree_fd);
         break;
     case STK_MOUNT_TMPFS: {
         unsigned long fl = MS_NOSUID | MS_NODEV;
@@ -226,6 +262,19 @@ void stk_setup_filesystem(const struct stk_child_config *cfg)
     /* Nothing we mount may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         stk_fail(cfg, STK_STEP_MOUNT_PRIVATE, errno, 0);
+    if (cfg->mount_count > STK_MAX_MOUNT_OPS)
+        stk_fail(cfg, STK_STEP_MOUNT_OP, E2BIG, 0);
+    int tree_fds[cfg->mount_count > 0 ? cfg->mount_count : 1];
+    for (size_t i = 0; i < cfg->mount_count; i++) {
+        const struct stk_mount_op *op = &cfg->mounts[i];
+        tree_fds[i] = op->tree_fd;
+        if (op->kind == STK_MOUNT_ATTACH_TREE && op->tree_fd < 0) {
+            int t = clone_source(op);
+            if (t < 0)
+                stk_fail(cfg, STK_STEP_MOUNT_OP, -t, (int)i);
+            tree_fds[i] = t;
+        }
+    }
     if (mount("tmpfs", cfg->root_base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") < 0)
         stk_fail(cfg, STK_STEP_MOUNT_ROOT, errno, 0);
     int rootfd = open(cfg->root_base, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -241,7 +290,7 @@ void stk_setup_filesystem(const struct stk_child_config *cfg)
     close(efd);
 
     for (size_t i = 0; i < cfg->mount_count; i++) {
-        int r = run_op(cfg, rootfd, &cfg->mounts[i]);
+        int r = run_op(cfg, rootfd, &cfg->mounts[i], tree_fds[i]);
         if (r < 0)
             stk_fail(cfg, STK_STEP_MOUNT_OP, -r, (int)i);
     }

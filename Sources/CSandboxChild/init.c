@@ -136,5 +136,6 @@ void stk_child_main(const struct stk_child_config *cfg)
     stk_drop_privileges(cfg);
     /* Seccomp last: everything above needs syscalls the filter denies. */
     stk_install_seccomp(cfg);
+    stk_make_undumpable(cfg);
     stk_run_init(cfg);
 }

@@ -55,9 +55,15 @@ void stk_drop_privileges(const struct stk_child_config *cfg)
 
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         stk_fail(cfg, STK_STEP_NO_NEW_PRIVS, errno, 0);
+}
+
+void stk_make_undumpable(const struct stk_child_config *cfg)
+{
     /* This init is a copy of the supervisor's memory (its environment
      * included, secrets and all): make /proc/1/{mem,environ} unreadable to
-     * the workload, which runs under the same uid. */
+     * the workload, which runs under the same uid. Done after the listener
+     * handoff, because pidfd_getfd needs ptrace access to us, which an
+     * unprivileged supervisor loses once we are non-dumpable. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         stk_fail(cfg, STK_STEP_DUMPABLE, errno, 0);
 }

@@ -56,8 +56,11 @@ struct PreparedTrees {
     /// Per mount step index, the tree fd for binds; -1 otherwise.
     var fds: [Int32]
 
-    static func prepare(_ steps: [MountStep]) throws(SetupError) -> PreparedTrees {
+    static func prepare(_ steps: [MountStep], rootless: Bool) throws(SetupError) -> PreparedTrees {
         var fds = [Int32](repeating: -1, count: steps.count)
+        // Without root, only the child's new user namespace may clone mounts;
+        // it does so itself from the same canonical paths (see clone_source).
+        if rootless { return PreparedTrees(fds: fds) }
         for (i, step) in steps.enumerated() {
             guard case .bind(let source, let destination, let readOnly, let isFile, let device) = step else { continue }
             // Sources are canonical: any symlink met now means the path
@@ -100,11 +103,13 @@ struct ChildConfigBuilder {
             var op = stk_mount_op()
             op.tree_fd = -1
             switch step {
-            case .bind(_, let dst, _, let isFile, _):
+            case .bind(let src, let dst, let readOnly, let isFile, let device):
                 op.kind = Int32(STK_MOUNT_ATTACH_TREE.rawValue)
                 op.tree_fd = trees.fds[i]
                 op.dst = arena.string(dst)
-                if isFile { op.flags |= UInt32(STK_MOUNT_F_FILE) }
+                op.src = arena.string(src)
+                op.attr_set = UInt64(STK_MOUNT_ATTR_NOSUID) | (device ? 0 : UInt64(STK_MOUNT_ATTR_NODEV)) | (readOnly ? UInt64(STK_MOUNT_ATTR_RDONLY) : 0)
+                if isFile { op.flags |= UInt32(STK_MOUNT_F_FILE) } else { op.flags |= UInt32(STK_MOUNT_F_RECURSIVE) }
             case .tmpfs(let dst, let options, let ro):
                 op.kind = Int32(STK_MOUNT_TMPFS.rawValue)
                 op.dst = arena.string(dst)

@@ -71,7 +71,7 @@ public final class Supervisor {
 
         let trees: PreparedTrees
         do {
-            trees = try PreparedTrees.prepare(plan.mounts)
+            trees = try PreparedTrees.prepare(plan.mounts, rootless: plan.spec.rootless)
         } catch {
             return fail(error)
         }

@@ -127,3 +127,34 @@ struct WallTests {
         #expect(scrubbed.contains("STOCKADE_TEST_SECRET"))
     }
 }
+
+/// Without root: every wall but the cgroup limits, like bubblewrap.
+@Suite("Rootless", .enabled(if: Harness.requireRoot()))
+struct RootlessTests {
+    @Test("as an unprivileged user: namespaces, read-only view, no capabilities, seccomp")
+    func rootless() throws {
+        let ws = Harness.makeWorkspace(owner: 65534)
+        defer { Harness.removeTree(ws) }
+        let r = try Harness.runProcess(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                        "/usr/bin/env", "HOME=\(ws)", Harness.binary, "--workspace", ws, "--", "/bin/sh", "-c",
+                                        "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; touch /usr/x 2>/dev/null || echo usr-ro; echo ok > \(ws)/f; cat /proc/1/environ 2>/dev/null || echo environ-closed"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("CapEff:\t0000000000000000"))
+        #expect(r.stdout.contains("CapBnd:\t0000000000000000"))
+        #expect(r.stdout.contains("NoNewPrivs:\t1"))
+        #expect(r.stdout.contains("Seccomp:\t2"))
+        #expect(r.stdout.contains("usr-ro"))
+        #expect(r.stdout.contains("environ-closed"))
+        #expect((try? String(contentsOfFile: ws + "/f", encoding: .utf8)) == "ok\n")
+    }
+
+    @Test("asking for limits without root warns instead of failing silently")
+    func limitsWarn() throws {
+        let ws = Harness.makeWorkspace(owner: 65534)
+        defer { Harness.removeTree(ws) }
+        let r = try Harness.runProcess(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                        "/usr/bin/env", "HOME=\(ws)", Harness.binary, "--workspace", ws, "--memory", "64m", "--", "/bin/true"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("not enforced"))
+    }
+}

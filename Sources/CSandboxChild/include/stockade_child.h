@@ -53,11 +53,18 @@ enum stk_mount_kind {
 #define STK_MOUNT_F_FILE      0x1u /* dst is a file, not a directory */
 #define STK_MOUNT_F_OPTIONAL  0x2u /* skip silently when dst is missing or not reachable */
 #define STK_MOUNT_F_RDONLY    0x4u /* tmpfs: mount read-only */
+#define STK_MOUNT_F_RECURSIVE 0x8u /* ATTACH_TREE cloned by the child: whole subtree */
+
+/* Most ops a config may hold (bounds the child's stack use). */
+#define STK_MAX_MOUNT_OPS 4096
 
 struct stk_mount_op {
     int kind;
     unsigned int flags;
-    int tree_fd;          /* STK_MOUNT_ATTACH_TREE */
+    int tree_fd;          /* STK_MOUNT_ATTACH_TREE; -1: the child clones `src` itself
+                             (rootless mode, where only the new user namespace
+                             may call open_tree) before it mounts anything */
+    uint64_t attr_set;    /* MOUNT_ATTR_* for a tree the child clones */
     unsigned int mode;    /* STK_MOUNT_MKDIR */
     const char *src;      /* symlink text */
     const char *dst;      /* absolute path inside the sandbox */
