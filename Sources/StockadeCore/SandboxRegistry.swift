@@ -23,6 +23,13 @@ public struct SandboxRegistry: Sendable {
         public var pid: pid_t
         public var startTicks: UInt64
         public var name: String?
+
+        public init(id: String, pid: pid_t, startTicks: UInt64, name: String?) {
+            self.id = id
+            self.pid = pid
+            self.startTicks = startTicks
+            self.name = name
+        }
     }
 
     public func register(id: String, name: String?) {

@@ -87,3 +87,39 @@ struct LifetimeTests {
         #expect(log.contains("\"signal.forwarded\""))
     }
 }
+
+@Suite("Kill switch", .enabled(if: Harness.requireRoot()))
+struct KillSwitchTests {
+    @Test("sandbox-run kill ID ends a running sandbox cleanly, with its final event")
+    func killByID() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let events = NSTemporaryDirectory() + "stockade-kill-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: events) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = ["--events", events, "--name", "victim", "--workspace", ws, "--", "/bin/sleep", "60"]
+        try p.run()
+        var id: String? = nil
+        for _ in 0..<100 where id == nil {
+            usleep(50_000)
+            let log = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
+            if log.contains("sandbox.ready"), let first = log.split(separator: "\n").first,
+               let obj = try? JSONParser().parseObject(String(first)) {
+                id = obj["sandbox"]?.stringValue
+            }
+        }
+        let sandboxID = try #require(id)
+        let list = try Harness.runProcess([Harness.binary, "kill", "--list"])
+        #expect(list.stdout.contains(sandboxID))
+        let k = try Harness.runProcess([Harness.binary, "kill", sandboxID])
+        #expect(k.status == 0, "\(k.stderr)")
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 143)
+        let log = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
+        #expect(log.contains("\"signal.forwarded\""))
+        #expect(log.contains("\"sandbox.end\""))
+        let after = try Harness.runProcess([Harness.binary, "kill", sandboxID])
+        #expect(after.status == 1)
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import StockadeCore
+
+/// `sandbox-run kill ID|--all`: the operator's kill switch.
+struct KillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kill",
+        abstract: "End a running sandbox (or all of them) cleanly from outside.",
+        discussion: """
+        Sends SIGTERM to the sandbox's supervisor. It forwards the signal to
+        every process in the sandbox, waits the kill-after grace, then SIGKILLs
+        what is left, removes its host objects and writes its final events.
+
+        Examples:
+          sandbox-run kill 3fa9c2d17b04
+          sandbox-run kill --all
+          sandbox-run kill --list
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Sandbox id (from the events' `sandbox` field or --list).", valueName: "ID"))
+    var ids: [String] = []
+
+    @Flag(name: .long, help: "End every running sandbox.")
+    var all = false
+
+    @Flag(name: .long, help: "List running sandboxes and exit.")
+    var list = false
+
+    func validate() throws {
+        if !list && all == !ids.isEmpty {
+            throw ValidationError("give sandbox ids or --all (not both)")
+        }
+    }
+
+    func run() throws {
+        let registry = SandboxRegistry.default(rootless: getuid() != 0)
+        let running = registry.entries().filter { registry.isAlive($0) }
+        if list {
+            for e in running { print("\(e.id)\tpid \(e.pid)\t\(e.name ?? "")") }
+            return
+        }
+        let targets = all ? running : ids.map { id in running.first { $0.id == id } ?? SandboxRegistry.Entry(id: id, pid: 0, startTicks: 0, name: nil) }
+        var failed = false
+        for t in targets {
+            guard t.pid > 0 else {
+                printError("sandbox-run: no running sandbox \(t.id)\n")
+                failed = true
+                continue
+            }
+            if Glibc.kill(t.pid, SIGTERM) == 0 { print("ended \(t.id)") } else {
+                printError("sandbox-run: cannot signal \(t.id) (pid \(t.pid)): \(String(cString: strerror(errno)))\n")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
