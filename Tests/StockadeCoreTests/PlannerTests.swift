@@ -113,7 +113,7 @@ struct PlannerTests {
 
     @Test func seccompFilterChangesWithPolicy() throws {
         let a = try plan(Self.spec())
-        let b = try plan(Self.spec { $0.seccomp.rules.append(SeccompRule(name: "write", action: .allow)) })
+        let b = try plan(Self.spec { $0.seccomp.rules.append(SeccompRule(name: "getcwd", action: .allow)) })
         #expect(a.seccomp.bpf != b.seccomp.bpf)
         #expect(a.seccomp.digest != b.seccomp.digest)
     }
