@@ -67,9 +67,24 @@ struct OCIArg: Decodable {
         let c = try decoder.container(keyedBy: AnyKey.self)
         try AnyKey.check(c, allowed: ["index", "value", "valueTwo", "op"])
         index = try c.decode(UInt32.self, forKey: AnyKey("index"))
-        value = try c.decodeIfPresent(UInt64.self, forKey: AnyKey("value")) ?? 0
-        valueTwo = try c.decodeIfPresent(UInt64.self, forKey: AnyKey("valueTwo"))
+        value = try Self.unsigned(c, "value") ?? 0
+        valueTwo = try Self.unsigned(c, "valueTwo")
         op = try c.decode(String.self, forKey: AnyKey("op"))
+    }
+
+    /// corelibs-foundation reports a negative number read as UInt64 as
+    /// "not valid JSON"; reading it as Int64 first gives a precise error.
+    static func unsigned(_ c: KeyedDecodingContainer<AnyKey>, _ key: String) throws -> UInt64? {
+        let codingKey = AnyKey(key)
+        guard c.contains(codingKey), try !c.decodeNil(forKey: codingKey) else { return nil }
+        if let signed = try? c.decode(Int64.self, forKey: codingKey) {
+            guard signed >= 0 else {
+                throw OCIValueError(path: AnyKey.render(c.codingPath + [codingKey]),
+                                    message: "expected a non-negative integer, got \(signed)")
+            }
+            return UInt64(signed)
+        }
+        return try c.decode(UInt64.self, forKey: codingKey)
     }
 }
 
@@ -85,6 +100,12 @@ struct OCIFilter: Decodable {
         arches = try c.decodeIfPresent([String].self, forKey: AnyKey("arches"))
         minKernel = try c.decodeIfPresent(String.self, forKey: AnyKey("minKernel"))
     }
+}
+
+/// A value the decoder accepted as JSON but that cannot be an argument value.
+struct OCIValueError: Error {
+    var path: String
+    var message: String
 }
 
 /// Thrown from `init(from:)` so the importer can report `unknown_key` with the JSON path.
@@ -108,11 +129,19 @@ struct AnyKey: CodingKey {
     static func check(_ container: KeyedDecodingContainer<AnyKey>, allowed: [String]) throws {
         let unknown = container.allKeys.map(\.stringValue).filter { !allowed.contains($0) }.sorted()
         guard let key = unknown.first else { return }
-        var path = ""
-        for component in container.codingPath {
-            if let index = component.intValue { path += "[\(index)]" } else { path += path.isEmpty ? component.stringValue : ".\(component.stringValue)" }
+        throw OCIUnknownKey(key: key, path: render(container.codingPath + [AnyKey(key)]), allowed: allowed)
+    }
+
+    /// `syscalls[3].args[0].op` from a coding path.
+    static func render(_ codingPath: [any CodingKey]) -> String {
+        var out = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                out += "[\(index)]"
+            } else {
+                out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
         }
-        path += path.isEmpty ? key : ".\(key)"
-        throw OCIUnknownKey(key: key, path: path, allowed: allowed)
+        return out
     }
 }

@@ -70,6 +70,8 @@ public enum OCISeccompImporter {
         } catch let unknown as OCIUnknownKey {
             throw ProfileError(code: .unknownKey, file: path, field: unknown.path,
                                message: "unknown key \"\(unknown.key)\"; expected one of: \(unknown.allowed.joined(separator: ", "))")
+        } catch let bad as OCIValueError {
+            throw ProfileError(code: .invalidValue, file: path, field: bad.path, message: bad.message)
         } catch let decoding as DecodingError {
             throw decodingError(decoding, path: path)
         } catch {
@@ -156,17 +158,7 @@ public enum OCISeccompImporter {
     }
 
     private static func decodingError(_ error: DecodingError, path: String) -> ProfileError {
-        func render(_ codingPath: [any CodingKey]) -> String {
-            var out = ""
-            for key in codingPath {
-                if let index = key.intValue {
-                    out += "[\(index)]"
-                } else {
-                    out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
-                }
-            }
-            return out
-        }
+        let render = AnyKey.render
         switch error {
         case .typeMismatch(let type, let context):
             return ProfileError(code: .wrongType, file: path, field: render(context.codingPath),
