@@ -182,7 +182,11 @@ public struct SeccompSection: Equatable, Sendable, Codable {
     /// The policy: from `seccomp:` in YAML, or imported from an OCI/Docker
     /// seccomp JSON named by `seccomp: {oci: PATH}`. `nil`: not said.
     public var policy: SeccompPolicy?
-    public init(policy: SeccompPolicy? = nil) {
+    /// Syscall names an imported OCI file named that libseccomp does not
+    /// know for x86_64; they were skipped, not enforced. Empty otherwise.
+    public var skippedSyscalls: [String]
+    public init(policy: SeccompPolicy? = nil, skippedSyscalls: [String] = []) {
         self.policy = policy
+        self.skippedSyscalls = skippedSyscalls
     }
 }

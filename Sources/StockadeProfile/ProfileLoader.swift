@@ -1,0 +1,130 @@
+import Foundation
+
+/// Finds, reads, decodes and merges profiles.
+///
+/// A reference containing `/` or ending in `.yaml`/`.yml` is a path (relative
+/// to the working directory for `load`, to the extending file's directory for
+/// `extends:`). Anything else is a name, looked up as `<dir>/<name>.yaml` —
+/// for `extends:` first in the extending file's own directory, then in
+/// `searchPaths` in order.
+public struct ProfileLoader: Sendable {
+    public var searchPaths: [String]
+
+    public init(searchPaths: [String]) {
+        self.searchPaths = searchPaths
+    }
+
+    /// Decodes one file's text without touching `extends:` (which stays
+    /// unresolved in the result). `seccomp.oci` files are read relative to `path`.
+    public static func decode(yaml: String, path: String) throws(ProfileError) -> ProfileDocument {
+        var document = try ProfileDecoder(path: path).decode(yaml: yaml)
+        document.profile.sources = [ProfileSource(path: Hashing.absolute(path), sha256: Hashing.sha256Hex(Data(yaml.utf8)))]
+        if let oci = document.seccomp?.oci {
+            document.profile.sources.append(oci.source)
+        }
+        return document
+    }
+
+    /// Loads `reference` and everything it extends, merged parent first.
+    public func load(_ reference: String) throws(ProfileError) -> Profile {
+        var documents: [ProfileDocument] = []
+        var applied: Set<String> = []
+        let path = try locate(reference, from: nil)
+        try collect(path: path, chain: [], documents: &documents, applied: &applied)
+        var profile = Profile(name: "")
+        for document in documents {
+            profile = ProfileMerge.merge(parent: profile, child: document)
+        }
+        return profile
+    }
+
+    /// Where an `extends:` entry was written, for errors.
+    struct Origin {
+        var file: String
+        var reference: ProfileReference
+    }
+
+    /// Depth-first, parents left to right before the child; a file reached
+    /// twice (a diamond) is applied once, at its first position.
+    private func collect(path: String, chain: [(canonical: String, shown: String)], documents: inout [ProfileDocument],
+                         applied: inout Set<String>) throws(ProfileError) {
+        let canonical = Self.canonical(path)
+        if applied.contains(canonical) { return }
+        let document = try read(path)
+        let here = chain + [(canonical, path)]
+        let directory = (path as NSString).deletingLastPathComponent
+        for reference in document.extends {
+            let origin = Origin(file: path, reference: reference)
+            let parentPath = try locate(reference.reference, from: (origin, directory.isEmpty ? "." : directory))
+            let parentCanonical = Self.canonical(parentPath)
+            if let start = here.firstIndex(where: { $0.canonical == parentCanonical }) {
+                let loop = (here[start...].map(\.shown) + [parentPath]).joined(separator: " → ")
+                throw ProfileError(code: .extendsCycle, file: path, line: reference.line, column: reference.column,
+                                   field: reference.field, message: "extends cycle: \(loop)")
+            }
+            try collect(path: parentPath, chain: here, documents: &documents, applied: &applied)
+        }
+        applied.insert(canonical)
+        documents.append(document)
+    }
+
+    private func read(_ path: String) throws(ProfileError) -> ProfileDocument {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ProfileError(code: .unreadable, file: path, message: "cannot read the file")
+        }
+        guard data.count <= ProfileDecoder.maxBytes else {
+            throw ProfileError(code: .invalidValue, file: path, message: "file is larger than \(ProfileDecoder.maxBytes) bytes; not a profile")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ProfileError(code: .unreadable, file: path, message: "the file is not UTF-8 text")
+        }
+        var document = try Self.decode(yaml: text, path: path)
+        // Hash the bytes exactly as read, not the decoded text.
+        document.profile.sources[0].sha256 = Hashing.sha256Hex(data)
+        return document
+    }
+
+    /// Resolves a reference to an existing file path, or says where it looked.
+    private func locate(_ reference: String, from: (origin: Origin, directory: String)?) throws(ProfileError) -> String {
+        func notFound(_ message: String) -> ProfileError {
+            if let origin = from?.origin {
+                return ProfileError(code: .notFound, file: origin.file, line: origin.reference.line,
+                                    column: origin.reference.column, field: origin.reference.field, message: message)
+            }
+            return ProfileError(code: .notFound, file: reference, message: message)
+        }
+        let isPath = reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml")
+        if isPath {
+            var path = reference
+            if let directory = from?.directory, !reference.hasPrefix("/") {
+                path = directory == "." ? reference : (directory as NSString).appendingPathComponent(reference)
+            }
+            guard Self.isFile(path) else { throw notFound("no such profile file: \(path)") }
+            return path
+        }
+        guard PathRules.isProfileName(reference) else {
+            throw notFound("\"\(reference)\" is neither a profile name (letters, digits, -, _, .) nor a path")
+        }
+        var directories = searchPaths
+        if let directory = from?.directory { directories.insert(directory, at: 0) }
+        var tried: [String] = []
+        for directory in directories {
+            let candidate = directory == "." ? "\(reference).yaml" : (directory as NSString).appendingPathComponent("\(reference).yaml")
+            if tried.contains(candidate) { continue }
+            tried.append(candidate)
+            if Self.isFile(candidate) { return candidate }
+        }
+        let looked = tried.isEmpty ? "no search paths are configured" : "looked in: " + tried.joined(separator: ", ")
+        throw notFound("no profile named \"\(reference)\"; \(looked)")
+    }
+
+    private static func isFile(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+
+    /// Symlinks resolved, for cycle and diamond detection.
+    private static func canonical(_ path: String) -> String {
+        (Hashing.absolute(path) as NSString).resolvingSymlinksInPath
+    }
+}
