@@ -69,7 +69,7 @@ public enum Launcher {
         do {
             profile = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profileReference)
         } catch {
-            return early("profile", error.code, "profile error: \(error)")
+            return early("profile", error.code.rawValue, "profile error: \(error)")
         }
         let spec: SandboxSpec
         let plan: Plan
