@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -116,6 +117,14 @@ void stk_child_main(const struct stk_child_config *cfg)
     /* Become the sandbox user now, keeping capabilities: files we create in
      * the new root's tmpfs need an fsuid mapped in this user namespace. */
     stk_switch_identity(cfg);
+    /* A credential change clears the parent-death signal (prctl(2)): set it
+     * again, then make sure the parent did not die in between — its end of
+     * the go pipe would have hung up. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        stk_fail(cfg, STK_STEP_PDEATHSIG, errno, 1);
+    struct pollfd pfd = { cfg->go_fd, POLLIN, 0 };
+    if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+        _exit(125);
 
     stk_setup_filesystem(cfg);
     close_other_fds(cfg);

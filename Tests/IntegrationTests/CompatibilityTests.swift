@@ -12,11 +12,11 @@ struct CompatibilityTests {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         let script = "mkdir -p d && echo one > d/a && cp d/a d/b && sort d/a d/b | uniq -c | tr -s ' ' && ls -la d | wc -l && date +%Y >/dev/null && id -u && hostname"
-        let r = try Harness.sandbox(["--profile", profile, "--workspace", ws, "--", "/bin/sh", "-c", script], cwd: ws)
+        let r = try Harness.sandbox(["--profile", profile, "--hostname", "box-test", "--workspace", ws, "--", "/bin/sh", "-c", script], cwd: ws)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("2 one"))
         #expect(r.stdout.contains("\(Harness.testUID)"))
-        #expect(r.stdout.contains("stockade"))
+        #expect(r.stdout.contains("box-test"))
     }
 
     @Test("python3 with threads and subprocesses", arguments: profiles)

@@ -9,11 +9,12 @@ struct LifetimeTests {
     func timeout() throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
-        let marker = "stockade-timeout-\(UUID().uuidString.prefix(8))"
+        // A unique sleep duration marks the workload in the host's process list.
+        let marker = "60.\(UInt32.random(in: 100_000...999_999))"
         let started = Date()
         // Ignores SIGTERM, so only the SIGKILL after the grace ends it.
         let r = try Harness.sandbox(["--workspace", ws, "--timeout", "1s", "--kill-after", "1s", "--",
-                                     "/bin/sh", "-c", "trap '' TERM; exec -a \(marker) sleep 60"])
+                                     "/bin/sh", "-c", "trap '' TERM; sleep \(marker); true"])
         let elapsed = Date().timeIntervalSince(started)
         #expect(r.status == 124)
         #expect(r.exitReason == "timeout")
@@ -42,10 +43,10 @@ struct LifetimeTests {
     func supervisorKilled() throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
-        let marker = "stockade-orphan-\(UUID().uuidString.prefix(8))"
+        let marker = "60.\(UInt32.random(in: 100_000...999_999))"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Harness.binary)
-        p.arguments = ["--workspace", ws, "--", "/bin/sh", "-c", "exec -a \(marker) sleep 60"]
+        p.arguments = ["--workspace", ws, "--", "/bin/sh", "-c", "sleep \(marker); true"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
