@@ -19,6 +19,7 @@ struct SeccompWallTests {
         ("x32", "getpid"),
         ("tiocsti-highbits", "ioctl"),
         ("chroot", "chroot"),
+        ("socket-packet", "socket"),
     ]
 
     @Test("denied syscalls fail and are evented", arguments: denied.map(\.wall))
@@ -77,5 +78,28 @@ struct SeccompWallTests {
         let total = r.end?["denials"]?.objectValue?["syscalls"]?.int64Value ?? 0
         #expect(total >= 1100)
         #expect(r.events("events.suppressed").count == 1)
+    }
+
+    @Test("an OCI/Docker seccomp JSON works as a profile's policy")
+    func ociPolicy() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let dir = NSTemporaryDirectory() + "stockade-oci-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { Harness.removeTree(dir) }
+        let oci = """
+        {"defaultAction": "SCMP_ACT_ALLOW",
+         "architectures": ["SCMP_ARCH_X86_64"],
+         "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+        """
+        try oci.write(toFile: dir + "/docker.json", atomically: false, encoding: .utf8)
+        try "extends: default\nseccomp:\n  oci: ./docker.json\n".write(toFile: dir + "/p.yaml", atomically: false, encoding: .utf8)
+        let r = try Harness.sandbox(["--profile", dir + "/p.yaml", "--workspace", ws, "--", "/bin/sh", "-c", "mkdir \(ws)/d 2>&1; echo done"], cwd: ws)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Permission denied"), "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: ws + "/d"))
+        #expect(r.events("syscall.denied").contains { $0["syscall"]?.stringValue == "mkdir" || $0["syscall"]?.stringValue == "mkdirat" })
+        let sources = r.events("sandbox.start").first?["profile"]?.objectValue?["sources"]?.arrayValue ?? []
+        #expect(sources.contains { $0.objectValue?["path"]?.stringValue?.hasSuffix("docker.json") == true })
     }
 }
