@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Markdown summary of one Benchmarks/run.sh result directory.
+
+Usage: summarize.py bench-results/<stamp>   -> Markdown on stdout
+
+Reads the hyperfine exports (wall.json, wall-noshell.json, breakdown.json),
+setup_ms.json, rss.tsv, failures.tsv, the strace/perf notes and the seccomp
+micro-benchmark output, and checks the targets of docs/performance.md.
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+# Targets (docs/performance.md).
+WALL_RATIO_MAX = 1.0        # sandbox-run median / bwrap median, same namespaces
+RSS_MAX_KIB = 8 * 1024      # supervisor peak RSS
+SECCOMP_NS_MAX = 80.0       # added cost per allowed syscall
+COMPILE_SHARE_MAX = 0.25    # filter compile as a share of sandbox-run's wall time
+
+STRICT = "sandbox-run strict"
+NETHOST = "sandbox-run strict --net host"
+BWRAP_ALL = "bwrap all ns + seccomp"
+BWRAP_NONET = "bwrap no netns + seccomp"
+DRYRUN = "sandbox-run --dry-run strict (parse, plan, seccomp compile)"
+FULL = "sandbox-run strict (full run)"
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def hyperfine(path):
+    """label -> {median, mean, stddev, min, max} in milliseconds."""
+    data = load_json(path) or {}
+    out = {}
+    for r in data.get("results", []):
+        out[r["command"]] = {k: (r.get(k) or 0.0) * 1000 for k in ("median", "mean", "stddev", "min", "max")}
+    return out
+
+
+def ms(x):
+    return "—" if x is None else f"{x:.2f}"
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("**met**" if ok else "**missed**")
+
+
+def wall_table(rows, baseline_label):
+    base = rows.get(baseline_label, {}).get("median")
+    lines = ["| configuration | median ms | mean ± σ ms | min ms | × " + baseline_label + " |",
+             "|---|---:|---:|---:|---:|"]
+    for label, r in rows.items():
+        ratio = f"{r['median'] / base:.2f}" if base else "—"
+        lines.append(f"| {label} | {ms(r['median'])} | {ms(r['mean'])} ± {ms(r['stddev'])} | {ms(r['min'])} | {ratio} |")
+    return "\n".join(lines)
+
+
+def seccomp_costs(text):
+    """{syscall: filter median − no-filter median} from bench.c's output."""
+    medians = {}
+    for m in re.finditer(r"^(none|filter)\s+(\S+)\s+median\s+([\d.]+) ns/call", text, re.M):
+        medians[(m.group(1), m.group(2))] = float(m.group(3))
+    return {sc: medians[("filter", sc)] - medians[("none", sc)]
+            for (mode, sc) in medians if mode == "filter" and ("none", sc) in medians}
+
+
+def main(out):
+    meta = load_json(os.path.join(out, "meta.json")) or {}
+    wall = hyperfine(os.path.join(out, "wall.json"))
+    noshell = hyperfine(os.path.join(out, "wall-noshell.json"))
+    breakdown = hyperfine(os.path.join(out, "breakdown.json"))
+    setup = load_json(os.path.join(out, "setup_ms.json")) or {}
+    rss = {}
+    for line in read(os.path.join(out, "rss.tsv")).splitlines():
+        label, _, kib = line.partition("\t")
+        if kib.strip().isdigit():
+            rss.setdefault(label, []).append(int(kib))
+    failures = [l.split("\t", 1) for l in read(os.path.join(out, "failures.tsv")).splitlines() if l]
+    seccomp_text = read(os.path.join(out, "seccomp.txt"))
+    strict_text = read(os.path.join(out, "seccomp-strict.txt"))
+
+    p = print
+    p(f"# Stockade benchmark — {meta.get('date', '?')}\n")
+    p(f"Kernel {meta.get('kernel', '?')}, {meta.get('cpus', '?')} CPUs ({meta.get('cpu', '?')}); "
+      f"{meta.get('hyperfine', 'hyperfine')}, {meta.get('bwrap', 'bwrap')}; "
+      f"{meta.get('runs', '?')} runs after {meta.get('warmup', '?')} warm-up per row; workload `/bin/true`; "
+      f"load average at the end {' '.join(meta.get('loadavg', ['?']))}.\n")
+
+    p("## Wall time (hyperfine, shell mode, shell start-up subtracted)\n")
+    p(wall_table(wall, BWRAP_ALL) if wall else "no results")
+    if noshell:
+        p("\nCross-check without a shell (`hyperfine -N`):\n")
+        p(wall_table(noshell, "bare /bin/true"))
+    if failures:
+        p("\nNot measured (failed once before timing):\n")
+        for label, why in failures:
+            p(f"- {label}: {why}")
+
+    p("\n## Start-up breakdown of sandbox-run (hyperfine -N)\n")
+    if breakdown:
+        p("| step | median ms | min ms |")
+        p("|---|---:|---:|")
+        for label, r in breakdown.items():
+            p(f"| {label} | {ms(r['median'])} | {ms(r['min'])} |")
+    s = (setup.get("setup_ms") or {}).get("median")
+    d = (setup.get("duration_ms") or {}).get("median")
+    p(f"| supervisor setup until the workload's exec (`sandbox.ready` setup_ms) | {ms(s)} | "
+      f"{ms((setup.get('setup_ms') or {}).get('min'))} |")
+    p(f"| supervisor start until the workload is reaped (`sandbox.end` duration_ms) | {ms(d)} | "
+      f"{ms((setup.get('duration_ms') or {}).get('min'))} |")
+    dry = breakdown.get(DRYRUN, {}).get("median")
+    full = breakdown.get(FULL, {}).get("median")
+    if dry and full and s is not None:
+        p(f"\nApproximate split of a full run ({ms(full)} ms): process start, argument parsing, profile, "
+          f"plan and seccomp compile ≈ {ms(dry)} ms (the dry run; it also renders the plan as JSON); "
+          f"kernel setup until exec ≈ {ms(s)} ms; workload, teardown (cgroup removal) and exit ≈ "
+          f"{ms(max(full - dry - s, 0))} ms.")
+
+    p("\n## Peak RSS (GNU time %M, median)\n")
+    p("`%M` is ru_maxrss from wait4: the peak of the process and of every descendant it reaped. "
+      "The workload is `/bin/true` (about 1 MiB), so each number is the supervisor's or bwrap's own peak.\n")
+    p("| process | median KiB | median MiB | runs |")
+    p("|---|---:|---:|---:|")
+    for label, values in rss.items():
+        m = statistics.median(values)
+        p(f"| {label} | {m:.0f} | {m / 1024:.1f} | {len(values)} |")
+
+    p("\n## Seccomp per-syscall cost\n")
+    costs = seccomp_costs(seccomp_text)
+    strict_costs = seccomp_costs(strict_text)
+    if seccomp_text.strip():
+        p("`Benchmarks/seccomp/run.sh`:\n\n```\n" + seccomp_text.strip() + "\n```")
+    if strict_text.strip():
+        p("\nSame micro-benchmark with the filter `sandbox-run --profile strict` compiles:\n\n```\n" + strict_text.strip() + "\n```")
+    for name, c in (("default-like policy", costs), ("strict filter", strict_costs)):
+        for sc, delta in c.items():
+            p(f"- {name}, {sc}: +{delta:.1f} ns per call")
+
+    p("\n## Targets\n")
+    p("| target | measured | verdict |")
+    p("|---|---|---|")
+
+    def ratio_row(sr_label, bw_label):
+        a, b = wall.get(sr_label, {}).get("median"), wall.get(bw_label, {}).get("median")
+        if a is None or b is None:
+            p(f"| `{sr_label}` median wall ≤ {WALL_RATIO_MAX}× `{bw_label}` | not measured | n/a |")
+            return
+        r = a / b
+        extra = "" if r <= WALL_RATIO_MAX else f" (+{a - b:.2f} ms, {100 * (r - 1):.0f}% over)"
+        p(f"| `{sr_label}` median wall ≤ {WALL_RATIO_MAX}× `{bw_label}` | {a:.2f} / {b:.2f} ms = {r:.2f}×{extra} | {verdict(r <= WALL_RATIO_MAX)} |")
+
+    ratio_row(STRICT, BWRAP_ALL)
+    ratio_row(NETHOST, BWRAP_NONET)
+    if STRICT in rss:
+        m = statistics.median(rss[STRICT])
+        extra = "" if m <= RSS_MAX_KIB else f" ({(m - RSS_MAX_KIB) / 1024:.1f} MiB over)"
+        p(f"| supervisor peak RSS ≤ 8 MiB | {m / 1024:.1f} MiB{extra} | {verdict(m <= RSS_MAX_KIB)} |")
+    else:
+        p("| supervisor peak RSS ≤ 8 MiB | not measured | n/a |")
+    all_costs = {**{f"default-like {k}": v for k, v in costs.items()}, **{f"strict {k}": v for k, v in strict_costs.items()}}
+    if all_costs:
+        worst = max(all_costs.values())
+        shown = ", ".join(f"{k} +{v:.0f} ns" for k, v in all_costs.items())
+        p(f"| seccomp cost per allowed syscall ≤ +{SECCOMP_NS_MAX:.0f} ns | {shown} | {verdict(worst <= SECCOMP_NS_MAX)} |")
+    else:
+        p(f"| seccomp cost per allowed syscall ≤ +{SECCOMP_NS_MAX:.0f} ns | not measured | n/a |")
+    cm = re.search(r"^compile:.*?median ([\d.]+) ms", seccomp_text, re.M)
+    strict_wall = wall.get(STRICT, {}).get("median")
+    if cm and strict_wall:
+        c = float(cm.group(1))
+        share = c / strict_wall
+        p(f"| filter compile not dominating (< {COMPILE_SHARE_MAX:.0%} of the run) | {c:.2f} ms (debug build) = "
+          f"{share:.0%} of {strict_wall:.2f} ms | {verdict(share < COMPILE_SHARE_MAX)} |")
+    elif dry and strict_wall:
+        share = dry / strict_wall
+        p(f"| filter compile not dominating (< {COMPILE_SHARE_MAX:.0%} of the run) | whole dry run {dry:.2f} ms "
+          f"(an upper bound) = {share:.0%} of {strict_wall:.2f} ms | {verdict(True) if share < COMPILE_SHARE_MAX else 'n/a (bound too loose)'} |")
+
+    notes = [("Where the time goes (strace, one run)", "strace-phases.md"),
+             ("strace -c -f -w (wall latency per syscall)", "strace-c.txt"),
+             ("perf: on-CPU share by DSO over 30 dry runs", "perf-dso.txt"),
+             ("perf: hottest symbols over 30 dry runs", "perf-sym.txt")]
+    for title, name in notes:
+        text = read(os.path.join(out, name)).strip()
+        if not text:
+            continue
+        p(f"\n## {title}\n")
+        if name.endswith(".md"):
+            p(text)
+        else:
+            lines = text.splitlines()
+            p("```\n" + "\n".join(lines[:25]) + "\n```")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
