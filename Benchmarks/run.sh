@@ -11,6 +11,7 @@
 # a Markdown summary on stdout and in summary.md.
 #
 # Knobs (environment): BENCH_RUNS (40), BENCH_WARMUP (5), BENCH_RSS_RUNS (10),
+# BENCH_COLD_RUNS (15, each after 0.3 s idle),
 # BENCH_SKIP_SECCOMP=1 (skip Benchmarks/seccomp), BENCH_SKIP_PROFILE=1 (skip
 # the strace/perf breakdown).
 set -euo pipefail
@@ -20,6 +21,7 @@ repo=$(cd "$here/.." && pwd)
 RUNS=${BENCH_RUNS:-40}
 WARMUP=${BENCH_WARMUP:-5}
 RSS_RUNS=${BENCH_RSS_RUNS:-10}
+COLD_RUNS=${BENCH_COLD_RUNS:-15}
 
 die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
@@ -67,6 +69,12 @@ wall_rows=(
     "sandbox-run strict --net host	$Q --profile strict --net host -- /bin/true"
     "sandbox-run default	$Q --profile default -- /bin/true"
 )
+# Cold: 0.3 s idle before each run, as for a single sandbox started now and
+# then. Back-to-back runs share RCU grace periods (see cgroup_attach.py).
+cold_rows=(
+    "bwrap all ns + seccomp	bwrap --unshare-all $BWRAP_FS --seccomp 9 9<$BPF /bin/true"
+    "sandbox-run strict	$Q --profile strict -- /bin/true"
+)
 # Cross-check without any shell (-N): rows that need no redirection.
 noshell_rows=(
     "bare /bin/true	/bin/true"
@@ -104,8 +112,8 @@ runnable() { # label cmd shell(0/1)
     fi
 }
 
-hyper() { # json shellflag rows...
-    local json=$1 shellmode=$2; shift 2
+hyper() { # json shell(0/1) runs warmup prepare-command-or-empty rows...
+    local json=$1 shellmode=$2 runs=$3 warmup=$4 prepare=$5; shift 5
     local args=() row label cmd
     for row in "$@"; do
         label=${row%%	*}; cmd=${row#*	}
@@ -113,18 +121,21 @@ hyper() { # json shellflag rows...
         args+=(-n "$label" "$cmd")
     done
     [ ${#args[@]} -gt 0 ] || { note "nothing to run for $json"; return 0; }
-    local mode=()
-    [ "$shellmode" = 1 ] || mode=(-N)
-    hyperfine "${mode[@]}" --warmup "$WARMUP" --runs "$RUNS" --style basic \
+    local opts=(--warmup "$warmup" --runs "$runs" --style basic)
+    [ "$shellmode" = 1 ] || opts+=(-N)
+    [ -z "$prepare" ] || opts+=(--prepare "$prepare")
+    hyperfine "${opts[@]}" \
         --export-json "$OUT/$json" "${args[@]}" >"$OUT/${json%.json}.txt" 2>&1 \
         || note "hyperfine failed for $json (see ${json%.json}.txt)"
 }
 
 note "1/5 wall time ($RUNS runs each, $WARMUP warm-up)"
-hyper wall.json 1 "${wall_rows[@]}"
-hyper wall-noshell.json 0 "${noshell_rows[@]}"
+hyper wall.json 1 "$RUNS" "$WARMUP" "" "${wall_rows[@]}"
+hyper wall-noshell.json 0 "$RUNS" "$WARMUP" "" "${noshell_rows[@]}"
+note "   cold: $COLD_RUNS runs each, 0.3 s idle before each"
+hyper wall-cold.json 1 "$COLD_RUNS" 1 "sleep 0.3" "${cold_rows[@]}"
 note "2/5 start-up breakdown"
-hyper breakdown.json 0 "${breakdown_rows[@]}"
+hyper breakdown.json 0 "$RUNS" "$WARMUP" "" "${breakdown_rows[@]}"
 
 # sandbox.ready carries setup_ms: supervisor start (after parse and plan)
 # until the sandbox init reports it is about to exec the workload.
@@ -133,6 +144,9 @@ for i in $(seq "$RUNS"); do
 done
 python3 "$here/startup/ready_ms.py" "$OUT"/events-*.jsonl >"$OUT/setup_ms.json"
 rm -f "$OUT"/events-*.jsonl
+# The one kernel step whose cost depends on what ran just before.
+{ python3 "$here/startup/cgroup_attach.py" "$COLD_RUNS" 0
+  python3 "$here/startup/cgroup_attach.py" "$COLD_RUNS" 0.3; } >"$OUT/cgroup-attach.jsonl" || true
 
 note "3/5 peak RSS (GNU time, $RSS_RUNS runs each)"
 # %M is ru_maxrss from wait4: the largest of the process itself and every
@@ -172,7 +186,8 @@ if [ "${BENCH_SKIP_PROFILE:-0}" != 1 ]; then
         perf record -q -F 10000 -e cpu-clock -o "$OUT/perf.data" -- \
             sh -c "for i in \$(seq 30); do $Q --dry-run --profile strict -- /bin/true >/dev/null; done" 2>/dev/null || true
         perf report -i "$OUT/perf.data" --stdio --sort dso --comm sandbox-run 2>/dev/null | grep -v '^#' | grep -v '^$' >"$OUT/perf-dso.txt" || true
-        perf report -i "$OUT/perf.data" --stdio --sort dso,sym --comm sandbox-run 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40 >"$OUT/perf-sym.txt" || true
+        perf report -i "$OUT/perf.data" --stdio --sort dso,sym --comm sandbox-run 2>/dev/null | grep -v '^#' | grep -v '^$' >"$OUT/perf-sym-all.txt" || true
+        head -40 "$OUT/perf-sym-all.txt" >"$OUT/perf-sym.txt"
         rm -f "$OUT/perf.data" "$OUT/perf.data.old"
     fi
 fi
