@@ -185,7 +185,6 @@ if [ "${BENCH_SKIP_PROFILE:-0}" != 1 ]; then
         # Foundation are linked statically into sandbox-run; libseccomp is not).
         perf record -q -F 10000 -e cpu-clock -o "$OUT/perf.data" -- \
             sh -c "for i in \$(seq 30); do $Q --dry-run --profile strict -- /bin/true >/dev/null; done" 2>/dev/null || true
-        perf report -i "$OUT/perf.data" --stdio --sort dso --comm sandbox-run 2>/dev/null | grep -v '^#' | grep -v '^$' >"$OUT/perf-dso.txt" || true
         perf report -i "$OUT/perf.data" --stdio --sort dso,sym --comm sandbox-run 2>/dev/null | grep -v '^#' | grep -v '^$' >"$OUT/perf-sym-all.txt" || true
         head -40 "$OUT/perf-sym-all.txt" >"$OUT/perf-sym.txt"
         rm -f "$OUT/perf.data" "$OUT/perf.data.old"

@@ -92,6 +92,37 @@ def perf_share(text, pattern):
     return hit / total if total else None
 
 
+PERF_CATEGORIES = [
+    ("seccomp compile (libseccomp, StockadeSeccomp)", lambda dso, sym: "libseccomp" in dso or "eccomp" in sym),
+    ("dynamic loader: relocations and symbol lookup (ld.so)", lambda dso, sym: dso.startswith("ld-linux")),
+    ("kernel: exec, page faults, mmap, exit", lambda dso, sym: dso == "[kernel.kallsyms]"),
+    ("Swift runtime: protocol conformance and metadata lookups",
+     lambda dso, sym: dso == "sandbox-run" and re.search(r"[Cc]onformance|[Mm]etadata|swift_conforms|swift_getGeneric|swift_dynamicCast|Demangl|MangledName|getCache|WitnessTable|[Ss]uperclass|equalContexts", sym)),
+    ("Swift runtime: retain/release and allocation",
+     lambda dso, sym: re.search(r"swift_(retain|release|alloc|dealloc|bridgeObject)|malloc|free|_int_", sym)),
+    ("other code in sandbox-run (stdlib, Foundation, ArgumentParser, Stockade)", lambda dso, sym: dso == "sandbox-run"),
+    ("other shared libraries (libc, libstdc++, libgcc)", lambda dso, sym: True),
+]
+
+
+def perf_categories(text):
+    """[(category, share)] of the samples in `perf report --sort dso,sym` text."""
+    totals, total = {}, 0.0
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+\[[.k]\]\s+(.*)$", line)
+        if not m:
+            continue
+        pct, dso, sym = float(m.group(1)), m.group(2), m.group(3)
+        total += pct
+        for name, test in PERF_CATEGORIES:
+            if test(dso, sym):
+                totals[name] = totals.get(name, 0.0) + pct
+                break
+    if not total:
+        return []
+    return [(name, totals.get(name, 0.0) / total) for name, _ in PERF_CATEGORIES]
+
+
 def main(out):
     meta = load_json(os.path.join(out, "meta.json")) or {}
     wall = hyperfine(os.path.join(out, "wall.json"))
@@ -228,9 +259,16 @@ def main(out):
         p(f"| filter compile not dominating (< {COMPILE_SHARE_MAX:.0%} of the run) | whole dry run {dry:.2f} ms "
           f"(an upper bound) = {share:.0%} of {strict_wall:.2f} ms | {verdict(True) if share < COMPILE_SHARE_MAX else 'n/a (bound too loose)'} |")
 
+    cats = perf_categories(read(os.path.join(out, "perf-sym-all.txt")))
+    if cats:
+        p("\n## perf: where `sandbox-run --dry-run` spends CPU (30 runs, share of its samples)\n")
+        p("| category | share |")
+        p("|---|---:|")
+        for name, share in cats:
+            p(f"| {name} | {share:.1%} |")
+
     notes = [("Where the time goes (strace, one run)", "strace-phases.md"),
              ("strace -c -f -w (wall latency per syscall)", "strace-c.txt"),
-             ("perf: on-CPU share by DSO over 30 dry runs", "perf-dso.txt"),
              ("perf: hottest symbols over 30 dry runs", "perf-sym.txt")]
     for title, name in notes:
         text = read(os.path.join(out, name)).strip()
