@@ -163,6 +163,8 @@ rss_rows=(
 : >"$OUT/rss.tsv"
 for row in "${rss_rows[@]}"; do
     label=${row%%	*}; cmd=${row#*	}
+    # A command that failed above would measure its error path.
+    if cut -f1 "$OUT/failures.tsv" | grep -qxF "$label"; then continue; fi
     for i in $(seq "$RSS_RUNS"); do
         # sh -c 'exec …' so the measured process is the command itself.
         kib=$(/usr/bin/time -f %M -o /dev/stdout sh -c "exec $cmd" 2>/dev/null | tail -1) || continue
