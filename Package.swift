@@ -22,6 +22,8 @@ let package = Package(
         // System libraries (Debian: libseccomp-dev, libcap-dev).
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
+        .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
 
         // The only code that runs between clone and execve. Pure C, no allocation.
         .target(name: "CSandboxChild"),
@@ -34,6 +36,8 @@ let package = Package(
         .target(name: "StockadeEvents", swiftSettings: strictSettings),
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
         .target(name: "StockadeCgroups", swiftSettings: strictSettings),
+        // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.
+        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "StockadeEvents"], swiftSettings: strictSettings),
         .target(
             name: "StockadeProfile",
             dependencies: [
@@ -62,6 +66,7 @@ let package = Package(
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCgroupsTests", dependencies: ["StockadeCgroups"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile"], swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents"], exclude: ["Fixtures"], swiftSettings: strictSettings),
