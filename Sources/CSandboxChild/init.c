@@ -107,12 +107,8 @@ void stk_child_main(const struct stk_child_config *cfg)
         stk_fail(cfg, STK_STEP_PDEATHSIG, errno, 0);
     reset_signal_dispositions();
 
-    /* The parent writes our uid/gid maps and attaches us to the cgroup. */
+    /* First "go": the parent has written our uid/gid maps. */
     read_go(cfg, STK_STEP_WAIT_GO);
-
-    /* The cgroup namespace is rooted at our cgroup only once we are in it. */
-    if (cfg->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0)
-        stk_fail(cfg, STK_STEP_UNSHARE_CGROUP, errno, 0);
 
     /* Become the sandbox user now, keeping capabilities: files we create in
      * the new root's tmpfs need an fsuid mapped in this user namespace. */
@@ -127,6 +123,15 @@ void stk_child_main(const struct stk_child_config *cfg)
         _exit(125);
 
     stk_setup_filesystem(cfg);
+
+    /* Second "go": the parent has moved us into the sandbox cgroup. On
+     * cgroup v1 that write can wait for an RCU grace period (~10 ms), so it
+     * runs while we build the filesystem above. Nothing the workload does
+     * happens before this point. */
+    read_go(cfg, STK_STEP_WAIT_GO);
+    /* The cgroup namespace is rooted at our cgroup only once we are in it. */
+    if (cfg->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0)
+        stk_fail(cfg, STK_STEP_UNSHARE_CGROUP, errno, 0);
     close_other_fds(cfg);
 
     if (cfg->hostname != NULL && sethostname(cfg->hostname, stk_strlen(cfg->hostname)) < 0)

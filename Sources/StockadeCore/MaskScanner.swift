@@ -34,7 +34,7 @@ public struct MaskScanner: Sendable {
         var stack: [(String, String, Int)] = [(workspace, "", 0)]
         while let (dir, rel, depth) = stack.popLast() {
             guard let entries = fs.entries(of: dir) else { continue }
-            for entry in entries.sorted(by: { $0.name < $1.name }) {
+            for entry in entries {
                 seen += 1
                 if seen > maxEntries { throw .tooManyEntries(limit: maxEntries) }
                 let relPath = rel.isEmpty ? entry.name : rel + "/" + entry.name

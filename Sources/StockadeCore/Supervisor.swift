@@ -114,31 +114,35 @@ public final class Supervisor {
         state.pidfd = pidfd
         defer { close(pidfd) }
 
-        do {
-            try IDMaps.write(pid: pid, uid: plan.spec.uid, gid: plan.spec.gid, rootless: plan.spec.rootless)
-            try cgroup?.attach(pid: pid)
-        } catch let e as SetupError {
-            _ = stk_pidfd_send_signal(pidfd, SIGKILL)
-            state.reapInit()
-            return fail(e)
-        } catch let e as CgroupError {
-            _ = stk_pidfd_send_signal(pidfd, SIGKILL)
-            state.reapInit()
-            return fail(SetupError(step: "cgroup_attach", code: "cgroup", errno: e.errno, subject: e.path, message: "cannot move the sandbox into its cgroup"))
-        } catch {
-            _ = stk_pidfd_send_signal(pidfd, SIGKILL)
-            state.reapInit()
-            return fail(SetupError(step: "setup", code: "setup", message: "\(error)"))
-        }
-        guard writeByte(goFd) else {
-            _ = stk_pidfd_send_signal(pidfd, SIGKILL)
-            state.reapInit()
-            return fail(SetupError(step: "go", code: "handshake", errno: errno, message: "the sandbox init vanished before setup"))
-        }
-
         let loop = WatchLoop(
             plan: plan, events: events, pidfd: pidfd, reportFd: reportFd, goFd: goFd,
             signalFd: sigfd, started: started)
+        // When a host-side step fails, the child may have failed first and
+        // said why: its reason is the real one.
+        func abort(_ e: SetupError) -> Int32 {
+            _ = stk_pidfd_send_signal(pidfd, SIGKILL)
+            state.reapInit()
+            return fail(loop.pendingChildError() ?? e)
+        }
+        do {
+            try IDMaps.write(pid: pid, uid: plan.spec.uid, gid: plan.spec.gid, rootless: plan.spec.rootless)
+            // First go: the child builds its filesystem while we attach it.
+            guard writeByte(goFd) else {
+                throw SetupError(step: "go", code: "handshake", errno: errno, message: "the sandbox init vanished before setup")
+            }
+            try cgroup?.attach(pid: pid)
+        } catch let e as SetupError {
+            return abort(e)
+        } catch let e as CgroupError {
+            return abort(SetupError(step: "cgroup_attach", code: "cgroup", errno: e.errno, subject: e.path, message: "cannot move the sandbox into its cgroup"))
+        } catch {
+            return abort(SetupError(step: "setup", code: "setup", message: "\(error)"))
+        }
+        // Second go: the child is in its cgroup and may continue.
+        guard writeByte(goFd) else {
+            return abort(SetupError(step: "go", code: "handshake", errno: errno, message: "the sandbox init vanished before setup"))
+        }
+
         loop.run(&state)
 
         if let e = state.execErrno {

@@ -114,6 +114,19 @@ struct WatchLoop {
         }
     }
 
+    /// An error record the child already wrote, if any (non-blocking).
+    func pendingChildError() -> SetupError? {
+        while hasInput(reportFd) {
+            var rec = stk_report()
+            let n = withUnsafeMutableBytes(of: &rec) { read(reportFd, $0.baseAddress, $0.count) }
+            guard n == MemoryLayout<stk_report>.size else { return nil }
+            if rec.kind == Int32(STK_REPORT_ERROR.rawValue) {
+                return childError(step: rec.step, err: rec.err, value: rec.value)
+            }
+        }
+        return nil
+    }
+
     /// Reads one record; returns false at EOF.
     private func readReports(_ state: inout RunState, listener: inout Int32) -> Bool {
         var rec = stk_report()
