@@ -74,7 +74,7 @@ public enum Launcher {
         let spec: SandboxSpec
         let plan: Plan
         do {
-            spec = try SpecBuilder().build(profile: profile, overrides: overrides, host: host, id: id)
+            spec = try SpecBuilder(presets: PresetLoader(searchPaths: ProfileSearch.paths())).build(profile: profile, overrides: overrides, host: host, id: id)
             plan = try Planner(seccompCache: SeccompFilterCache.defaultDirectory().map { SeccompFilterCache(directory: $0) }).plan(spec)
         } catch {
             return early("plan", error.code, error.description)

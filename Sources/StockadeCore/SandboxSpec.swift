@@ -56,6 +56,8 @@ public struct SandboxSpec: Equatable, Sendable {
     public var killAfterSeconds: Double
 
     public var network: NetworkMode
+    /// Egress rules for `filtered` and `audit`.
+    public var egress: EgressPolicy
     public var seccomp: SeccompPolicy
 
     public init(
@@ -67,7 +69,7 @@ public struct SandboxSpec: Equatable, Sendable {
         environment: [EnvAssignment] = [], scrubbedNames: [String] = [], secretValues: [String] = [],
         memoryBytes: UInt64? = nil, pids: Int? = nil, cpus: Double? = nil,
         rlimits: [RlimitSetting] = [], timeoutSeconds: Double? = nil, killAfterSeconds: Double = 5,
-        network: NetworkMode = .none, seccomp: SeccompPolicy
+        network: NetworkMode = .none, egress: EgressPolicy = EgressPolicy(), seccomp: SeccompPolicy
     ) {
         self.id = id
         self.name = name
@@ -96,11 +98,31 @@ public struct SandboxSpec: Equatable, Sendable {
         self.timeoutSeconds = timeoutSeconds
         self.killAfterSeconds = killAfterSeconds
         self.network = network
+        self.egress = egress
         self.seccomp = seccomp
     }
 
     /// The PATH the workload's command is looked up with.
     public var searchPath: String? {
         environment.last(where: { $0.name == "PATH" })?.value
+    }
+}
+
+/// What `--net filtered`/`audit` allows: names (with ports), where the DNS
+/// proxy forwards, and which private ranges answers may point into.
+public struct EgressPolicy: Equatable, Sendable {
+    /// `api.github.com`, `*.example.com`, `host:8443`, in order, deduplicated.
+    public var allow: [String]
+    /// Preset files that contributed rules.
+    public var presetSources: [ProfileSource]
+    /// `ADDR[:PORT]`; empty: the host's resolvers from /etc/resolv.conf.
+    public var dnsUpstreams: [String]
+    public var allowPrivate: [String]
+
+    public init(allow: [String] = [], presetSources: [ProfileSource] = [], dnsUpstreams: [String] = [], allowPrivate: [String] = []) {
+        self.allow = allow
+        self.presetSources = presetSources
+        self.dnsUpstreams = dnsUpstreams
+        self.allowPrivate = allowPrivate
     }
 }

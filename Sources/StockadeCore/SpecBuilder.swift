@@ -25,6 +25,9 @@ public struct LaunchOverrides: Equatable, Sendable {
     public var pids: Int?
     public var cpus: Double?
     public var network: NetworkMode?
+    public var allowDomains: [String] = []
+    public var allowPresets: [String] = []
+    public var dnsUpstream: String?
 
     public init() {}
 }
@@ -88,9 +91,58 @@ public struct SpecBuilder: Sendable {
     public static let defaultPass = ["PATH", "HOME", "LANG", "TERM"]
     public static let nobody: UInt32 = 65534
     public var fs: any HostFileSystem
+    /// Resolves `presets:` names to allow rules; nil: presets are an error.
+    public var presets: PresetLoader?
 
-    public init(fs: any HostFileSystem = LiveHostFileSystem()) {
+    public init(fs: any HostFileSystem = LiveHostFileSystem(), presets: PresetLoader? = nil) {
         self.fs = fs
+        self.presets = presets
+    }
+
+    /// `--allow-domain`/`--allow-preset` imply `filtered` unless the mode was
+    /// chosen explicitly; asking for both `none` and an allowlist is a conflict.
+    func networkMode(profile: Profile, overrides o: LaunchOverrides) throws(PlanError) -> NetworkMode {
+        let wantsAllow = !o.allowDomains.isEmpty || !o.allowPresets.isEmpty
+        if let explicit = o.network {
+            if wantsAllow && (explicit == .none || explicit == .host) {
+                throw PlanError(code: "conflicting_options", subject: "--net", message: "--net \(explicit.rawValue) conflicts with --allow-domain/--allow-preset (they need --net filtered or audit)")
+            }
+            return explicit
+        }
+        if wantsAllow { return profile.network.mode == .audit ? .audit : .filtered }
+        return profile.network.mode ?? .none
+    }
+
+    func egress(profile: Profile, overrides o: LaunchOverrides, presets loader: PresetLoader?) throws(PlanError) -> EgressPolicy {
+        var rules = profile.network.allow
+        for d in o.allowDomains {
+            if let problem = NetworkSyntax.domainRuleProblem(d) {
+                throw PlanError(code: "invalid_domain", subject: "--allow-domain \(d)", message: problem)
+            }
+            if !rules.contains(d) { rules.append(d) }
+        }
+        var sources: [ProfileSource] = []
+        for name in profile.network.presets + o.allowPresets {
+            guard let loader else {
+                throw PlanError(code: "preset_unavailable", subject: name, message: "presets cannot be resolved here")
+            }
+            do {
+                let preset = try loader.load(name)
+                for r in preset.rules where !rules.contains(r) { rules.append(r) }
+                sources.append(preset.source)
+            } catch {
+                throw PlanError(code: error.code.rawValue, subject: "preset \(name)", message: error.message)
+            }
+        }
+        let upstreamText = o.dnsUpstream ?? profile.network.dnsUpstream
+        var upstreams: [String] = []
+        if let u = upstreamText {
+            guard NetworkSyntax.isUpstream(u) else {
+                throw PlanError(code: "invalid_dns_upstream", subject: "--dns-upstream \(u)", message: "expected an IP address with an optional :PORT ([v6]:PORT for IPv6)")
+            }
+            upstreams = [u]
+        }
+        return EgressPolicy(allow: rules, presetSources: sources, dnsUpstreams: upstreams, allowPrivate: profile.network.allowPrivate)
     }
 
     public func build(profile: Profile, overrides o: LaunchOverrides, host: HostContext, id: String) throws(PlanError) -> SandboxSpec {
@@ -179,7 +231,8 @@ public struct SpecBuilder: Sendable {
             rlimits: profile.limits.rlimits,
             timeoutSeconds: o.timeoutSeconds ?? profile.limits.timeoutSeconds,
             killAfterSeconds: o.killAfterSeconds ?? profile.limits.killAfterSeconds ?? 5,
-            network: o.network ?? profile.network.mode ?? .none,
+            network: try networkMode(profile: profile, overrides: o),
+            egress: try egress(profile: profile, overrides: o, presets: presets),
             seccomp: profile.seccomp.policy ?? SeccompPolicy()
         )
     }

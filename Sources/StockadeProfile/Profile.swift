@@ -165,14 +165,38 @@ public struct RlimitSetting: Equatable, Sendable, Codable {
 public enum NetworkMode: String, Equatable, Sendable, Codable, CaseIterable {
     /// Own network namespace with only loopback.
     case none
+    /// Own network namespace, egress only to addresses the DNS proxy resolved
+    /// for allowlisted names (and their ports).
+    case filtered
+    /// Like `filtered`, but nothing is dropped: every query and connection
+    /// the allowlist would have denied becomes an event.
+    case audit
     /// The host's network: an explicit, evented opt-out.
     case host
 }
 
 public struct NetworkSection: Equatable, Sendable, Codable {
     public var mode: NetworkMode?
-    public init(mode: NetworkMode? = nil) {
+    /// Allowed names: `api.github.com`, `*.githubusercontent.com`,
+    /// `internal.example.com:8443` (default ports 80 and 443).
+    public var allow: [String] = []
+    /// Ecosystem presets (`python`, `node`, …): reviewed allowlists shipped
+    /// under `profiles/presets/`.
+    public var presets: [String] = []
+    /// Where the DNS proxy forwards (`ADDR[:PORT]`); default: the host's
+    /// resolvers from /etc/resolv.conf.
+    public var dnsUpstream: String?
+    /// Private or link-local ranges (CIDR) answers may point into; without
+    /// this such answers are stripped (DNS rebinding).
+    public var allowPrivate: [String] = []
+
+    public init(mode: NetworkMode? = nil, allow: [String] = [], presets: [String] = [],
+                dnsUpstream: String? = nil, allowPrivate: [String] = []) {
         self.mode = mode
+        self.allow = allow
+        self.presets = presets
+        self.dnsUpstream = dnsUpstream
+        self.allowPrivate = allowPrivate
     }
 }
 

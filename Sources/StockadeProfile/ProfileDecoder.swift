@@ -200,12 +200,45 @@ struct ProfileDecoder {
 
     private func network(_ section: YAMLReader.Entry) throws(ProfileError) -> NetworkSection {
         var network = NetworkSection()
-        for entry in try reader.mapping(section.value, section.field, allowed: ["mode"]) {
-            let text = try reader.string(entry.value, entry.field, what: "none or host")
-            guard let mode = NetworkMode(rawValue: text) else {
-                throw reader.error(.invalidValue, at: entry.value, entry.field, "expected none or host, got \(reader.quoted(text))")
+        let keys = ["mode", "allow", "presets", "dns_upstream", "allow_private"]
+        for entry in try reader.mapping(section.value, section.field, allowed: keys) {
+            switch entry.key {
+            case "mode":
+                let text = try reader.string(entry.value, entry.field, what: "none, filtered, audit or host")
+                guard let mode = NetworkMode(rawValue: text) else {
+                    throw reader.error(.invalidValue, at: entry.value, entry.field, "expected none, filtered, audit or host, got \(reader.quoted(text))")
+                }
+                network.mode = mode
+            case "allow":
+                for (text, node, field) in try reader.stringList(entry.value, entry.field, what: "a domain like api.github.com, *.example.com or host:8443") {
+                    if let problem = NetworkSyntax.domainRuleProblem(text) {
+                        throw reader.error(.invalidValue, at: node, field, "\(problem), got \(reader.quoted(text))")
+                    }
+                    network.allow.appendUnique(text)
+                }
+            case "presets":
+                for (text, node, field) in try reader.stringList(entry.value, entry.field, what: "a preset name") {
+                    guard NetworkSyntax.isPresetName(text) else {
+                        throw reader.error(.invalidValue, at: node, field, "expected a preset name like python or node, got \(reader.quoted(text))")
+                    }
+                    network.presets.appendUnique(text)
+                }
+            case "dns_upstream":
+                let text = try reader.string(entry.value, entry.field, what: "ADDR or ADDR:PORT")
+                guard NetworkSyntax.isUpstream(text) else {
+                    throw reader.error(.invalidValue, at: entry.value, entry.field, "expected an IP address with an optional :PORT ([v6]:PORT for IPv6), got \(reader.quoted(text))")
+                }
+                network.dnsUpstream = text
+            case "allow_private":
+                for (text, node, field) in try reader.stringList(entry.value, entry.field, what: "a CIDR like 10.0.0.0/8") {
+                    guard NetworkSyntax.isCIDR(text) else {
+                        throw reader.error(.invalidValue, at: node, field, "expected a CIDR like 10.1.0.0/16 or fd00::/8, got \(reader.quoted(text))")
+                    }
+                    network.allowPrivate.appendUnique(text)
+                }
+            default:
+                break
             }
-            network.mode = mode
         }
         return network
     }

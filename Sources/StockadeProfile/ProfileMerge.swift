@@ -46,6 +46,10 @@ enum ProfileMerge {
         }
 
         merged.network.mode = c.network.mode ?? parent.network.mode
+        merged.network.allow.appendUnique(contentsOf: c.network.allow)
+        merged.network.presets.appendUnique(contentsOf: c.network.presets)
+        merged.network.dnsUpstream = c.network.dnsUpstream ?? parent.network.dnsUpstream
+        merged.network.allowPrivate.appendUnique(contentsOf: c.network.allowPrivate)
 
         if let fragment = child.seccomp {
             merged.seccomp.policy = fragment.applied(to: parent.seccomp.policy)

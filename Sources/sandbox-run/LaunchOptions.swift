@@ -63,9 +63,22 @@ enum LaunchOptions {
         }
         if let n = c.net {
             guard let mode = NetworkMode(rawValue: n) else {
-                throw ValidationError("--net: expected none or host, got '\(n)' (filtered egress is not available yet)")
+                throw ValidationError("--net: expected none, filtered, audit or host, got '\(n)'")
             }
             o.network = mode
+        }
+        for d in c.allowDomain {
+            if let problem = NetworkSyntax.domainRuleProblem(d) {
+                throw ValidationError("--allow-domain '\(d)': \(problem)")
+            }
+        }
+        o.allowDomains = c.allowDomain
+        o.allowPresets = c.allowPreset
+        if let u = c.dnsUpstream {
+            guard NetworkSyntax.isUpstream(u) else {
+                throw ValidationError("--dns-upstream: expected an IP address with an optional :PORT, got '\(u)'")
+            }
+            o.dnsUpstream = u
         }
         return o
     }

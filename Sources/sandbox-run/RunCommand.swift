@@ -72,8 +72,17 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("CPU bandwidth in CPUs (1.5).", valueName: "N"))
     var cpus: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Network: none (loopback only) or host (no isolation, evented).", valueName: "MODE"))
+    @Option(name: .long, help: ArgumentHelp("Network: none (loopback only), filtered (only allowlisted domains), audit (open, but reports what filtered would deny), or host (no isolation, evented).", valueName: "MODE"))
     var net: String?
+
+    @Option(name: .customLong("allow-domain"), help: ArgumentHelp("Allow egress to NAME (exact), *.SUFFIX (any subdomain), with an optional :PORT (default 80 and 443). Implies --net filtered. Repeatable.", valueName: "NAME[:PORT]"))
+    var allowDomain: [String] = []
+
+    @Option(name: .customLong("allow-preset"), help: ArgumentHelp("Allow an ecosystem's registries: python, node, github, debian, rust, go. Implies --net filtered. Repeatable.", valueName: "NAME"))
+    var allowPreset: [String] = []
+
+    @Option(name: .customLong("dns-upstream"), help: ArgumentHelp("Where the DNS proxy forwards allowed queries (default: the host's resolvers from /etc/resolv.conf).", valueName: "ADDR[:PORT]"))
+    var dnsUpstream: String?
 
     @Option(name: .long, help: ArgumentHelp("Where JSON-lines events go: a file PATH, fd:N, or stderr.", valueName: "SINK"))
     var events: String?
