@@ -2,6 +2,8 @@
 #include "stockade_sys.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
@@ -184,4 +186,36 @@ int stk_landlock_abi(void)
     /* landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) */
     long v = syscall(444, NULL, 0, 1u);
     return v > 0 ? (int)v : 0;
+}
+
+#include <sched.h>
+#include <sys/socket.h>
+
+int stk_socket_in_netns_of(pid_t pid, int domain, int type, int protocol)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+    int target = open(path, O_RDONLY | O_CLOEXEC);
+    if (target < 0)
+        return -errno;
+    int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (self < 0) {
+        int e = errno;
+        close(target);
+        return -e;
+    }
+    int result;
+    if (setns(target, CLONE_NEWNET) < 0) {
+        result = -errno;
+    } else {
+        int s = socket(domain, type | SOCK_CLOEXEC, protocol);
+        result = s < 0 ? -errno : s;
+        /* Returning must not fail silently: a supervisor left in the
+         * sandbox's namespace would program the wrong firewall. */
+        if (setns(self, CLONE_NEWNET) < 0)
+            abort();
+    }
+    close(target);
+    close(self);
+    return result;
 }

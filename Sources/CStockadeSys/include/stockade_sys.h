@@ -82,3 +82,15 @@ int stk_landlock_abi(void);
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* A socket(domain, type|SOCK_CLOEXEC, protocol) created inside the network
+ * namespace of process `pid`: the calling thread enters it with setns(2),
+ * makes the socket and returns to its own namespace. Sockets stay bound to
+ * the namespace they were made in. Returns the fd or -errno. */
+int stk_socket_in_netns_of(pid_t pid, int domain, int type, int protocol);
+#ifdef __cplusplus
+}
+#endif
