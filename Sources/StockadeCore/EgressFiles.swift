@@ -54,8 +54,11 @@ public enum EgressFiles {
 
     /// Nameservers from /etc/resolv.conf: the default upstreams. A loopback
     /// stub (127.0.0.53) works, since the proxy runs on the host side.
-    public static func hostResolvers(text: String? = readSmallFile("/etc/resolv.conf")) -> [String] {
-        guard let text else { return [] }
+    public static func hostResolvers() -> [String] {
+        hostResolvers(text: readSmallFile("/etc/resolv.conf") ?? "")
+    }
+
+    public static func hostResolvers(text: String) -> [String] {
         var out: [String] = []
         for line in text.split(separator: "\n") {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
