@@ -46,6 +46,22 @@ public enum EventSchema {
                 FieldSpec("message", .string),
             ]
         case .sandboxEnd: return sandboxEnd
+        case .dnsQuery:
+            return [
+                FieldSpec("name", .string), FieldSpec("qtype", .string),
+                FieldSpec("decision", .oneOf(["allow", "deny", "audit"])),
+                .optional("reason", .string),
+                .optional("rule", .string),
+                .optional("answers", .array(.string)),
+                .optional("stripped", .array(.string)),
+            ]
+        case .netDenied:
+            return [
+                FieldSpec("proto", .string), FieldSpec("dst", .string),
+                .optional("port", .int),
+                .optional("name", .string),
+                FieldSpec("enforced", .bool),
+            ]
         case .eventsSuppressed:
             return [
                 FieldSpec("suppressed_type", .oneOf(EventType.allCases.map(\.rawValue))),
@@ -72,7 +88,12 @@ public enum EventSchema {
         ])),
         FieldSpec("policy", .object([
             FieldSpec("namespaces", .array(.string)),
-            FieldSpec("network", .oneOf(["none", "filtered", "host"])),
+            FieldSpec("network", .oneOf(["none", "filtered", "audit", "host"])),
+            .optional("egress", .object([
+                FieldSpec("allow", .array(.string)),
+                FieldSpec("dns_upstreams", .array(.string)),
+                .optional("subnet", .string),
+            ])),
             FieldSpec("workspace", .stringOrNull),
             FieldSpec("workspace_mode", .oneOf(["rw", "ro", "none"])),
             FieldSpec("uid", .int),
@@ -123,6 +144,13 @@ public enum EventSchema {
             FieldSpec("syscalls", .int),
             FieldSpec("by_syscall", .map(.int)),
             FieldSpec("limits", .int),
+        ])),
+        .optional("network", .object([
+            FieldSpec("mode", .oneOf(["filtered", "audit"])),
+            FieldSpec("queries_allowed", .int),
+            FieldSpec("queries_denied", .int),
+            FieldSpec("packets_denied", .int),
+            .optional("suggested_allow", .array(.string)),
         ])),
     ]
 }

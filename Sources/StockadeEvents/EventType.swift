@@ -20,4 +20,10 @@ public enum EventType: String, CaseIterable, Sendable {
     case sandboxEnd = "sandbox.end"
     /// Events of one type were dropped by a rate cap; says how many.
     case eventsSuppressed = "events.suppressed"
+    /// The DNS proxy answered a query: allowed (forwarded), denied, or — in
+    /// audit mode — forwarded but one the allowlist would deny.
+    case dnsQuery = "dns.query"
+    /// The egress firewall dropped a packet (or, in audit mode, saw a
+    /// connection the allowlist would have dropped).
+    case netDenied = "net.denied"
 }

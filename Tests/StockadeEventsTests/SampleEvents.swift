@@ -46,6 +46,11 @@ enum SampleEvents {
                 "denials": ["syscalls": 2, "by_syscall": ["ptrace": 1, "mount": 1], "limits": 0],
             ]
         case .eventsSuppressed: return ["suppressed_type": "syscall.denied", "count": 5000]
+        case .dnsQuery:
+            return ["name": "pypi.org", "qtype": "A", "decision": "allow", "rule": "pypi.org",
+                    "answers": ["151.101.0.223"]]
+        case .netDenied:
+            return ["proto": "tcp", "dst": "198.18.0.11", "port": 443, "enforced": true]
         }
     }
 
