@@ -69,7 +69,13 @@ let malformedProfiles: [Malformed] = [
     .init("process:\n  hostname: \"-x\"\n", .invalidValue, 2, 13, "process.hostname"),
     .init("process:\n  uid: 1\n", .unknownKey, 2, 3, "process.uid"),
     // network
-    .init("network:\n  mode: filtered\n", .invalidValue, 2, 9, "network.mode"),
+    .init("network:\n  mode: open\n", .invalidValue, 2, 9, "network.mode"),
+    .init("network:\n  allow: [\"*\"]\n", .invalidValue, 2, 11, "network.allow[0]"),
+    .init("network:\n  allow:\n    - pypi.org:99999\n", .invalidValue, 3, 7, "network.allow[0]"),
+    .init("network:\n  allow: [com]\n", .invalidValue, 2, 11, "network.allow[0]"),
+    .init("network:\n  dns_upstream: dns.example\n", .invalidValue, 2, 17, "network.dns_upstream"),
+    .init("network:\n  allow_private: [10.0.0.0/33]\n", .invalidValue, 2, 19, "network.allow_private[0]"),
+    .init("network:\n  presets: [py/thon]\n", .invalidValue, 2, 13, "network.presets[0]"),
     .init("network: none\n", .wrongType, 1, 10, "network"),
     // seccomp
     .init("seccomp:\n  allow: [read, frobnicate]\n", .unknownSyscall, 2, 17, "seccomp.allow[1]"),
@@ -111,7 +117,7 @@ struct MalformedProfileTests {
 
         let unknown = decodeError("network:\n  mod: none\n", path: "p.yaml")
         #expect(unknown == ProfileError(code: .unknownKey, file: "p.yaml", line: 2, column: 3, field: "network.mod",
-                                        message: "unknown key \"mod\"; expected one of: mode"))
+                                        message: "unknown key \"mod\"; expected one of: mode, allow, presets, dns_upstream, allow_private"))
 
         let syscall = decodeError("seccomp:\n  allow: [frobnicate]\n", path: "p.yaml")
         #expect(syscall == ProfileError(code: .unknownSyscall, file: "p.yaml", line: 2, column: 11, field: "seccomp.allow[0]",
