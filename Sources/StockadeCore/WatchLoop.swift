@@ -37,6 +37,18 @@ struct RunState {
     }
 }
 
+/// Something else the supervisor's loop watches: the DNS proxy's sockets,
+/// the NFLOG socket. Called only from the loop's thread.
+protocol PollSource: AnyObject {
+    /// Descriptors to poll for input now.
+    var pollDescriptors: [Int32] { get }
+    /// A descriptor is readable (or hung up).
+    func handleReadable(_ fd: Int32, now: Double)
+    /// The next monotonic time this source needs `tick`, if any.
+    func nextDeadline() -> Double?
+    func tick(now: Double)
+}
+
 /// The supervisor's poll loop: the init's pidfd, its report pipe, the seccomp
 /// listener, forwarded signals and the deadlines.
 struct WatchLoop {
@@ -47,6 +59,7 @@ struct WatchLoop {
     let goFd: Int32
     let signalFd: Int32
     let started: Double
+    var sources: [any PollSource] = []
 
     func run(_ state: inout RunState) {
         var listener: Int32 = -1
@@ -60,14 +73,24 @@ struct WatchLoop {
             if reportOpen { fds.append(pollfd(fd: reportFd, events: Int16(POLLIN), revents: 0)) }
             if listener >= 0 { fds.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
             if signalFd >= 0 { fds.append(pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0)) }
+            var owner: [Int32: any PollSource] = [:]
+            for source in sources {
+                for fd in source.pollDescriptors {
+                    fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+                    owner[fd] = source
+                }
+            }
 
             let now = Clock.monotonic()
-            let next = [termDeadline, killDeadline].compactMap { $0 }.min()
+            let next = ([termDeadline, killDeadline] + sources.map { $0.nextDeadline() }).compactMap { $0 }.min()
             let timeoutMs: Int32 = next.map { Int32(max(0, min(($0 - now) * 1000 + 1, 60_000))) } ?? -1
             let n = poll(&fds, nfds_t(fds.count), timeoutMs)
             if n < 0 && errno != EINTR { break }
 
             let t = Clock.monotonic()
+            for source in sources {
+                if let d = source.nextDeadline(), t >= d { source.tick(now: t) }
+            }
             if let d = termDeadline, t >= d {
                 termDeadline = nil
                 state.timedOut = true
@@ -86,7 +109,9 @@ struct WatchLoop {
             }
 
             for fd in fds where fd.revents != 0 {
-                if fd.fd == reportFd {
+                if let source = owner[fd.fd] {
+                    source.handleReadable(fd.fd, now: t)
+                } else if fd.fd == reportFd {
                     reportOpen = readReports(&state, listener: &listener)
                 } else if fd.fd == listener {
                     if fd.revents & Int16(POLLHUP) != 0 && fd.revents & Int16(POLLIN) == 0 {
