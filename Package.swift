@@ -15,8 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // System libraries (Debian: libseccomp-dev, libcap-dev).
@@ -37,9 +35,7 @@ let package = Package(
         .target(
             name: "StockadeProfile",
             dependencies: [
-                "StockadeSeccomp",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "StockadeSeccomp", "StockadeEvents",
             ],
             swiftSettings: strictSettings
         ),
