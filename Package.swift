@@ -53,7 +53,10 @@ let package = Package(
                 "StockadeCore", "StockadeProfile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            // A fully static binary starts faster and smaller (no dynamic
+            // relocations, no shared-library loading); see docs/performance.md.
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents"], swiftSettings: strictSettings),
