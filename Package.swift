@@ -56,7 +56,9 @@ let package = Package(
             swiftSettings: strictSettings,
             // A fully static binary starts faster and smaller (no dynamic
             // relocations, no shared-library loading); see docs/performance.md.
-            linkerSettings: [.unsafeFlags(["-static-executable"])]
+            // Release only: build it with `-c release --static-swift-stdlib`
+            // (the Makefile's RELEASE_FLAGS); debug builds stay dynamic.
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))]
         ),
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents"], swiftSettings: strictSettings),

@@ -37,14 +37,14 @@ struct MiniYAMLTests {
         c: {k: v, "e": "\\t\\u00e9\\x41", m}
         d:
         - 1
-        e: plain text with: colon#hash # comment
+        e: plain text with:colon#hash # comment
         ? f
         : g
         ...
         """
         let root = try MiniYAML.parse(text)
-        #expect(shape(root) == #"{p"a":p"1",p"b":[p"x",{p"y":p"2",p"z":[p"p",d"q",s"r's"]},p""],"#
-            + #"p"c":{p"k":p"v",d"e":d"\té A",p"m":p""},p"d":[p"1"],p"e":p"plain text with: colon#hash",p"f":p"g"}"#)
+        #expect(shape(root) == #"{p"a":p"1",p"b":[p"x",{p"y":p"2",p"z":[p"p",d"q",s"r\'s"]},p""],"#
+            + #"p"c":{p"k":p"v",d"e":d"\téA",p"m":p""},p"d":[p"1"],p"e":p"plain text with:colon#hash",p"f":p"g"}"#)
     }
 
     @Test func marksAreOneBasedAndCountCharacters() throws {
@@ -206,6 +206,15 @@ indirect enum Tree {
         }
     }
 
+    /// Scalars and empty collections, which are written in flow style.
+    var isLeaf: Bool {
+        switch self {
+        case .scalar: return true
+        case .list(let items): return items.isEmpty
+        case .map(let pairs): return pairs.isEmpty
+        }
+    }
+
     var shape: String {
         switch self {
         case .scalar(let text): return text.debugDescription
@@ -242,16 +251,18 @@ indirect enum Tree {
     func block(indent: Int, forceBlock: Bool = false, using rng: inout SeededGenerator) -> String {
         let pad = String(repeating: " ", count: indent)
         let comment = Int.random(in: 0..<4, using: &rng) == 0 ? "  # note" : ""
+        if isLeaf { return pad + flow(using: &rng) + comment + "\n" }
         switch self {
-        case .scalar, .list([]), .map([]):
+        case .scalar:
             return pad + flow(using: &rng) + comment + "\n"
         case .list(let items):
             if !forceBlock, Int.random(in: 0..<4, using: &rng) == 0 { return pad + flow(using: &rng) + comment + "\n" }
             var out = ""
             for item in items {
-                switch item {
-                case .scalar, .list([]), .map([]): out += pad + "- " + item.flow(using: &rng) + "\n"
-                default: out += pad + "-\n" + item.block(indent: indent + 2, using: &rng)
+                if item.isLeaf {
+                    out += pad + "- " + item.flow(using: &rng) + "\n"
+                } else {
+                    out += pad + "-\n" + item.block(indent: indent + 2, using: &rng)
                 }
             }
             return out
@@ -260,11 +271,12 @@ indirect enum Tree {
             var out = ""
             for (key, value) in pairs {
                 let keyText = Bool.random(using: &rng) ? key : Tree.quote(key, using: &rng)
-                switch value {
-                case .scalar, .list([]), .map([]): out += pad + keyText + ": " + value.flow(using: &rng) + comment + "\n"
-                case .list where Bool.random(using: &rng):
+                if value.isLeaf {
+                    out += pad + keyText + ": " + value.flow(using: &rng) + comment + "\n"
+                } else if case .list = value, Bool.random(using: &rng) {
                     out += pad + keyText + ":\n" + value.block(indent: indent, forceBlock: true, using: &rng)
-                default: out += pad + keyText + ":" + comment + "\n" + value.block(indent: indent + 2, using: &rng)
+                } else {
+                    out += pad + keyText + ":" + comment + "\n" + value.block(indent: indent + 2, using: &rng)
                 }
             }
             return out
