@@ -15,8 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // System libraries (Debian: libseccomp-dev, libcap-dev).
@@ -41,9 +39,7 @@ let package = Package(
         .target(
             name: "StockadeProfile",
             dependencies: [
-                "StockadeSeccomp",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "StockadeSeccomp", "StockadeEvents",
             ],
             swiftSettings: strictSettings
         ),
@@ -61,7 +57,12 @@ let package = Package(
                 "StockadeCore", "StockadeProfile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            // A fully static binary starts faster and smaller (no dynamic
+            // relocations, no shared-library loading); see docs/performance.md.
+            // Release only: build it with `-c release --static-swift-stdlib`
+            // (the Makefile's RELEASE_FLAGS); debug builds stay dynamic.
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))]
         ),
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents"], swiftSettings: strictSettings),

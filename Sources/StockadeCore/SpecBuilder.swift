@@ -74,15 +74,57 @@ public protocol UserDatabase: Sendable {
     func gid(named: String) -> UInt32?
 }
 
+/// Reads `/etc/passwd` and `/etc/group` directly rather than through NSS
+/// (`getpwnam`/`getgrnam`): a statically linked launcher cannot load NSS
+/// modules, and the sandbox only maps local accounts anyway.
 public struct SystemUserDatabase: UserDatabase {
+    var passwdPath = "/etc/passwd"
+    var groupPath = "/etc/group"
+
     public init() {}
-    public func uid(named name: String) -> (uid: UInt32, gid: UInt32)? {
-        guard let pw = getpwnam(name) else { return nil }
-        return (pw.pointee.pw_uid, pw.pointee.pw_gid)
+
+    init(passwdPath: String, groupPath: String) {
+        self.passwdPath = passwdPath
+        self.groupPath = groupPath
     }
+
+    public func uid(named name: String) -> (uid: UInt32, gid: UInt32)? {
+        // name:password:uid:gid:gecos:home:shell
+        guard let fields = Self.entry(named: name, in: passwdPath, minimumFields: 4),
+              let uid = UInt32(fields[2]), let gid = UInt32(fields[3]) else { return nil }
+        return (uid, gid)
+    }
+
     public func gid(named name: String) -> UInt32? {
-        guard let gr = getgrnam(name) else { return nil }
-        return gr.pointee.gr_gid
+        // name:password:gid:members
+        guard let fields = Self.entry(named: name, in: groupPath, minimumFields: 3) else { return nil }
+        return UInt32(fields[2])
+    }
+
+    /// The fields of the first line whose first field is `name`.
+    static func entry(named name: String, in path: String, minimumFields: Int) -> [Substring]? {
+        guard !name.isEmpty, !name.contains(":"), let text = readSmallFile(path) else { return nil }
+        for line in text.split(whereSeparator: { $0 == "\n" }) {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            if fields.count >= minimumFields, fields[0] == name { return fields }
+        }
+        return nil
+    }
+
+    /// At most 16 MiB of a file as text; nil when it cannot be read.
+    static func readSmallFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while out.count < 16 << 20 {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import StockadeEvents
 import StockadeSeccomp
 
 /// The result of importing an OCI/Docker seccomp JSON file.
@@ -62,21 +67,22 @@ public enum OCISeccompImporter {
 
     static let nativeArches: Set<String> = ["amd64", "x86_64", "SCMP_ARCH_X86_64"]
 
-    /// Parses and maps `json`; `path` names the file in errors and in `source`.
-    public static func importPolicy(json: Data, path: String, kernel: KernelVersion? = nil) throws(ProfileError) -> OCISeccompImport {
-        let file: OCIFile
+    /// Larger files are rejected before parsing; Docker's default profile is about 20 KB.
+    public static let maxBytes = 16 << 20
+
+    /// Parses and maps `json` (the file's bytes); `path` names the file in errors and in `source`.
+    public static func importPolicy(json: some Collection<UInt8>, path: String, kernel: KernelVersion? = nil) throws(ProfileError) -> OCISeccompImport {
+        guard json.count <= maxBytes else {
+            throw ProfileError(code: .invalidValue, file: path, message: "file is larger than \(maxBytes) bytes; not a seccomp profile")
+        }
+        let bytes = Array(json)
+        let value: JSONValue
         do {
-            file = try JSONDecoder().decode(OCIFile.self, from: json)
-        } catch let unknown as OCIUnknownKey {
-            throw ProfileError(code: .unknownKey, file: path, field: unknown.path,
-                               message: "unknown key \"\(unknown.key)\"; expected one of: \(unknown.allowed.joined(separator: ", "))")
-        } catch let bad as OCIValueError {
-            throw ProfileError(code: .invalidValue, file: path, field: bad.path, message: bad.message)
-        } catch let decoding as DecodingError {
-            throw decodingError(decoding, path: path)
+            value = try JSONParser().parse(bytes: bytes)
         } catch {
             throw ProfileError(code: .syntax, file: path, message: "not valid JSON: \(error)")
         }
+        let file = try OCIFile(value, OCIFields(file: path))
         let kernel = kernel ?? KernelVersion.running() ?? KernelVersion(major: 0, minor: 0)
         let defaultErrno = Int32(clamping: file.defaultErrnoRet ?? 1)
         var policy = SeccompPolicy(defaultAction: try action(file.defaultAction, errno: defaultErrno, path: path, field: "defaultAction"))
@@ -112,7 +118,7 @@ public enum OCISeccompImporter {
                 policy.rules.appendUnique(SeccompRule(name: name, action: ruleAction, conditions: conditions))
             }
         }
-        let source = ProfileSource(path: Hashing.absolute(path), sha256: Hashing.sha256Hex(json))
+        let source = ProfileSource(path: Hashing.absolute(path), sha256: Hashing.sha256Hex(bytes))
         return OCISeccompImport(policy: policy, skippedSyscalls: skipped, source: source)
     }
 
@@ -154,29 +160,6 @@ public enum OCISeccompImporter {
         default:
             throw ProfileError(code: .invalidValue, file: path, field: field,
                                message: "expected SCMP_ACT_ERRNO, SCMP_ACT_ALLOW, SCMP_ACT_LOG or SCMP_ACT_KILL*, got \"\(text)\"")
-        }
-    }
-
-    private static func decodingError(_ error: DecodingError, path: String) -> ProfileError {
-        let render = AnyKey.render
-        switch error {
-        case .typeMismatch(let type, let context):
-            return ProfileError(code: .wrongType, file: path, field: render(context.codingPath),
-                                message: "expected \(OCIFile.describe(type))")
-        case .valueNotFound(let type, let context):
-            return ProfileError(code: .wrongType, file: path, field: render(context.codingPath),
-                                message: "expected \(OCIFile.describe(type)), got null")
-        case .keyNotFound(let key, let context):
-            return ProfileError(code: .invalidValue, file: path, field: render(context.codingPath + [key]),
-                                message: "required key is missing")
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty {
-                return ProfileError(code: .syntax, file: path, message: "not valid JSON")
-            }
-            return ProfileError(code: .invalidValue, file: path, field: render(context.codingPath),
-                                message: context.debugDescription)
-        @unknown default:
-            return ProfileError(code: .syntax, file: path, message: "not valid JSON")
         }
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import StockadeSeccomp
 
 /// `seccomp:` — default action, allow/deny lists, socket families, or an
@@ -123,9 +122,10 @@ extension ProfileDecoder {
         guard !raw.isEmpty else {
             throw reader.error(.invalidValue, at: entry.value, entry.field, "expected a path, got an empty string")
         }
-        let path = raw.hasPrefix("/") ? raw : (directory as NSString).appendingPathComponent(raw)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
+        let path = raw.hasPrefix("/") ? raw : FilePath.join(directory, raw)
+        let kind = FilePath.kind(path)
+        guard kind == .file, let data = FilePath.contents(of: path, limit: OCISeccompImporter.maxBytes) else {
+            let exists = kind != .missing
             throw reader.error(exists ? .unreadable : .notFound, at: entry.value, entry.field,
                                exists ? "cannot read \(path)" : "no such file: \(path)")
         }

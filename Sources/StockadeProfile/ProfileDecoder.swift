@@ -1,6 +1,4 @@
-import Foundation
 import StockadeSeccomp
-import Yams
 
 /// Decodes one profile file strictly: every unknown key, wrong type or bad
 /// value is a `ProfileError` with the file, line, column and field.
@@ -15,7 +13,7 @@ struct ProfileDecoder {
 
     init(path: String) {
         reader = YAMLReader(file: path)
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = FilePath.directory(path)
         directory = dir.isEmpty ? "." : dir
     }
 
@@ -23,19 +21,18 @@ struct ProfileDecoder {
         guard yaml.utf8.count <= Self.maxBytes else {
             throw ProfileError(code: .invalidValue, file: reader.file, message: "file is larger than \(Self.maxBytes) bytes; not a profile")
         }
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let yamlError as YamlError {
-            throw syntaxError(yamlError)
+            root = try MiniYAML.parse(yaml)
         } catch {
-            throw ProfileError(code: .syntax, file: reader.file, message: "not valid YAML: \(error)")
+            throw ProfileError(code: error.code, file: reader.file, line: error.line, column: error.column,
+                               message: error.message)
         }
         guard let root else {
             throw ProfileError(code: .wrongType, file: reader.file, line: 1, column: 1,
                                message: "expected a mapping of profile keys, got an empty document")
         }
-        let base = ((reader.file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let base = FilePath.deletingExtension(FilePath.lastComponent(reader.file))
         var document = ProfileDocument(path: reader.file, declaredName: nil, extends: [],
                                        profile: Profile(name: base), seccomp: nil)
         for entry in try reader.mapping(root, "", allowed: Self.topLevelKeys) {
@@ -84,18 +81,6 @@ struct ProfileDecoder {
             }
         }
         return document
-    }
-
-    private func syntaxError(_ error: YamlError) -> ProfileError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return ProfileError(code: .syntax, file: reader.file, line: mark.line, column: mark.column,
-                                message: "invalid YAML: \(problem)")
-        case .reader(let problem, _, _, _):
-            return ProfileError(code: .syntax, file: reader.file, message: "invalid YAML: \(problem)")
-        default:
-            return ProfileError(code: .syntax, file: reader.file, message: "invalid YAML: \(error)")
-        }
     }
 
     // MARK: filesystem

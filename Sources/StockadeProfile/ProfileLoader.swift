@@ -1,5 +1,3 @@
-import Foundation
-
 /// Finds, reads, decodes and merges profiles.
 ///
 /// A reference containing `/` or ending in `.yaml`/`.yml` is a path (relative
@@ -18,7 +16,7 @@ public struct ProfileLoader: Sendable {
     /// unresolved in the result). `seccomp.oci` files are read relative to `path`.
     public static func decode(yaml: String, path: String) throws(ProfileError) -> ProfileDocument {
         var document = try ProfileDecoder(path: path).decode(yaml: yaml)
-        document.profile.sources = [ProfileSource(path: Hashing.absolute(path), sha256: Hashing.sha256Hex(Data(yaml.utf8)))]
+        document.profile.sources = [ProfileSource(path: Hashing.absolute(path), sha256: Hashing.sha256Hex(yaml.utf8))]
         if let oci = document.seccomp?.oci {
             document.profile.sources.append(oci.source)
         }
@@ -52,7 +50,7 @@ public struct ProfileLoader: Sendable {
         if applied.contains(canonical) { return }
         let document = try read(path)
         let here = chain + [(canonical, path)]
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FilePath.directory(path)
         for reference in document.extends {
             let origin = Origin(file: path, reference: reference)
             let parentPath = try locate(reference.reference, from: (origin, directory.isEmpty ? "." : directory))
@@ -69,13 +67,13 @@ public struct ProfileLoader: Sendable {
     }
 
     private func read(_ path: String) throws(ProfileError) -> ProfileDocument {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard Self.isFile(path), let data = FilePath.contents(of: path, limit: ProfileDecoder.maxBytes) else {
             throw ProfileError(code: .unreadable, file: path, message: "cannot read the file")
         }
         guard data.count <= ProfileDecoder.maxBytes else {
             throw ProfileError(code: .invalidValue, file: path, message: "file is larger than \(ProfileDecoder.maxBytes) bytes; not a profile")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw ProfileError(code: .unreadable, file: path, message: "the file is not UTF-8 text")
         }
         var document = try Self.decode(yaml: text, path: path)
@@ -97,7 +95,7 @@ public struct ProfileLoader: Sendable {
         if isPath {
             var path = reference
             if let directory = from?.directory, !reference.hasPrefix("/") {
-                path = directory == "." ? reference : (directory as NSString).appendingPathComponent(reference)
+                path = directory == "." ? reference : FilePath.join(directory, reference)
             }
             guard Self.isFile(path) else { throw notFound("no such profile file: \(path)") }
             return path
@@ -109,7 +107,7 @@ public struct ProfileLoader: Sendable {
         if let directory = from?.directory { directories.insert(directory, at: 0) }
         var tried: [String] = []
         for directory in directories {
-            let candidate = directory == "." ? "\(reference).yaml" : (directory as NSString).appendingPathComponent("\(reference).yaml")
+            let candidate = directory == "." ? "\(reference).yaml" : FilePath.join(directory, "\(reference).yaml")
             if tried.contains(candidate) { continue }
             tried.append(candidate)
             if Self.isFile(candidate) { return candidate }
@@ -119,12 +117,11 @@ public struct ProfileLoader: Sendable {
     }
 
     private static func isFile(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        FilePath.kind(path) == .file
     }
 
     /// Symlinks resolved, for cycle and diamond detection.
     private static func canonical(_ path: String) -> String {
-        (Hashing.absolute(path) as NSString).resolvingSymlinksInPath
+        FilePath.resolved(path)
     }
 }

@@ -1,5 +1,3 @@
-import Yams
-
 /// Strict, position-aware access to a composed YAML node tree.
 ///
 /// Every accessor takes the dotted field path it is reading so errors can
@@ -10,13 +8,13 @@ struct YAMLReader {
     /// One key of a mapping, with its nodes for error positions.
     struct Entry {
         var key: String
-        var keyNode: Node
-        var value: Node
+        var keyNode: YAMLNode
+        var value: YAMLNode
         /// `parent.key`, or `key` at top level.
         var field: String
     }
 
-    func error(_ code: ProfileError.Code, at node: Node?, _ field: String, _ message: String) -> ProfileError {
+    func error(_ code: ProfileError.Code, at node: YAMLNode?, _ field: String, _ message: String) -> ProfileError {
         let mark = node?.mark
         return ProfileError(code: code, file: file, line: mark?.line ?? 0, column: mark?.column ?? 0,
                             field: field, message: message)
@@ -24,7 +22,7 @@ struct YAMLReader {
 
     /// Reads a mapping whose keys must come from `allowed`: unknown and
     /// duplicate keys are errors. Entries keep file order.
-    func mapping(_ node: Node, _ field: String, allowed: [String]?) throws(ProfileError) -> [Entry] {
+    func mapping(_ node: YAMLNode, _ field: String, allowed: [String]?) throws(ProfileError) -> [Entry] {
         guard case .mapping(let map) = node else {
             throw error(.wrongType, at: node, field, "expected a mapping, got \(describe(node))")
         }
@@ -49,7 +47,7 @@ struct YAMLReader {
     }
 
     /// Any non-null scalar, as written (`1000`, `true` and `"x"` are all text).
-    func string(_ node: Node, _ field: String, what: String = "a string") throws(ProfileError) -> String {
+    func string(_ node: YAMLNode, _ field: String, what: String = "a string") throws(ProfileError) -> String {
         guard case .scalar(let scalar) = node, !isNull(node) else {
             throw error(.wrongType, at: node, field, "expected \(what), got \(describe(node))")
         }
@@ -60,7 +58,7 @@ struct YAMLReader {
     }
 
     /// A single scalar or a list of scalars.
-    func stringOrList(_ node: Node, _ field: String, what: String) throws(ProfileError) -> [(String, Node, String)] {
+    func stringOrList(_ node: YAMLNode, _ field: String, what: String) throws(ProfileError) -> [(String, YAMLNode, String)] {
         if case .sequence = node {
             return try stringList(node, field, what: what)
         }
@@ -68,9 +66,9 @@ struct YAMLReader {
     }
 
     /// A list of scalars, each with its node and its `field[i]` path.
-    func stringList(_ node: Node, _ field: String, what: String) throws(ProfileError) -> [(String, Node, String)] {
+    func stringList(_ node: YAMLNode, _ field: String, what: String) throws(ProfileError) -> [(String, YAMLNode, String)] {
         let items = try list(node, field, what: "a list of \(what)")
-        var out: [(String, Node, String)] = []
+        var out: [(String, YAMLNode, String)] = []
         for (index, item) in items.enumerated() {
             let path = "\(field)[\(index)]"
             out.append((try string(item, path, what: what), item, path))
@@ -78,14 +76,14 @@ struct YAMLReader {
         return out
     }
 
-    func list(_ node: Node, _ field: String, what: String) throws(ProfileError) -> [Node] {
+    func list(_ node: YAMLNode, _ field: String, what: String) throws(ProfileError) -> [YAMLNode] {
         guard case .sequence(let seq) = node else {
             throw error(.wrongType, at: node, field, "expected \(what), got \(describe(node))")
         }
         return Array(seq)
     }
 
-    func integer(_ node: Node, _ field: String, what: String = "an integer") throws(ProfileError) -> Int {
+    func integer(_ node: YAMLNode, _ field: String, what: String = "an integer") throws(ProfileError) -> Int {
         let text = try scalarText(node, field, what: what)
         guard let value = Int(text) else {
             throw error(.wrongType, at: node, field, "expected \(what), got \(quoted(text))")
@@ -93,7 +91,7 @@ struct YAMLReader {
         return value
     }
 
-    func number(_ node: Node, _ field: String, what: String = "a number") throws(ProfileError) -> Double {
+    func number(_ node: YAMLNode, _ field: String, what: String = "a number") throws(ProfileError) -> Double {
         let text = try scalarText(node, field, what: what)
         guard let value = Double(text), value.isFinite, text.first != "+" else {
             throw error(.wrongType, at: node, field, "expected \(what), got \(quoted(text))")
@@ -101,7 +99,7 @@ struct YAMLReader {
         return value
     }
 
-    func scalarText(_ node: Node, _ field: String, what: String) throws(ProfileError) -> String {
+    func scalarText(_ node: YAMLNode, _ field: String, what: String) throws(ProfileError) -> String {
         guard case .scalar(let scalar) = node, !isNull(node) else {
             throw error(.wrongType, at: node, field, "expected \(what), got \(describe(node))")
         }
@@ -109,13 +107,13 @@ struct YAMLReader {
     }
 
     /// YAML's null spellings, only when unquoted.
-    func isNull(_ node: Node) -> Bool {
-        guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
+    func isNull(_ node: YAMLNode) -> Bool {
+        guard case .scalar(let scalar) = node, scalar.style == .plain else { return false }
         return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
     /// How a node reads in a message: `"lots"`, `a list`, `a mapping`, `null`.
-    func describe(_ node: Node) -> String {
+    func describe(_ node: YAMLNode) -> String {
         switch node {
         case .scalar(let scalar): return isNull(node) ? "null" : quoted(scalar.string)
         case .sequence: return "a list"
@@ -143,6 +141,3 @@ struct YAMLReader {
         return out + "\""
     }
 }
-
-/// Yams' node type, named so decoder files need not import Yams.
-typealias YAMLNode = Node
