@@ -1,6 +1,7 @@
 #ifndef STOCKADE_CNFTNL_SHIM_H
 #define STOCKADE_CNFTNL_SHIM_H
 #include <stdint.h>
+#include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/batch.h>

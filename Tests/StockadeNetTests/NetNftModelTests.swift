@@ -1,0 +1,128 @@
+import Testing
+@testable import StockadeNet
+
+/// The firewall's shape, checked as text and as frames, without privileges.
+struct NetNftModelTests {
+    static let firewall = NetGoldenTests.firewall
+
+    @Test func tableDescription() {
+        #expect(Self.firewall.describe() == """
+            table inet stockade_abc123 {
+            \tset allow4 {
+            \t\ttype ipv4_addr . inet_service
+            \t\tflags timeout
+            \t}
+            \tset allow6 {
+            \t\ttype ipv6_addr . inet_service
+            \t\tflags timeout
+            \t}
+            \tchain forward {
+            \t\ttype filter hook forward priority filter; policy accept;
+            \t\tiifname "stkabc123h" ct state established,related accept
+            \t\tiifname "stkabc123h" ip daddr . tcp dport @allow4 accept
+            \t\tiifname "stkabc123h" ip daddr . udp dport @allow4 accept
+            \t\tiifname "stkabc123h" ip6 daddr . tcp dport @allow6 accept
+            \t\tiifname "stkabc123h" ip6 daddr . udp dport @allow6 accept
+            \t\tiifname "stkabc123h" log prefix "stk:abc123:forward" group 7 drop
+            \t\toifname "stkabc123h" ct state established,related accept
+            \t\toifname "stkabc123h" drop
+            \t}
+            \tchain input {
+            \t\ttype filter hook input priority filter; policy accept;
+            \t\tiifname "stkabc123h" ip daddr 10.201.0.5 udp dport 53 accept
+            \t\tiifname "stkabc123h" ip daddr 10.201.0.5 tcp dport 53 accept
+            \t\tiifname "stkabc123h" log prefix "stk:abc123:input" group 7 drop
+            \t}
+            \tchain postrouting {
+            \t\ttype nat hook postrouting priority srcnat; policy accept;
+            \t\tip saddr 10.201.0.4/30 oifname != "stkabc123h" masquerade
+            \t}
+            }
+
+            """)
+    }
+
+    @Test func batchDescription() throws {
+        let text = try NftBatch.createTable(Self.firewall).describe()
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 18)
+        #expect(lines.first == "add table inet stockade_abc123")
+        #expect(lines.last == "add rule inet stockade_abc123 postrouting ip saddr 10.201.0.4/30 oifname != \"stkabc123h\" masquerade")
+    }
+
+    /// Every rule of the table matches the sandbox's own veth, so it cannot touch
+    /// another packet; the NAT rule is scoped by the sandbox subnet instead.
+    @Test func everyFilterRuleMatchesTheSandboxVeth() {
+        for chain in Self.firewall.chains where chain.type == "filter" {
+            for rule in chain.rules {
+                let interfaceMatch = NftMatch.interface("stkabc123h", input: true)
+                let outputMatch = NftMatch.interface("stkabc123h", input: false)
+                #expect(Array(rule.expressions.prefix(2)) == interfaceMatch || Array(rule.expressions.prefix(2)) == outputMatch,
+                        "\(rule.text)")
+            }
+        }
+    }
+
+    @Test func framesAreConsecutiveAndBracketed() throws {
+        let batch = try NftBatch.createTable(Self.firewall, sequenceBase: 40)
+        let frames = NetlinkMessage.split(batch.bytes)
+        #expect(frames.count == batch.messages.count + 2)
+        #expect(frames.first?.type == 0x10)  // NFNL_MSG_BATCH_BEGIN
+        #expect(frames.last?.type == 0x11)   // NFNL_MSG_BATCH_END
+        #expect(frames.map(\.sequence) == Array(40..<(40 + UInt32(frames.count))))
+        #expect(batch.messages.map(\.sequence) == Array(41..<(41 + UInt32(batch.messages.count))))
+        #expect(frames.allSatisfy { $0.portID == 0 })
+        // NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE, then sets, chains, rules.
+        #expect(frames[1].type == 0x0A00)
+        #expect(frames[2].type == 0x0A09 && frames[3].type == 0x0A09)
+        #expect(frames[4...6].allSatisfy { $0.type == 0x0A03 })
+        #expect(frames[7..<(frames.count - 1)].allSatisfy { $0.type == 0x0A06 })
+        #expect(batch.summary(forSequence: 41) == "add table inet stockade_abc123")
+    }
+
+    @Test func elementKeysPadThePort() {
+        let v4 = NftSetElement(address: .v4(0xC000_020A), port: 443, timeoutMilliseconds: 1)
+        #expect(v4.key == [192, 0, 2, 10, 0x01, 0xBB, 0, 0])
+        #expect(v4.setName == "allow4")
+        let v6 = NftSetElement(address: .v6([UInt8](repeating: 0, count: 15) + [1]), port: 53, timeoutMilliseconds: 1)
+        #expect(v6.key.count == 20)
+        #expect(v6.setName == "allow6")
+    }
+
+    @Test func noElementsMeansAnEmptyBatch() throws {
+        let batch = try NftBatch.addElements([], to: NetGoldenTests.id)
+        #expect(batch.messages.isEmpty)
+        #expect(NetlinkMessage.split(batch.bytes).count == 2)
+    }
+
+    @Test func netIDsAreShortAndPlain() {
+        #expect(SandboxNetID("abc123")?.hostInterface == "stkabc123h")
+        #expect(SandboxNetID("abcdefghijk")?.sandboxInterface == "stkabcdefghijks")  // 15 bytes
+        #expect(SandboxNetID("abcdefghijkl") == nil)
+        #expect(SandboxNetID("") == nil)
+        #expect(SandboxNetID("ABC") == nil)
+        #expect(SandboxNetID("a-b") == nil)
+    }
+
+    @Test func routeRequestsRejectLongNames() {
+        #expect(throws: NetlinkError(step: .build, errno: 22, target: "interface name \"abcdefghijklmnop\" in link set abcdefghijklmnop up")) {
+            try RouteRequest.setLinkUp(name: "abcdefghijklmnop").bytes(sequence: 1)
+        }
+    }
+
+    @Test func subnetsAndAddresses() {
+        let subnet = IPv4Subnet("10.201.0.6/30")
+        #expect(subnet?.description == "10.201.0.4/30")
+        #expect(subnet?.address(1) == IPv4Subnet.parse("10.201.0.5"))
+        #expect(subnet?.contains(IPv4Subnet.parse("10.201.0.7")!) == true)
+        #expect(subnet?.contains(IPv4Subnet.parse("10.201.0.8")!) == false)
+        #expect(IPv4Subnet("10.0.0.1/33") == nil)
+        #expect(IPv4Subnet.parse("1.2.3.256") == nil)
+        #expect(IPv4Subnet.parse("1.2.3") == nil)
+        #expect(NetAddress.v6([0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1]).description == "2001:db8::1")
+        #expect(NetAddress.v6([UInt8](repeating: 0, count: 16)).description == "::")
+        #expect(NetAddress.v6([0, 1] + [UInt8](repeating: 0, count: 14)).description == "1::")
+        #expect(NetAddress.v6([0, 1, 0, 0, 0, 2] + [UInt8](repeating: 0, count: 10)).description == "1:0:2::")
+        #expect(NetlinkError(step: .kernel, errno: 17, target: "x").code == "netlink_kernel")
+    }
+}
