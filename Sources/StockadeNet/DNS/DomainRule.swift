@@ -3,6 +3,8 @@ public enum DomainRuleError: Error, Equatable, Sendable {
     case empty(String)
     /// A character outside letters, digits, `-` and `_` (IDNs must be written as `xn--` A-labels).
     case invalidCharacter(String, character: String)
+    /// Non-ASCII text: an internationalized name must be written as its `xn--` A-label.
+    case nonASCII(String)
     case emptyLabel(String)
     case labelTooLong(String)
     case nameTooLong(String)
@@ -21,6 +23,7 @@ public enum DomainRuleError: Error, Equatable, Sendable {
         switch self {
         case .empty: "empty"
         case .invalidCharacter: "invalid_character"
+        case .nonASCII: "non_ascii"
         case .emptyLabel: "empty_label"
         case .labelTooLong: "label_too_long"
         case .nameTooLong: "name_too_long"
@@ -96,6 +99,7 @@ public struct DomainRule: Hashable, Sendable, CustomStringConvertible {
             guard label.count <= DNSName.maxLabelLength else { throw .labelTooLong(text) }
             for byte in label where !Self.isNameByte(byte) {
                 if byte == UInt8(ascii: "*") { throw .misplacedWildcard(text) }
+                if byte >= 0x80 { throw .nonASCII(text) }
                 throw .invalidCharacter(text, character: String(decoding: [byte], as: UTF8.self))
             }
             guard label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-") else { throw .badHyphen(text) }
