@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "StockadeCore",
             dependencies: [
-                "StockadeProfile", "StockadeSeccomp", "StockadeEvents", "StockadeCgroups",
+                "StockadeProfile", "StockadeSeccomp", "StockadeEvents", "StockadeCgroups", "StockadeNet",
                 "CSeccomp", "CCap", "CSandboxChild", "CStockadeSys",
             ],
             swiftSettings: strictSettings

@@ -9,7 +9,7 @@ import StockadeSeccomp
 /// Fields of `sandbox.start`: what will run and under which policy. Names
 /// only for the environment — values never leave the supervisor.
 enum StartEvent {
-    static func fields(plan: Plan, features: KernelFeatures, cgroup: CgroupLayout) -> JSONObject {
+    static func fields(plan: Plan, features: KernelFeatures, cgroup: CgroupLayout, subnet: String? = nil) -> JSONObject {
         let s = plan.spec
         var limits: JSONObject = ["kill_after_s": .double(s.killAfterSeconds)]
         if let m = s.memoryBytes { limits["memory_bytes"] = .uint(m) }
@@ -46,6 +46,10 @@ enum StartEvent {
                 "scrubbed": .array(s.scrubbedNames.map { .string($0) }),
             ]),
         ])
+        if s.network == .filtered || s.network == .audit, case .object(var policy)? = out["policy"] {
+            policy["egress"] = .object(egressFields(s, subnet: subnet))
+            out["policy"] = .object(policy)
+        }
         out["kernel"] = .object([
             "release": .string(features.release),
             "features": .object([
@@ -58,6 +62,15 @@ enum StartEvent {
         ])
         out["pid"] = .int(Int64(getpid()))
         return out
+    }
+
+    static func egressFields(_ s: SandboxSpec, subnet: String?) -> JSONObject {
+        var o: JSONObject = [
+            "allow": .array(s.egress.allow.map { .string($0) }),
+            "dns_upstreams": .array((s.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : s.egress.dnsUpstreams).map { .string($0) }),
+        ]
+        if let subnet { o["subnet"] = .string(subnet) }
+        return o
     }
 
     static func describe(_ a: SeccompAction) -> String {

@@ -129,6 +129,7 @@ public enum GarbageCollector {
         var removed: [String] = []
         for e in entries {
             if registry.isAlive(e) { alive.insert(e.id) } else {
+                if !rootless { removed += EgressRuntime.removeLeftovers(sandboxId: e.id) }
                 registry.unregister(id: e.id)
                 removed.append("registry entry \(e.id)")
             }

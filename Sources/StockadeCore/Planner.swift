@@ -124,7 +124,7 @@ public struct Planner: Sendable {
             argv: spec.command,
             environment: spec.environment.map { "\($0.name)=\($0.value)" },
             cwd: spec.cwd,
-            loopbackUp: spec.network == .none,
+            loopbackUp: spec.network != .host,
             maskedPaths: masked
         )
     }

@@ -20,6 +20,7 @@ public final class Supervisor {
     /// A one-line explanation of why the sandbox failed to start or the
     /// command could not run, for stderr.
     public private(set) var lastError: String?
+    private var egress: EgressRuntime?
 
     /// Per-sandbox cap on `syscall.denied` events; the rest are only counted.
     public static let deniedEventCap = 1000
@@ -34,7 +35,19 @@ public final class Supervisor {
     /// Runs the sandbox to its end and returns the exit status for sandbox-run.
     public func run() -> Int32 {
         let started = Clock.monotonic()
-        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout))
+        var state = RunState()
+        var cgroup: SandboxCgroup? = nil
+        let registry = SandboxRegistry.default(rootless: plan.spec.rootless)
+        registry.register(id: plan.spec.id, name: plan.spec.name)
+
+        // The egress lease comes first so sandbox.start can name the subnet.
+        var egress: EgressRuntime? = nil
+        var egressError: SetupError? = nil
+        if plan.spec.network == .filtered || plan.spec.network == .audit {
+            do { egress = try EgressRuntime(plan: plan, events: events) } catch { egressError = error }
+        }
+        self.egress = egress
+        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText))
         if plan.spec.network == .host {
             events.emit(.sandboxWarning, [
                 "code": .string("network_host"),
@@ -42,17 +55,12 @@ public final class Supervisor {
             ])
         }
 
-        var state = RunState()
-        var cgroup: SandboxCgroup? = nil
-        let registry = SandboxRegistry.default(rootless: plan.spec.rootless)
-
         func fail(_ error: SetupError) -> Int32 {
             lastError = error.description
             events.emit(.sandboxError, ErrorEvent.fields(error))
             return finish(state: state, cgroup: cgroup, started: started, setupFailed: true, exitStatus: ExitStatus.setupFailed, registry: registry)
         }
-
-        registry.register(id: plan.spec.id, name: plan.spec.name)
+        if let e = egressError { return fail(e) }
 
         if !plan.spec.rootless, cgroupLayout.isUsable {
             do {
@@ -114,9 +122,10 @@ public final class Supervisor {
         state.pidfd = pidfd
         defer { close(pidfd) }
 
-        let loop = WatchLoop(
+        var loop = WatchLoop(
             plan: plan, events: events, pidfd: pidfd, reportFd: reportFd, goFd: goFd,
             signalFd: sigfd, started: started)
+        if let egress { loop.sources.append(egress) }
         // When a host-side step fails, the child may have failed first and
         // said why: its reason is the real one.
         func abort(_ e: SetupError) -> Int32 {
@@ -131,6 +140,7 @@ public final class Supervisor {
                 throw SetupError(step: "go", code: "handshake", errno: errno, message: "the sandbox init vanished before setup")
             }
             try cgroup?.attach(pid: pid)
+            try egress?.attach(childPid: pid)
         } catch let e as SetupError {
             return abort(e)
         } catch let e as CgroupError {
@@ -159,6 +169,7 @@ public final class Supervisor {
     /// Teardown and the final event, on every path.
     private func finish(state: RunState, cgroup: SandboxCgroup?, started: Double, setupFailed: Bool, exitStatus: Int32?, registry: SandboxRegistry) -> Int32 {
         let stats = cgroup?.stats()
+        egress?.teardown()
         if let cg = cgroup {
             do { try cg.destroy() } catch {
                 events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(ErrnoNames.name(error.errno)); `sandbox-run gc` will retry")])
@@ -176,7 +187,9 @@ public final class Supervisor {
         if state.deniedSuppressed > 0 {
             events.emit(.eventsSuppressed, ["suppressed_type": .string("syscall.denied"), "count": .int(Int64(state.deniedSuppressed))])
         }
-        events.emit(.sandboxEnd, EndEvent.fields(outcome: outcome, state: state, stats: stats, started: started))
+        var end = EndEvent.fields(outcome: outcome, state: state, stats: stats, started: started)
+        if let egress { end["network"] = .object(egress.endFields) }
+        events.emit(.sandboxEnd, end)
         events.close()
         return outcome.status
     }

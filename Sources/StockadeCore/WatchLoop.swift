@@ -40,10 +40,10 @@ struct RunState {
 /// Something else the supervisor's loop watches: the DNS proxy's sockets,
 /// the NFLOG socket. Called only from the loop's thread.
 protocol PollSource: AnyObject {
-    /// Descriptors to poll for input now.
-    var pollDescriptors: [Int32] { get }
-    /// A descriptor is readable (or hung up).
-    func handleReadable(_ fd: Int32, now: Double)
+    /// Descriptors to poll now, with the events wanted.
+    var pollDescriptors: [pollfd] { get }
+    /// A descriptor is ready (`revents` as poll(2) returned them).
+    func handle(_ fd: Int32, revents: Int16, now: Double)
     /// The next monotonic time this source needs `tick`, if any.
     func nextDeadline() -> Double?
     func tick(now: Double)
@@ -75,9 +75,9 @@ struct WatchLoop {
             if signalFd >= 0 { fds.append(pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0)) }
             var owner: [Int32: any PollSource] = [:]
             for source in sources {
-                for fd in source.pollDescriptors {
-                    fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
-                    owner[fd] = source
+                for p in source.pollDescriptors {
+                    fds.append(pollfd(fd: p.fd, events: p.events, revents: 0))
+                    owner[p.fd] = source
                 }
             }
 
@@ -110,7 +110,7 @@ struct WatchLoop {
 
             for fd in fds where fd.revents != 0 {
                 if let source = owner[fd.fd] {
-                    source.handleReadable(fd.fd, now: t)
+                    source.handle(fd.fd, revents: fd.revents, now: t)
                 } else if fd.fd == reportFd {
                     reportOpen = readReports(&state, listener: &listener)
                 } else if fd.fd == listener {

@@ -145,6 +145,14 @@ enum NftMatch {
          .compare(source: NftExpression.reg(0), op: cmpEq, data: IPv4Subnet.bytes(of: subnet.network))]
     }
 
+    /// `ip daddr <subnet>`.
+    static func ipv4Destination(in subnet: IPv4Subnet) -> [NftExpression] {
+        [.payload(base: networkHeader, offset: 16, length: 4, destination: NftExpression.reg(0)),
+         .bitwise(source: NftExpression.reg(0), destination: NftExpression.reg(0),
+                  mask: IPv4Subnet.bytes(of: subnet.mask), xor: [0, 0, 0, 0]),
+         .compare(source: NftExpression.reg(0), op: cmpEq, data: IPv4Subnet.bytes(of: subnet.network))]
+    }
+
     /// `th dport <port>` (network order).
     static func destinationPort(_ port: UInt16) -> [NftExpression] {
         [.payload(base: transportHeader, offset: 2, length: 2, destination: NftExpression.reg(0)),

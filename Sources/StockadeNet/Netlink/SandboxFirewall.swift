@@ -26,12 +26,17 @@ public struct SandboxFirewall: Hashable, Sendable {
     public var proxyAddress: UInt32
     /// The NFLOG group the supervisor reads drops from.
     public var nflogGroup: UInt16
+    /// False in audit mode: new connections outside the sets are logged and
+    /// let through instead of dropped. The link-local range (the cloud
+    /// metadata address) and the input chain stay closed either way.
+    public var enforcing: Bool
 
-    public init(id: SandboxNetID, subnet: IPv4Subnet, proxyAddress: UInt32, nflogGroup: UInt16) {
+    public init(id: SandboxNetID, subnet: IPv4Subnet, proxyAddress: UInt32, nflogGroup: UInt16, enforcing: Bool = true) {
         self.id = id
         self.subnet = subnet
         self.proxyAddress = proxyAddress
         self.nflogGroup = nflogGroup
+        self.enforcing = enforcing
     }
 
     /// The NFLOG prefix of drops in `chain` (`stk:<id>:forward`), so a reader shared by
@@ -101,6 +106,16 @@ extension SandboxFirewall {
             return NftRuleSpec(text: "iifname \(quoted) log prefix \"\(prefix)\" group \(nflogGroup) drop",
                                expressions: from + [.log(group: nflogGroup, prefix: prefix), .drop])
         }
+        func logAccept(_ chain: String) -> NftRuleSpec {
+            let prefix = logPrefix(chain: chain)
+            return NftRuleSpec(text: "iifname \(quoted) log prefix \"\(prefix)\" group \(nflogGroup) accept",
+                               expressions: from + [.log(group: nflogGroup, prefix: prefix), .accept])
+        }
+        let linkLocal = IPv4Subnet("169.254.0.0/16")!
+        let linkLocalDrop = NftRuleSpec(
+            text: "iifname \(quoted) ip daddr \(linkLocal) log prefix \"\(logPrefix(chain: "forward"))\" group \(nflogGroup) drop",
+            expressions: from + NftMatch.family(2) + NftMatch.ipv4Destination(in: linkLocal)
+                + [.log(group: nflogGroup, prefix: logPrefix(chain: "linklocal")), .drop])
         func dns(_ proto: UInt8) -> NftRuleSpec {
             let l4 = proto == tcp ? "tcp" : "udp"
             return NftRuleSpec(
@@ -115,7 +130,7 @@ extension SandboxFirewall {
                 NftRuleSpec(text: "iifname \(quoted) ct state established,related accept",
                             expressions: from + NftMatch.establishedOrRelated() + [.accept]),
                 allow(false, tcp), allow(false, udp), allow(true, tcp), allow(true, udp),
-                logDrop("forward"),
+            ] + (enforcing ? [logDrop("forward")] : [linkLocalDrop, logAccept("forward")]) + [
                 NftRuleSpec(text: "oifname \(quoted) ct state established,related accept",
                             expressions: to + NftMatch.establishedOrRelated() + [.accept]),
                 NftRuleSpec(text: "oifname \(quoted) drop", expressions: to + [.drop]),
