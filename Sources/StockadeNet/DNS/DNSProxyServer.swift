@@ -25,6 +25,8 @@ public final class DNSProxyServer {
 
     private struct Connection {
         var fd: Int32
+        /// Never reused, unlike fds: a late reply cannot reach a newer client on the same fd.
+        var id: UInt64 = 0
         var deframer = DNSTCPDeframer()
         var output: [UInt8] = []
         var deadline: DNSInstant
@@ -45,6 +47,8 @@ public final class DNSProxyServer {
     private let upstreamUDP: Int32
     private var clients: [Int32: Connection] = [:]
     private var upstreamTCP: [Int32: Connection] = [:]
+    private var connectionFDs: [UInt64: Int32] = [:]
+    private var nextConnectionID: UInt64 = 1
     private var buffer = [UInt8](repeating: 0, count: 65535)
 
     /// Opens every socket; on failure closes what it opened and throws.
@@ -80,6 +84,7 @@ public final class DNSProxyServer {
     public func shutdown() {
         for fd in [udpListener, tcpListener, upstreamUDP] where fd >= 0 { close(fd) }
         for fd in clients.keys { close(fd) }
+        connectionFDs = [:]
         for fd in upstreamTCP.keys { close(fd) }
         clients = [:]
         upstreamTCP = [:]
@@ -166,8 +171,7 @@ public final class DNSProxyServer {
         case .udp:
             DNSSocket.sendDatagram(udpListener, bytes, to: DNSEndpoint(address: client.address, port: client.port))
         case .tcp:
-            let fd = Int32(truncatingIfNeeded: client.connection)
-            guard clients[fd] != nil, let framed = try? DNSTCPFraming.frame(bytes) else { return }
+            guard let fd = connectionFDs[client.connection], clients[fd] != nil, let framed = try? DNSTCPFraming.frame(bytes) else { return }
             clients[fd]?.output += framed
             flush(fd, in: &clients)
         }
@@ -185,7 +189,9 @@ public final class DNSProxyServer {
                 close(fd)
                 continue
             }
-            clients[fd] = Connection(fd: fd, deadline: now.adding(seconds: configuration.tcpIdleSeconds))
+            clients[fd] = Connection(fd: fd, id: nextConnectionID, deadline: now.adding(seconds: configuration.tcpIdleSeconds))
+            connectionFDs[nextConnectionID] = fd
+            nextConnectionID += 1
         }
     }
 
@@ -200,9 +206,9 @@ public final class DNSProxyServer {
         guard n > 0, clients[fd] != nil else { return }
         clients[fd]!.deframer.append(buffer[0..<n])
         clients[fd]!.deadline = now.adding(seconds: configuration.tcpIdleSeconds)
-        guard let address = DNSSocket.peerEndpoint(fd) else { return }
+        guard let address = DNSSocket.peerEndpoint(fd), let id = clients[fd]?.id else { return }
         while let message = clients[fd]?.deframer.next() {
-            query(message, from: DNSClient(transport: .tcp, address: address.address, port: address.port, connection: UInt64(fd)), now: now)
+            query(message, from: DNSClient(transport: .tcp, address: address.address, port: address.port, connection: id), now: now)
         }
     }
 
@@ -240,7 +246,8 @@ public final class DNSProxyServer {
     }
 
     private func closeClient(_ fd: Int32) {
-        guard clients.removeValue(forKey: fd) != nil else { return }
+        guard let c = clients.removeValue(forKey: fd) else { return }
+        connectionFDs[c.id] = nil
         close(fd)
     }
 

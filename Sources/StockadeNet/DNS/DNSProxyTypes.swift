@@ -6,7 +6,7 @@ public struct DNSClient: Hashable, Sendable {
     public var transport: Transport
     public var address: IPAddress
     public var port: UInt16
-    /// For TCP, the server's id of the connection; 0 for UDP.
+    /// For TCP, the server's id of the connection (never reused); 0 for UDP.
     public var connection: UInt64
 
     public init(transport: Transport, address: IPAddress, port: UInt16, connection: UInt64 = 0) {
