@@ -191,6 +191,7 @@ final class EgressRuntime: PollSource {
             for a in r.addresses { nameOf[a.description] = name }
         }
         if !r.rebound.isEmpty { fields["stripped"] = .array(r.rebound.map { .string($0.description) }) }
+        for a in r.observed where nameOf[a.description] == nil || r.wouldDeny { nameOf[a.description] = name }
         events.emit(.dnsQuery, fields)
     }
 

@@ -75,6 +75,7 @@ extension DNSProxyEngine {
                 record.wouldDeny = true
             }
             answers.append(rr)
+            if !record.observed.contains(address) { record.observed.append(address) }
             // In audit mode an unlisted name still resolves, but opens nothing.
             guard let rule = entry.rule, entry.auditReason != .notAllowlisted else { continue }
             let timeout = min(max(rr.ttl, config.minTimeoutSeconds), config.maxTimeoutSeconds)

@@ -76,6 +76,9 @@ public struct DNSQueryRecord: Sendable, Equatable {
     public var addresses: [IPAddress]
     /// Addresses removed by the rebinding defence (in audit mode: that would have been).
     public var rebound: [IPAddress]
+    /// Every address the client was given, inserted or not (audit mode uses
+    /// it to name the destinations of connections it reports).
+    public var observed: [IPAddress] = []
 
     init(name: DNSName, queryType: DNSRecordType, client: DNSClient, decision: Decision,
          reason: DNSDenyReason? = nil, wouldDeny: Bool = false, rule: String? = nil) {

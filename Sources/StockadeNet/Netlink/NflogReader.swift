@@ -38,6 +38,10 @@ public final class NflogReader: Sendable {
         payload += attribute(type: 2 /* NFULA_CFG_MODE */,
                              value: [UInt8(range >> 24), UInt8(range >> 16 & 0xFF), UInt8(range >> 8 & 0xFF), UInt8(range & 0xFF),
                                      2 /* NFULNL_COPY_PACKET */, 0])
+        // Deliver each record at once (no batching, no flush timer): the
+        // supervisor may be about to end the sandbox and read its last drops.
+        payload += attribute(type: 4 /* NFULA_CFG_TIMEOUT */, value: [0, 0, 0, 0])
+        payload += attribute(type: 5 /* NFULA_CFG_QTHRESH */, value: [0, 0, 0, 1])
         var message: [UInt8] = []
         appendLE(&message, UInt32(16 + payload.count))
         appendLE(&message, UInt16(0x0401))  // NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_CONFIG
