@@ -75,10 +75,13 @@ final class EgressRuntime: PollSource {
         let slot = (lease.subnet.network &- pool.pool.network) / 4
         firewall = SandboxFirewall(id: id, subnet: lease.subnet, proxyAddress: lease.hostAddress,
                                    nflogGroup: UInt16(truncatingIfNeeded: 20_000 + slot), enforcing: !audit)
+        // STOCKADE_DNS_QPS raises the per-sandbox query rate (benchmarks).
+        let qps = getenv("STOCKADE_DNS_QPS").flatMap { Double(String(cString: $0)) } ?? 100
         let config = DNSProxyConfig(
             allowlist: allowlist,
             rebinding: RebindingPolicy(allowPrivate: privateRanges, hostAddresses: HostAddresses.current()),
-            auditMode: audit, minTimeoutSeconds: 5)
+            auditMode: audit, minTimeoutSeconds: 5,
+            queriesPerSecond: qps, queryBurst: max(200, qps * 2))
         engine = DNSProxyEngine(config: config)
         do {
             try EgressFiles.write(sandboxId: plan.spec.id, proxy: IPv4Subnet.dotted(lease.hostAddress))
