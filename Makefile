@@ -3,6 +3,7 @@
 #   make demo     install system packages, build, run a real sandboxed demo
 #   make test     install system packages, build, run the whole test suite
 #   make bench    start-up / RSS / seccomp benchmarks (docs/performance.md)
+#   make bench-net  egress firewall benchmarks (docs/performance.md)
 #   make install  PREFIX=/usr/local DESTDIR=
 #
 # Root is needed for the system packages and for the integration tests
@@ -20,7 +21,7 @@ APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev pkg-config \
                gcc make git python3 ca-certificates
 BENCH_PACKAGES = hyperfine bubblewrap
 
-.PHONY: all deps build release test unit-test demo bench install uninstall clean
+.PHONY: all deps build release test unit-test demo bench bench-net install uninstall clean
 
 all: build
 
@@ -52,6 +53,11 @@ bench: release
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
 	./Benchmarks/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run"
+
+# Egress firewall: filtered vs none start-up, DNS proxy vs dnsmasq, 50 at once.
+# Builds its own network namespaces; sends nothing outside them.
+bench-net: release
+	./Benchmarks/net/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run"
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stockade/profiles $(DESTDIR)$(PREFIX)/share/doc/stockade
