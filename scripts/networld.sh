@@ -50,9 +50,10 @@ dns:   one DNS query to a server (UDP or TCP); prints the answers.
 probe: each argument one probe, one RESULT line each (used inside sandboxes):
        "tcp LABEL HOST PORT" "udp LABEL HOST PORT" "resolve LABEL NAME"
        "resolve6 LABEL NAME" "dns LABEL NAME SERVER" "dnstcp LABEL NAME SERVER"
-       "http LABEL URL" "sleep SECONDS"
+       "getent LABEL NAME" "http LABEL URL" "sleep SECONDS"
+       A HOST of "@ns" means the first nameserver in /etc/resolv.conf.
 """
-import errno, os, random, socket, struct, sys, threading, time, urllib.request
+import errno, os, random, socket, struct, subprocess, sys, threading, time, urllib.request
 
 TIMEOUT = float(os.environ.get("PROBE_TIMEOUT", "3"))
 
@@ -161,6 +162,14 @@ def why(e):
     if isinstance(e, OSError) and e.errno: return errno.errorcode.get(e.errno, str(e.errno))
     return type(e).__name__
 
+def nameserver():
+    with open("/etc/resolv.conf") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == "nameserver":
+                return parts[1]
+    raise OSError(errno.ENOENT, "no nameserver in /etc/resolv.conf")
+
 def probe(args):
     for spec in args:
         parts = spec.split()
@@ -169,6 +178,7 @@ def probe(args):
             time.sleep(float(rest[0])); continue
         label = rest[0]
         try:
+            rest = [nameserver() if a == "@ns" else a for a in rest]
             if kind == "tcp":
                 host, port = rest[1], int(rest[2])
                 info = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
@@ -189,6 +199,10 @@ def probe(args):
             elif kind in ("dns", "dnstcp"):
                 rcode, addrs = dns_query(rest[1], rest[2], tcp=(kind == "dnstcp"))
                 detail = "rcode=%d %s" % (rcode, ",".join(addrs))
+            elif kind == "getent":
+                r = subprocess.run(["getent", "hosts", rest[1]], capture_output=True, text=True, timeout=3 * TIMEOUT)
+                if r.returncode != 0: raise OSError(errno.ENOENT, "getent status %d" % r.returncode)
+                detail = " ".join(r.stdout.split())
             elif kind == "http":
                 with urllib.request.urlopen(rest[1], timeout=TIMEOUT) as r:
                     detail = r.read().decode(errors="replace").strip()
