@@ -275,7 +275,16 @@ down() {
 
 start_bg() { # NAME NETNS CMD... ; `ip netns exec` execs, so $! is the daemon itself
   local tag="$1" ns="$2"; shift 2
-  ip netns exec "$ns" "$@" >"$STATE/$tag.out" 2>&1 </dev/null &
+  # Daemons must not inherit our caller's descriptors: a parent waiting for
+  # EOF on a pipe or socket it gave us (Foundation's Process does) would
+  # otherwise wait for the daemons too. 255 is bash's own script descriptor.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd="${fd##*/}"
+      if [ "$fd" -gt 2 ] && [ "$fd" -ne 255 ]; then eval "exec $fd>&-"; fi
+    done
+    exec ip netns exec "$ns" "$@"
+  ) >"$STATE/$tag.out" 2>&1 </dev/null &
   echo $! > "$STATE/$tag.pid"
 }
 
