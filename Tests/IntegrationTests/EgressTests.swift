@@ -76,6 +76,13 @@ extension NetworkWorld {
     }
 }
 
+/// Keeps failure messages readable: the result of a probe run, not its whole event dump.
+extension Harness.Result: CustomTestStringConvertible {
+    var testDescription: String {
+        "status \(status); " + stdout.split(separator: "\n").filter { $0.hasPrefix("RESULT ") }.joined(separator: "; ")
+    }
+}
+
 extension Harness.Result {
     func ok(_ label: String) -> Bool { climbResult(label)?.hasPrefix("ok ") == true }
     func failed(_ label: String) -> Bool { climbResult(label)?.hasPrefix("fail ") == true }
@@ -153,7 +160,9 @@ struct EgressTests {
     @Test("a direct IP never resolved through the proxy is dropped (TCP 80/443), with net.denied")
     func directIP() throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp d443 \(w.otherIP) 443", "tcp d80 \(w.otherIP) 80"], allow: ["allowed.test"])
+            let r = try w.probe(["tcp d443 \(w.otherIP) 443", "tcp d80 \(w.otherIP) 80", "tcp ctl allowed.test 443"],
+                                allow: ["allowed.test"])
+            #expect(r.ok("ctl"), "\(r.transcript)")
             #expect(r.failed("d443"), "\(r.transcript)")
             #expect(r.failed("d80"), "\(r.transcript)")
             #expect(w.serverConnections(to: w.otherIP).isEmpty, "\(w.serverLog)")
@@ -179,7 +188,9 @@ struct EgressTests {
         try NetworkWorld.with { w in
             let tag = "directprobe\(UInt32.random(in: 0...UInt32.max))"
             let r = try w.probe(["dns u \(tag)u.allowed.test \(w.dns)", "dnstcp t \(tag)t.allowed.test \(w.dns)",
-                                 "dns a allowed.test \(w.dns)"], allow: ["allowed.test"])
+                                 "dns a allowed.test \(w.dns)", "tcp ctl allowed.test 443"], allow: ["allowed.test"])
+            // The control proves the wall is selective, not a dead network.
+            #expect(r.ok("ctl"), "\(r.transcript)")
             #expect(r.failed("u"), "\(r.transcript)")
             #expect(r.failed("t"), "\(r.transcript)")
             #expect(r.failed("a"), "\(r.transcript)")
@@ -191,8 +202,9 @@ struct EgressTests {
     @Test("DNS over TLS (853) to an IP is dropped, even to an allowlisted address")
     func dnsOverTLS() throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["resolve r allowed.test", "tcp other \(w.otherIP) 853", "tcp allowed \(w.allowedIP) 853"],
+            let r = try w.probe(["tcp ctl allowed.test 443", "tcp other \(w.otherIP) 853", "tcp allowed \(w.allowedIP) 853"],
                                 allow: ["allowed.test"])
+            #expect(r.ok("ctl"), "\(r.transcript)")
             #expect(r.failed("other"), "\(r.transcript)")
             #expect(r.failed("allowed"), "\(r.transcript)")
             #expect(w.serverConnections(to: w.otherIP, port: 853).isEmpty && w.serverConnections(to: w.allowedIP, port: 853).isEmpty)
@@ -219,8 +231,9 @@ struct EgressTests {
     func rebinding() throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["resolve rb rebind.test", "resolve md meta.test", "tcp mdname meta.test 80",
-                                 "tcp mdip \(w.metadataIP) 80", "tcp mdip443 \(w.metadataIP) 443"],
+                                 "tcp mdip \(w.metadataIP) 80", "tcp mdip443 \(w.metadataIP) 443", "tcp ctl allowed.test 443"],
                                 allow: ["rebind.test", "meta.test", "allowed.test"])
+            #expect(r.ok("ctl"), "\(r.transcript)")
             #expect(r.climbResult("rb") != nil && r.climbResult("rb")?.contains("127.0.0.1") != true, "\(r.transcript)")
             #expect(r.climbResult("md") != nil && r.climbResult("md")?.contains(w.metadataIP) != true, "\(r.transcript)")
             #expect(r.failed("mdname"), "\(r.transcript)")
@@ -233,8 +246,9 @@ struct EgressTests {
     @Test("IPv6 has no way out, even to an allowlisted name's AAAA")
     func ipv6() throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp name v6.test 443", "tcp ip \(w.v6IP) 443", "tcp ip80 \(w.v6IP) 80", "udp u \(w.v6IP) 9001"],
-                                allow: ["v6.test"])
+            let r = try w.probe(["tcp name v6.test 443", "tcp ip \(w.v6IP) 443", "tcp ip80 \(w.v6IP) 80", "udp u \(w.v6IP) 9001",
+                                 "tcp ctl allowed.test 443"], allow: ["v6.test", "allowed.test"])
+            #expect(r.ok("ctl"), "\(r.transcript)")
             for label in ["name", "ip", "ip80", "u"] { #expect(r.failed(label), "\(label): \(r.transcript)") }
             #expect(w.serverConnections(to: w.v6IP).isEmpty, "\(w.serverLog)")
         }
