@@ -45,8 +45,11 @@ test: build
 unit-test: build
 	$(SWIFT) test $(BUILD_FLAGS) --skip IntegrationTests
 
+# The walls, then the egress firewall in a private fake internet (network
+# namespaces made and removed by the script; nothing leaves the machine).
 demo: build
 	./scripts/demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/sandbox-run"
+	./scripts/net-demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/sandbox-run"
 
 bench: release
 	@missing=""; for p in $(BENCH_PACKAGES); do \
