@@ -101,6 +101,7 @@ public enum Launcher {
             writeStderr("sandbox-run: cannot open the event sink: \(error)\n")
             return ExitStatus.setupFailed
         }
+        if !spec.rootless { GarbageCollector.collectDeadEntries() }
         let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: CgroupLayout.detect(), features: KernelFeatures.detect())
         let status = supervisor.run()
         if status == ExitStatus.setupFailed || status == ExitStatus.notFound || status == ExitStatus.notExecutable {
@@ -124,6 +125,20 @@ public enum SandboxID {
 
 /// `gc`: cgroups and registry entries of dead supervisors.
 public enum GarbageCollector {
+    /// The cheap pass every root start makes: objects of registry entries
+    /// whose supervisor is dead (killed with SIGKILL), found by id.
+    public static func collectDeadEntries() {
+        let registry = SandboxRegistry.default(rootless: false)
+        let dead = registry.entries().filter { !registry.isAlive($0) }
+        guard !dead.isEmpty else { return }
+        let layout = CgroupLayout.detect()
+        for e in dead {
+            _ = EgressRuntime.removeLeftovers(sandboxId: e.id)
+            if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout) { try? cg.destroy() }
+            registry.unregister(id: e.id)
+        }
+    }
+
     public static func run(rootless: Bool) -> [String] {
         let registry = SandboxRegistry.default(rootless: rootless)
         let entries = registry.entries()
