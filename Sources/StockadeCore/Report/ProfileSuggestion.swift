@@ -80,7 +80,7 @@ public enum ProfileSuggestion {
         lines.append("# Suggested by `sandbox-run report --suggest`.")
         for run in report.runs {
             let cmd = run.command.isEmpty ? "" : ": " + run.command.joined(separator: " ")
-            lines.append("# From sandbox \(run.sandboxId) (network \(run.networkMode ?? "unknown"))\(cmd)")
+            lines.append(ReportText.printable("# From sandbox \(run.sandboxId) (network \(run.networkMode ?? "unknown"))\(cmd)"))
         }
         if report.runs.isEmpty { lines.append("# The log holds no sandbox events; nothing to learn from.") }
         if !anyAudit && anyFiltered {

@@ -45,12 +45,12 @@ extension ReportDocument {
                 rows: r.allowedDomains.map { [.code($0.name), $0.rule.map(Cell.code) ?? .text(""), .text(String($0.count))] })))
         }
         if !r.deniedDomains.isEmpty {
-            sections.append(Section(title: audit ? "Domains denied (audit: let through)" : "Domains denied", body: .table(
+            sections.append(Section(title: audit ? "Domains denied (decision audit: would be denied, let through)" : "Domains denied", body: .table(
                 header: ["name", "decision", "reason", "queries"], numeric: [3],
-                rows: r.deniedDomains.map { [.code($0.name), .text($0.decision), .text($0.reason ?? ""), .text(String($0.count))] })))
+                rows: r.deniedDomains.map { [.code($0.name), .code($0.decision), $0.reason.map(Cell.code) ?? .text(""), .text(String($0.count))] })))
         }
         if !r.connections.isEmpty {
-            sections.append(Section(title: audit ? "Connections denied (audit: let through)" : "Connections denied", body: .table(
+            sections.append(Section(title: audit ? "Connections denied (enforced no: would be dropped, let through)" : "Connections denied", body: .table(
                 header: ["destination", "port", "proto", "name", "enforced", "count"], numeric: [1, 5],
                 rows: r.connections.map {
                     [.code($0.dst), .text($0.port.map(String.init) ?? ""), .text($0.proto),

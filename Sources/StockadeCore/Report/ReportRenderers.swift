@@ -23,7 +23,7 @@ enum MarkdownRenderer {
     static func render(_ doc: ReportDocument) -> String {
         var out: [String] = []
         for run in doc.runs {
-            out.append("### " + run.heading.map(cell).joined())
+            out.append("### " + run.heading.map { cell($0, inTable: false) }.joined())
             out.append("")
             for section in run.sections {
                 if let t = section.title {
@@ -40,25 +40,27 @@ enum MarkdownRenderer {
                     out.append("|" + header.indices.map { numeric.contains($0) ? "---:|" : "---|" }.joined())
                     for row in rows { out.append("| " + row.map(cell).joined(separator: " | ") + " |") }
                 case let .list(items):
-                    for item in items { out.append("- " + item.map(cell).joined(separator: " ")) }
+                    for item in items { out.append("- " + item.map { cell($0, inTable: false) }.joined(separator: ": ")) }
                 case let .note(cells):
-                    out.append(cells.map(cell).joined())
+                    out.append(cells.map { cell($0, inTable: false) }.joined())
                 }
                 out.append("")
             }
         }
         for line in doc.footer {
-            out.append("_" + line.map(cell).joined() + "_")
+            out.append("_" + line.map { cell($0, inTable: false) }.joined() + "_")
             out.append("")
         }
         while out.last == "" { out.removeLast() }
         return out.joined(separator: "\n") + "\n"
     }
 
-    static func cell(_ c: ReportDocument.Cell) -> String {
+    static func cell(_ c: ReportDocument.Cell) -> String { cell(c, inTable: true) }
+
+    static func cell(_ c: ReportDocument.Cell, inTable: Bool) -> String {
         switch c {
         case let .text(s): return escape(s)
-        case let .code(s): return code(s)
+        case let .code(s): return code(s, inTable: inTable)
         }
     }
 
@@ -78,8 +80,9 @@ enum MarkdownRenderer {
     /// A code span whose fence is longer than any backtick run inside it.
     /// Pipes are escaped even here: GFM splits table cells before it parses
     /// code spans, and reads `\|` back as `|`.
-    static func code(_ s: String) -> String {
-        let text = ReportText.printable(s).replacingAll("|", with: "\\|")
+    static func code(_ s: String, inTable: Bool) -> String {
+        let printable = ReportText.printable(s)
+        let text = inTable ? printable.replacingAll("|", with: "\\|") : printable
         if text.isEmpty { return "" }
         var longest = 0, run = 0
         for ch in text {
@@ -113,7 +116,7 @@ enum TableRenderer {
                 case let .table(header, numeric, rows):
                     out += aligned([header] + rows.map { $0.map(cell) }, numeric: numeric)
                 case let .list(items):
-                    for item in items { out.append("- " + item.map(cell).joined(separator: " ")) }
+                    for item in items { out.append("- " + item.map(cell).joined(separator: ": ")) }
                 case let .note(cells):
                     out.append(cells.map(cell).joined())
                 }
