@@ -63,9 +63,10 @@ bench-net: release
 	./Benchmarks/net/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run"
 
 install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stockade/profiles $(DESTDIR)$(PREFIX)/share/doc/stockade
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stockade/profiles/presets $(DESTDIR)$(PREFIX)/share/doc/stockade
 	install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run" $(DESTDIR)$(PREFIX)/bin/sandbox-run
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/stockade/profiles/
+	install -m 0644 profiles/presets/*.yaml $(DESTDIR)$(PREFIX)/share/stockade/profiles/presets/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/stockade/
 
 uninstall:

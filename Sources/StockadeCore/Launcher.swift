@@ -37,7 +37,7 @@ public enum ProfileSearch {
 
 /// parse → spec → plan → run, with fail-closed reporting at each arrow.
 public enum Launcher {
-    public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool, exportBPF: String? = nil) -> Int32 {
+    public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool, exportBPF: String? = nil, failOnDeny: Bool = false) -> Int32 {
         let id = SandboxID.generate()
         let host = HostContext.current()
         let sink: EventSinkSpec
@@ -103,6 +103,7 @@ public enum Launcher {
         }
         if !spec.rootless { GarbageCollector.collectDeadEntries() }
         let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: CgroupLayout.detect(), features: KernelFeatures.detect())
+        supervisor.failOnDeny = failOnDeny
         let status = supervisor.run()
         if status == ExitStatus.setupFailed || status == ExitStatus.notFound || status == ExitStatus.notExecutable {
             if let e = supervisor.lastError { writeStderr("sandbox-run: \(e)\n") }

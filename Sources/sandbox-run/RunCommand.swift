@@ -93,6 +93,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Who is running this (agent or CI job id), recorded in every event.", valueName: "ID"))
     var actor: String?
 
+    @Flag(name: .customLong("fail-on-deny"), help: "Exit 1 when the command exits 0 but the sandbox denied something (a system call, a DNS query, a packet); a sandbox.warning fail_on_deny says so. Other statuses are kept.")
+    var failOnDeny = false
+
     @Flag(name: .customLong("dry-run"), help: "Print the plan as JSON and exit; nothing is created.")
     var dryRun = false
 
@@ -117,7 +120,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let overrides = try LaunchOptions.overrides(from: self)
         let code = Launcher.run(
-            profileReference: profile, overrides: overrides, eventSink: events, dryRun: dryRun, exportBPF: exportBPF)
+            profileReference: profile, overrides: overrides, eventSink: events, dryRun: dryRun, exportBPF: exportBPF,
+            failOnDeny: failOnDeny)
         throw ExitCode(code)
     }
 }
