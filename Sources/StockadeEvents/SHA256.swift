@@ -1,10 +1,12 @@
-/// SHA-256 as specified in FIPS 180-4, for the `sources` hashes of profiles
-/// and imported seccomp files.
+/// SHA-256 as specified in FIPS 180-4: the `sources` hashes of profiles and
+/// imported seccomp files, the policy digest, and the audit log's hash chain
+/// (`prev`, `chain`), all from this one implementation.
 ///
 /// Written here rather than taken from a crypto library because those pull
 /// Foundation into the launcher, which costs start-up time and memory on
 /// every sandbox; hashing a few kilobytes of profile needs none of that.
-/// Not constant-time and not meant for secrets: the inputs are public files.
+/// Not constant-time and not meant for secrets: the inputs are public files
+/// and log lines.
 public struct SHA256: Sendable {
     /// First 32 bits of the fractional parts of the cube roots of the first 64 primes (§4.2.2).
     private static let k: [UInt32] = [
