@@ -95,10 +95,20 @@ public struct SHA256: Sendable {
 
     /// Lowercase hex of the digest of `bytes`.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        hexString(hash(bytes))
+    }
+
+    /// Lowercase hex of the digest of everything fed so far; the hasher
+    /// stays usable, so a running digest can be read at any point.
+    public func finalizeHex() -> String {
+        Self.hexString(finalize())
+    }
+
+    private static func hexString(_ digest: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        for byte in hash(bytes) {
+        for byte in digest {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0f)])
         }
