@@ -14,8 +14,9 @@ struct SandboxRun: ParsableCommand {
         sandbox-run check PROFILE                      validate a profile, print it normalized
         sandbox-run gc                                 remove leftovers of dead sandboxes
         sandbox-run kill ID|--all                      end running sandboxes cleanly
+        sandbox-run verify EVENTS.jsonl                check an event log's hash chain
         """,
-        subcommands: [RunCommand.self, CheckCommand.self, GCCommand.self, KillCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, GCCommand.self, KillCommand.self, VerifyCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
@@ -39,11 +40,11 @@ func printError(_ s: String) {
 
 /// Verbs are words before any `--`; any other bare word is a command that
 /// forgot its `--`.
-let verbs: Set<String> = ["run", "check", "gc", "kill", "help"]
+let verbs: Set<String> = ["run", "check", "gc", "kill", "verify", "help"]
 let arguments = Array(CommandLine.arguments.dropFirst())
 if let first = arguments.first, !first.hasPrefix("-"), !verbs.contains(first) {
     let rest = arguments.prefix { $0 != "--" }
-    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
+    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill, verify). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
     exit(125)
 }
 
