@@ -37,7 +37,8 @@ public enum ProfileSearch {
 
 /// parse → spec → plan → run, with fail-closed reporting at each arrow.
 public enum Launcher {
-    public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool, exportBPF: String? = nil, failOnDeny: Bool = false) -> Int32 {
+    public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool, exportBPF: String? = nil,
+                           failOnDeny: Bool = false, profilePin: PolicyPin? = nil) -> Int32 {
         let id = SandboxID.generate()
         let host = HostContext.current()
         let sink: EventSinkSpec
@@ -70,6 +71,13 @@ public enum Launcher {
             profile = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profileReference)
         } catch {
             return early("profile", error.code.rawValue, "profile error: \(error)")
+        }
+        // --profile-sha256: before anything else is built from the policy.
+        if let pin = profilePin {
+            let named = (try? ProfileLoader(searchPaths: ProfileSearch.paths()).path(of: profileReference)) ?? profileReference
+            if case let .failure(mismatch) = pin.check(profile, namedFile: named) {
+                return early("profile", "profile_pin_mismatch", mismatch.description)
+            }
         }
         let spec: SandboxSpec
         let plan: Plan

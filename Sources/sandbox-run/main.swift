@@ -15,8 +15,9 @@ struct SandboxRun: ParsableCommand {
         sandbox-run gc                                 remove leftovers of dead sandboxes
         sandbox-run kill ID|--all                      end running sandboxes cleanly
         sandbox-run report EVENTS.jsonl [--suggest]    summarize an events file (Markdown for CI), or suggest a profile
+        sandbox-run verify EVENTS.jsonl                check an event log's hash chain
         """,
-        subcommands: [RunCommand.self, CheckCommand.self, GCCommand.self, KillCommand.self, ReportCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, GCCommand.self, KillCommand.self, ReportCommand.self, VerifyCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
@@ -40,11 +41,11 @@ func printError(_ s: String) {
 
 /// Verbs are words before any `--`; any other bare word is a command that
 /// forgot its `--`.
-let verbs: Set<String> = ["run", "check", "gc", "kill", "report", "help"]
+let verbs: Set<String> = ["run", "check", "gc", "kill", "report", "verify", "help"]
 let arguments = Array(CommandLine.arguments.dropFirst())
 if let first = arguments.first, !first.hasPrefix("-"), !verbs.contains(first) {
     let rest = arguments.prefix { $0 != "--" }
-    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill, report). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
+    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill, report, verify). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
     exit(125)
 }
 
