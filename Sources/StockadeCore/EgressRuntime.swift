@@ -25,6 +25,16 @@ final class EgressRuntime: PollSource {
     private var proxy: DNSProxyServer?
     private var nflog: NflogReader?
     private var nameOf: [String: String] = [:]
+    /// When each (address, port) element expires in the kernel's set. A
+    /// repeated answer whose TTL the element already covers (within a second)
+    /// skips the netlink round trip: a burst of identical answers refreshes
+    /// the set at most once a second.
+    private var expiry: [SetKey: Double] = [:]
+
+    struct SetKey: Hashable {
+        var address: IPAddress
+        var port: UInt16
+    }
 
     private(set) var queriesAllowed = 0
     private(set) var queriesDenied = 0
@@ -157,16 +167,23 @@ final class EgressRuntime: PollSource {
     /// Adds resolved addresses to the sets; the proxy replies only after.
     private func insert(_ insertions: [DNSSetInsertion]) -> Bool {
         guard let nft else { return false }
+        let now = Clock.monotonic()
         var elements: [NftSetElement] = []
+        var refreshed: [(SetKey, Double)] = []
         for i in insertions {
             nameOf[i.address.description] = i.name.description
+            let timeout = Double(i.timeoutSeconds)
             for port in i.ports {
+                let key = SetKey(address: i.address, port: port)
+                if let until = expiry[key], until >= now + timeout - 1 { continue }
                 elements.append(NftSetElement(address: i.address.netAddress, port: port, timeoutMilliseconds: UInt64(i.timeoutSeconds) * 1000))
+                refreshed.append((key, now + timeout))
             }
         }
         guard !elements.isEmpty else { return true }
         do {
             try nft.apply(try NftBatch.addElements(elements, to: netID))
+            for (key, until) in refreshed { expiry[key] = until }
             return true
         } catch {
             events.emit(.sandboxWarning, ["code": .string("set_insert_failed"), "message": .string("could not add resolved addresses: \(error)")])
