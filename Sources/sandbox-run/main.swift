@@ -12,10 +12,11 @@ struct SandboxRun: ParsableCommand {
         discussion: """
         sandbox-run [OPTIONS] -- COMMAND [ARGS...]     run COMMAND sandboxed
         sandbox-run check PROFILE                      validate a profile, print it normalized
+        sandbox-run agent NAME                         run the agent in /etc/stockade/agents/NAME.yaml
         sandbox-run gc                                 remove leftovers of dead sandboxes
         sandbox-run kill ID|--all                      end running sandboxes cleanly
         """,
-        subcommands: [RunCommand.self, CheckCommand.self, GCCommand.self, KillCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, GCCommand.self, KillCommand.self, AgentCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
@@ -39,11 +40,11 @@ func printError(_ s: String) {
 
 /// Verbs are words before any `--`; any other bare word is a command that
 /// forgot its `--`.
-let verbs: Set<String> = ["run", "check", "gc", "kill", "help"]
+let verbs: Set<String> = ["run", "check", "gc", "kill", "help", "agent"]
 let arguments = Array(CommandLine.arguments.dropFirst())
 if let first = arguments.first, !first.hasPrefix("-"), !verbs.contains(first) {
     let rest = arguments.prefix { $0 != "--" }
-    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
+    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill, agent). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
     exit(125)
 }
 
