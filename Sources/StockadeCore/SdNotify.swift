@@ -50,7 +50,8 @@ public final class SdNotify {
         let base = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path) ?? 2
         // A path includes its terminating NUL; an abstract name is exactly its bytes.
         addressLength = socklen_t(base + bytes.count + (bytes[0] == UInt8(ascii: "@") ? 0 : 1))
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        // Non-blocking: a manager that stops reading costs a lost ping, never a stalled supervisor.
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return nil }
         self.watchdogInterval = watchdogInterval
     }
