@@ -91,7 +91,8 @@ struct JournalSocket {
         }
     }
 
-    private func sendThroughMemfd(_ entry: [UInt8]) -> Int32 {
+    /// Returns 0 or the errno. Internal so tests can force this form.
+    func sendThroughMemfd(_ entry: [UInt8]) -> Int32 {
         let mfd = stk_memfd_create("stockade-journal", 0x0001 | 0x0002)  // MFD_CLOEXEC | MFD_ALLOW_SEALING
         guard mfd >= 0 else { return errno }
         defer { _ = Glibc.close(mfd) }
