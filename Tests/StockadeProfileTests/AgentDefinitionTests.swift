@@ -100,3 +100,13 @@ struct AgentDefinitionTests {
         #expect((try? AgentDefinition.load(name: "missing", directory: dir.path)) == nil)
     }
 }
+
+@Suite("Shipped agent example")
+struct ShippedAgentExampleTests {
+    @Test func exampleDecodes() throws {
+        let path = shippedProfilesDirectory.replacingOccurrences(of: "/profiles", with: "/systemd")
+        let d = try AgentDefinition.load(name: "example-agent", directory: path)
+        #expect(d.command.first == "/opt/reviewer/bin/reviewer")
+        #expect(d.network == .filtered && d.events == "journal" && d.killAfterSeconds == 10)
+    }
+}
