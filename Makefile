@@ -45,8 +45,11 @@ test: build
 unit-test: build
 	$(SWIFT) test $(BUILD_FLAGS) --skip IntegrationTests
 
+# The walls, then the egress firewall in a private fake internet (network
+# namespaces made and removed by the script; nothing leaves the machine).
 demo: build
 	./scripts/demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/sandbox-run"
+	./scripts/net-demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/sandbox-run"
 
 bench: release
 	@missing=""; for p in $(BENCH_PACKAGES); do \
@@ -69,9 +72,10 @@ ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
 install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stockade/profiles $(DESTDIR)$(PREFIX)/share/doc/stockade
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stockade/profiles/presets $(DESTDIR)$(PREFIX)/share/doc/stockade
 	install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run" $(DESTDIR)$(PREFIX)/bin/sandbox-run
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/stockade/profiles/
+	install -m 0644 profiles/presets/*.yaml $(DESTDIR)$(PREFIX)/share/stockade/profiles/presets/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/stockade/
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/stockade/examples $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)

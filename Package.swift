@@ -57,12 +57,11 @@ let package = Package(
                 "StockadeCore", "StockadeProfile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings,
-            // A fully static binary starts faster and smaller (no dynamic
-            // relocations, no shared-library loading); see docs/performance.md.
-            // Release only: build it with `-c release --static-swift-stdlib`
-            // (the Makefile's RELEASE_FLAGS); debug builds stay dynamic.
-            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))]
+            // Release builds link the Swift runtime statically
+            // (`--static-swift-stdlib`, the Makefile's RELEASE_FLAGS). A fully
+            // static executable would start faster, but Debian ships libmnl
+            // (which libnftnl needs) only as a shared library.
+            swiftSettings: strictSettings
         ),
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents"], swiftSettings: strictSettings),

@@ -29,6 +29,9 @@ final class EgressRuntime: PollSource {
     private(set) var queriesAllowed = 0
     private(set) var queriesDenied = 0
     private(set) var packetsDenied = 0
+    /// Refusals that happened (not audit findings), for --fail-on-deny.
+    private(set) var queriesRefused = 0
+    private(set) var packetsDropped = 0
     /// Audit mode: names the allowlist would have denied, with the ports
     /// connections to their addresses used.
     private var suggested: [String: Set<UInt16>] = [:]
@@ -178,6 +181,7 @@ final class EgressRuntime: PollSource {
         if r.decision == .deny {
             decision = "deny"
             queriesDenied += 1
+            queriesRefused += 1
         } else if r.wouldDeny {
             decision = "audit"
             queriesDenied += 1
@@ -216,6 +220,7 @@ final class EgressRuntime: PollSource {
         let enforced = !(audit && chain == "forward")
         fields["enforced"] = .bool(enforced)
         packetsDenied += 1
+        if enforced { packetsDropped += 1 }
         if !enforced, let name, let port = p.destinationPort {
             suggested[name, default: []].insert(port)
         }

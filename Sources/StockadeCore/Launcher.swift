@@ -37,7 +37,8 @@ public enum ProfileSearch {
 
 /// parse → spec → plan → run, with fail-closed reporting at each arrow.
 public enum Launcher {
-    public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool, exportBPF: String? = nil) -> Int32 {
+    public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool, exportBPF: String? = nil,
+                           failOnDeny: Bool = false, profilePin: PolicyPin? = nil) -> Int32 {
         let id = SandboxID.generate()
         let host = HostContext.current()
         let sink: EventSinkSpec
@@ -71,6 +72,13 @@ public enum Launcher {
         } catch {
             return early("profile", error.code.rawValue, "profile error: \(error)")
         }
+        // --profile-sha256: before anything else is built from the policy.
+        if let pin = profilePin {
+            let named = (try? ProfileLoader(searchPaths: ProfileSearch.paths()).path(of: profileReference)) ?? profileReference
+            if case let .failure(mismatch) = pin.check(profile, namedFile: named) {
+                return early("profile", "profile_pin_mismatch", mismatch.description)
+            }
+        }
         let spec: SandboxSpec
         let plan: Plan
         do {
@@ -94,12 +102,16 @@ public enum Launcher {
         }
         let log: EventLog
         do {
-            log = try EventLog(sink: sink, sandboxId: id, actor: spec.actor, secrets: spec.secretValues)
+            // Drops can be provoked at line rate; past the cap they are counted.
+            log = try EventLog(sink: sink, sandboxId: id, actor: spec.actor, secrets: spec.secretValues,
+                               rateCaps: [.netDenied: 1000])
         } catch {
             writeStderr("sandbox-run: cannot open the event sink: \(error)\n")
             return ExitStatus.setupFailed
         }
+        if !spec.rootless { GarbageCollector.collectDeadEntries() }
         let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: CgroupLayout.detect(), features: KernelFeatures.detect())
+        supervisor.failOnDeny = failOnDeny
         let status = supervisor.run()
         if status == ExitStatus.setupFailed || status == ExitStatus.notFound || status == ExitStatus.notExecutable {
             if let e = supervisor.lastError { writeStderr("sandbox-run: \(e)\n") }
@@ -122,6 +134,20 @@ public enum SandboxID {
 
 /// `gc`: cgroups and registry entries of dead supervisors.
 public enum GarbageCollector {
+    /// The cheap pass every root start makes: objects of registry entries
+    /// whose supervisor is dead (killed with SIGKILL), found by id.
+    public static func collectDeadEntries() {
+        let registry = SandboxRegistry.default(rootless: false)
+        let dead = registry.entries().filter { !registry.isAlive($0) }
+        guard !dead.isEmpty else { return }
+        let layout = CgroupLayout.detect()
+        for e in dead {
+            _ = EgressRuntime.removeLeftovers(sandboxId: e.id)
+            if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout) { try? cg.destroy() }
+            registry.unregister(id: e.id)
+        }
+    }
+
     public static func run(rootless: Bool) -> [String] {
         let registry = SandboxRegistry.default(rootless: rootless)
         let entries = registry.entries()

@@ -24,6 +24,9 @@ public final class Supervisor {
     /// The service manager (sd_notify), when `$NOTIFY_SOCKET` is set.
     public var notify: SdNotify? = SdNotify.fromEnvironment()
 
+    /// `--fail-on-deny`: a passing run with denials exits `FailOnDeny.status`.
+    public var failOnDeny = false
+
     /// Per-sandbox cap on `syscall.denied` events; the rest are only counted.
     public static let deniedEventCap = 1000
 
@@ -182,7 +185,7 @@ public final class Supervisor {
         }
         registry.unregister(id: plan.spec.id)
 
-        let outcome = Outcome.decide(state: state, stats: stats, setupFailed: setupFailed, forcedStatus: exitStatus)
+        var outcome = Outcome.decide(state: state, stats: stats, setupFailed: setupFailed, forcedStatus: exitStatus)
         if let n = stats?.oomKills, n > 0 {
             events.emit(.limitHit, ["limit": .string("memory"), "value": plan.spec.memoryBytes.map { .uint($0) } ?? .null, "count": .int(Int64(n))])
         }
@@ -191,6 +194,11 @@ public final class Supervisor {
         }
         if state.deniedSuppressed > 0 {
             events.emit(.eventsSuppressed, ["suppressed_type": .string("syscall.denied"), "count": .int(Int64(state.deniedSuppressed))])
+        }
+        let denials = DenialCounts(syscalls: state.deniedTotal, queries: egress?.queriesRefused ?? 0, packets: egress?.packetsDropped ?? 0)
+        if failOnDeny, let s = FailOnDeny.override(reason: outcome.reason, status: outcome.status, denials: denials) {
+            events.emit(.sandboxWarning, ["code": .string(FailOnDeny.warningCode), "message": .string(FailOnDeny.message(denials))])
+            outcome.status = s
         }
         var end = EndEvent.fields(outcome: outcome, state: state, stats: stats, started: started)
         if let egress { end["network"] = .object(egress.endFields) }

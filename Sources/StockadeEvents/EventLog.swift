@@ -3,9 +3,12 @@ import Synchronization
 /// The supervisor's audit log: one JSON object per line, in order.
 ///
 /// Every line starts with the common fields, in this order: `v` (schema
-/// version), `ts`, `sandbox`, `seq`, `type`, `actor`; then the event's own
-/// fields in the order given. Every string in the line, keys included, is
-/// passed through the `Redactor` built from `secrets`.
+/// version), `ts`, `sandbox`, `seq`, `type`, `actor`, `prev`; then the
+/// event's own fields in the order given, and for `sandbox.end` a final
+/// `chain` (see `EventChain`). Every string in the line, keys included, is
+/// passed through the `Redactor` built from `secrets`; `prev` and `chain` are
+/// added afterwards, since a secret that happens to look like hex must not
+/// rewrite a hash.
 ///
 /// Thread-safe: the supervisor emits from its main loop, its signal handler
 /// thread and its network handlers. One lock covers numbering and the write,
@@ -15,12 +18,14 @@ import Synchronization
 /// `seq` counts from 0 and is consumed by every event that is written or
 /// whose write failed, so a gap in a log means lost lines. Events dropped
 /// by a rate cap consume no `seq`; they are counted and reported by an
-/// `events.suppressed` event (before `sandbox.end`, or at `close()`).
+/// `events.suppressed` event (before `sandbox.end`, or at `close()`), and
+/// never enter the hash chain. `sandbox.end` seals the log: nothing is
+/// written after it, so a line after the end is proof of tampering.
 public final class EventLog: Sendable {
     /// Schema version written in `v`; see docs/events.md for the policy.
     public static let schemaVersion: Int64 = 1
     /// Keys the log writes itself; the same keys in an event's fields are ignored.
-    public static let commonKeys = ["v", "ts", "sandbox", "seq", "type", "actor"]
+    public static let commonKeys = ["v", "ts", "sandbox", "seq", "type", "actor", EventChain.prevKey]
 
     public let sink: EventSinkSpec
     public let sandboxId: String
@@ -34,6 +39,9 @@ public final class EventLog: Sendable {
         var writer: EventWriter
         var nextSeq: Int64 = 0
         var closed = false
+        /// `sandbox.end` was written; later events are dropped.
+        var ended = false
+        var chain: EventChain
         var emitted: [EventType: Int] = [:]
         var suppressed: [EventType: Int] = [:]
         var failedWrites = 0
@@ -60,7 +68,8 @@ public final class EventLog: Sendable {
         self.redactor = Redactor(secrets: secrets)
         self.rateCaps = rateCaps.filter { $0.key != .eventsSuppressed }
         self.clock = clock
-        self.state = Mutex(State(writer: try EventWriter(spec: sink)))
+        let writtenId = redactor.redact(sandboxId)
+        self.state = Mutex(State(writer: try EventWriter(spec: sink), chain: EventChain(sandboxId: writtenId)))
     }
 
     deinit {
@@ -83,14 +92,16 @@ public final class EventLog: Sendable {
     @discardableResult
     public func emit(_ type: EventType, _ fields: JSONObject = [:]) -> Bool {
         state.withLock { state in
-            guard !state.closed else { return false }
+            guard !state.closed, !state.ended else { return false }
             if type == .sandboxEnd { flushSuppressed(&state) }
             if let cap = rateCaps[type], state.emitted[type, default: 0] >= cap {
                 state.suppressed[type, default: 0] += 1
                 return false
             }
             state.emitted[type, default: 0] += 1
-            return write(type, fields, &state)
+            let written = write(type, fields, &state)
+            if type == .sandboxEnd { state.ended = true }
+            return written
         }
     }
 
@@ -110,33 +121,53 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// The line `emit` would write for these values, without the newline.
-    public func render(_ type: EventType, _ fields: JSONObject, seq: Int64, at time: Timestamp) -> String {
-        JSONEncoding.encode(object: line(type, fields, seq: seq, at: time))
+    /// The line `emit` would write for these values, without the newline,
+    /// as the first line of a chain (or after a line whose digest is `prev`).
+    public func render(_ type: EventType, _ fields: JSONObject, seq: Int64, at time: Timestamp, prev: String? = nil) -> String {
+        var chain = EventChain(sandboxId: redactor.redact(sandboxId))
+        if let prev { chain = chain.withPrev(prev) }
+        return String(decoding: lineBytes(type, fields, seq: seq, at: time, chain: chain), as: UTF8.self)
     }
 
-    private func line(_ type: EventType, _ fields: JSONObject, seq: Int64, at time: Timestamp) -> JSONObject {
-        var object: JSONObject = [
+    /// The encoded line: redacted common fields, `prev`, redacted event
+    /// fields, and for `sandbox.end` the `chain` over all of it.
+    private func lineBytes(_ type: EventType, _ fields: JSONObject, seq: Int64, at time: Timestamp, chain: EventChain) -> [UInt8] {
+        var object = redactor.redact([
             "v": .int(Self.schemaVersion),
             "ts": .string(time.rfc3339),
             "sandbox": .string(sandboxId),
             "seq": .int(seq),
             "type": .string(type.rawValue),
             "actor": .string(actor),
-        ]
-        for member in fields where !Self.commonKeys.contains(member.key) {
+        ] as JSONObject)
+        object[EventChain.prevKey] = .string(chain.prev)
+        var own = JSONObject()
+        for member in fields where !Self.commonKeys.contains(member.key) && member.key != EventChain.chainKey {
+            own[member.key] = member.value
+        }
+        for member in redactor.redact(own) where object[member.key] == nil {
             object[member.key] = member.value
         }
-        return redactor.redact(object)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        JSONEncoding.write(.object(object), into: &bytes)
+        guard type == .sandboxEnd else { return bytes }
+        // `chain` is last and covers the line up to itself: replace the
+        // closing brace with `,` and hash everything so far.
+        bytes[bytes.count - 1] = UInt8(ascii: ",")
+        let value = chain.chainValue(coveredPrefix: bytes)
+        bytes += Array(#""\#(EventChain.chainKey)":"\#(value)"}"#.utf8)
+        return bytes
     }
 
     private func write(_ type: EventType, _ fields: JSONObject, _ state: inout State) -> Bool {
         let seq = state.nextSeq
         state.nextSeq += 1
         guard state.writer.isOpen else { return true }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(512)
-        JSONEncoding.write(.object(line(type, fields, seq: seq, at: clock())), into: &bytes)
+        var bytes = lineBytes(type, fields, seq: seq, at: clock(), chain: state.chain)
+        // A line whose write fails stays in the chain: the log has a gap
+        // there either way, and `seq` already shows it.
+        state.chain.append(line: bytes)
         bytes.append(0x0A)
         do {
             try state.writer.writeAll(bytes)
@@ -149,6 +180,7 @@ public final class EventLog: Sendable {
     }
 
     private func flushSuppressed(_ state: inout State) {
+        guard !state.ended else { return }
         for type in EventType.allCases {
             guard let n = state.suppressed[type], n > 0 else { continue }
             state.suppressed[type] = 0

@@ -11,6 +11,7 @@ public enum EventSchema {
         FieldSpec("seq", .int),
         FieldSpec("type", .string),
         FieldSpec("actor", .string),
+        FieldSpec(EventChain.prevKey, .string),
     ]
 
     /// The fields of one event type, after the common ones.
@@ -152,5 +153,6 @@ public enum EventSchema {
             FieldSpec("packets_denied", .int),
             .optional("suggested_allow", .array(.string)),
         ])),
+        FieldSpec(EventChain.chainKey, .string),
     ]
 }

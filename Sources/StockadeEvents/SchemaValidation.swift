@@ -60,6 +60,11 @@ extension EventSchema {
         if let seq = line["seq"]?.int64Value, seq < 0 {
             violations.append(SchemaViolation(path: "seq", problem: .badValue("negative")))
         }
+        for key in [EventChain.prevKey, EventChain.chainKey] {
+            if case let .string(hash)? = line[key], !EventChain.isDigest(hash) {
+                violations.append(SchemaViolation(path: key, problem: .badValue("not 64 lowercase hex digits (a SHA-256)")))
+            }
+        }
         return violations
     }
 

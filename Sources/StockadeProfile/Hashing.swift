@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import StockadeEvents
 
 enum Hashing {
     /// Lowercase hex SHA-256 of exactly these bytes.

@@ -83,7 +83,7 @@ public struct ProfileLoader: Sendable {
     }
 
     /// Resolves a reference to an existing file path, or says where it looked.
-    private func locate(_ reference: String, from: (origin: Origin, directory: String)?) throws(ProfileError) -> String {
+    func locate(_ reference: String, from: (origin: Origin, directory: String)?) throws(ProfileError) -> String {
         func notFound(_ message: String) -> ProfileError {
             if let origin = from?.origin {
                 return ProfileError(code: .notFound, file: origin.file, line: origin.reference.line,

@@ -12,6 +12,8 @@ struct CheckCommand: ParsableCommand {
         abstract: "Validate a profile and print it normalized (extends resolved, defaults explicit).",
         discussion: """
         Exit status 0 when valid; 1 with FILE:LINE:COL: FIELD: what was expected, otherwise.
+        On success the last line on stderr is `policy digest: HEX`, the value
+        `--profile-sha256` accepts for the whole extends: chain.
 
         Examples:
           sandbox-run check agent
@@ -26,6 +28,7 @@ struct CheckCommand: ParsableCommand {
         do {
             let loaded = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profile)
             print(ProfileRenderer.json(loaded))
+            printError("policy digest: \(loaded.policyDigest)\n")
         } catch {
             printError("sandbox-run: \(error)\n")
             throw ExitCode(1)

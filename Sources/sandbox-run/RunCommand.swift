@@ -93,6 +93,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Who is running this (agent or CI job id), recorded in every event.", valueName: "ID"))
     var actor: String?
 
+    @Flag(name: .customLong("fail-on-deny"), help: "Exit 1 when the command exits 0 but the sandbox denied something (a system call, a DNS query, a packet); a sandbox.warning fail_on_deny says so. Other statuses are kept.")
+    var failOnDeny = false
+    @Option(name: .customLong("profile-sha256"), help: ArgumentHelp("Run only if the profile file's SHA-256, or its policy digest (covering extends:; see `check`), is HEX.", valueName: "HEX"))
+    var profileSHA256: String?
+
     @Flag(name: .customLong("dry-run"), help: "Print the plan as JSON and exit; nothing is created.")
     var dryRun = false
 
@@ -109,6 +114,9 @@ struct RunCommand: ParsableCommand {
         if exportBPF != nil && !dryRun {
             throw ValidationError("--export-bpf needs --dry-run")
         }
+        if let pin = profileSHA256, PolicyPin(pin) == nil {
+            throw ValidationError("--profile-sha256: expected 64 hex digits (a SHA-256), got '\(pin)'")
+        }
         if workspaceMode == "none" && workspace != nil {
             throw ValidationError("--workspace and --workspace-mode none conflict: choose one")
         }
@@ -117,7 +125,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let overrides = try LaunchOptions.overrides(from: self)
         let code = Launcher.run(
-            profileReference: profile, overrides: overrides, eventSink: events, dryRun: dryRun, exportBPF: exportBPF)
+            profileReference: profile, overrides: overrides, eventSink: events, dryRun: dryRun, exportBPF: exportBPF,
+            failOnDeny: failOnDeny, profilePin: profileSHA256.flatMap(PolicyPin.init))
         throw ExitCode(code)
     }
 }

@@ -97,6 +97,9 @@ import Testing
             // The example is exactly what the encoder writes.
             #expect(JSONEncoding.encode(object: object) == text, "example line \(i) is not in canonical form")
         }
+        // Its hash chain holds, as documented under "Tamper evidence".
+        let verified = EventChainVerifier.verify(Array(lines.map { $0 + "\n" }.joined().utf8))
+        #expect(throws: Never.self) { try verified.get() }
         #expect(lines.first.map { $0.contains(#""type":"sandbox.start""#) } == true)
         #expect(lines.last.map { $0.contains(#""type":"sandbox.end""#) } == true)
     }

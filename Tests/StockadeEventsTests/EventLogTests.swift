@@ -65,15 +65,17 @@ let fixedClock: @Sendable () -> Timestamp = { Timestamp(seconds: 1_798_088_571, 
         let tmp = TempPath()
         defer { tmp.remove() }
         let log = try EventLog(sink: .file(tmp.path), sandboxId: "sbx-1", actor: "ci/job-7", clock: fixedClock)
-        for type in EventType.allCases where type != .eventsSuppressed {
+        // sandbox.end seals the log, so it goes last.
+        for type in EventType.allCases where type != .eventsSuppressed && type != .sandboxEnd {
             #expect(log.emit(type, SampleEvents.fields(for: type)))
         }
+        #expect(log.emit(.sandboxEnd, SampleEvents.fields(for: .sandboxEnd)))
         #expect(log.count == EventType.allCases.count - 1)
         log.close()
         let read = lines(tmp.read())
         #expect(read.count == EventType.allCases.count - 1)
         for (i, line) in read.enumerated() {
-            #expect(Array(line.keys.prefix(6)) == EventLog.commonKeys)
+            #expect(Array(line.keys.prefix(7)) == EventLog.commonKeys)
             #expect(line["v"] == 1)
             #expect(line["seq"] == .int(Int64(i)))
             #expect(line["ts"] == "2026-12-24T05:02:51.123456Z")
@@ -169,9 +171,10 @@ let fixedClock: @Sendable () -> Timestamp = { Timestamp(seconds: 1_798_088_571, 
 
     @Test func fieldsCannotOverrideCommonFields() throws {
         let log = try EventLog(sink: .none, sandboxId: "real", actor: "me", clock: fixedClock)
-        let text = log.render(.signalForwarded, ["type": "forged", "seq": 99, "sandbox": "x", "signal": "SIGHUP"],
+        let text = log.render(.signalForwarded, ["type": "forged", "seq": 99, "sandbox": "x", "prev": "00", "signal": "SIGHUP", "chain": "11"],
                               seq: 3, at: fixedClock())
-        #expect(text == #"{"v":1,"ts":"2026-12-24T05:02:51.123456Z","sandbox":"real","seq":3,"type":"signal.forwarded","actor":"me","signal":"SIGHUP"}"#)
+        // prev is the SHA-256 of "stockade-events-v1:real" (sha256sum agrees).
+        #expect(text == #"{"v":1,"ts":"2026-12-24T05:02:51.123456Z","sandbox":"real","seq":3,"type":"signal.forwarded","actor":"me","prev":"f548a620120ddacd1e5b6db944d0242b72b8aaf759bc83a3de0f5c6ea9645056","signal":"SIGHUP"}"#)
     }
 
     @Test func rateCapsSuppressAndReportBeforeEnd() throws {
@@ -184,13 +187,13 @@ let fixedClock: @Sendable () -> Timestamp = { Timestamp(seconds: 1_798_088_571, 
         log.emit(.syscallDenied, SampleEvents.fields(for: .syscallDenied))
         log.close()
         let read = lines(tmp.read())
+        // Nothing follows sandbox.end: the late event is neither written nor reported.
         #expect(read.map { $0["type"]?.stringValue } == [
-            "syscall.denied", "syscall.denied", "events.suppressed", "sandbox.end", "events.suppressed",
+            "syscall.denied", "syscall.denied", "events.suppressed", "sandbox.end",
         ])
         #expect(read[2]["suppressed_type"] == "syscall.denied")
         #expect(read[2]["count"] == 3)
-        #expect(read[4]["count"] == 1)
-        #expect(read.map { $0["seq"] } == [0, 1, 2, 3, 4])
+        #expect(read.map { $0["seq"] } == [0, 1, 2, 3])
         #expect(read.allSatisfy { EventSchema.validate($0).isEmpty })
     }
 

@@ -59,8 +59,10 @@ enum SampleEvents {
         var o: JSONObject = [
             "v": 1, "ts": "2026-11-22T05:02:51.123456Z", "sandbox": "sbx-0a1b2c", "seq": .int(seq),
             "type": .string(type.rawValue), "actor": "myrepo/agents/toast",
+            "prev": .string(String(repeating: "0f", count: 32)),
         ]
         for m in fields(for: type) { o[m.key] = m.value }
+        if type == .sandboxEnd { o["chain"] = .string(String(repeating: "c4", count: 32)) }
         return o
     }
 

@@ -1,10 +1,12 @@
-/// SHA-256 as specified in FIPS 180-4, for the `sources` hashes of profiles
-/// and imported seccomp files.
+/// SHA-256 as specified in FIPS 180-4: the `sources` hashes of profiles and
+/// imported seccomp files, the policy digest, and the audit log's hash chain
+/// (`prev`, `chain`), all from this one implementation.
 ///
 /// Written here rather than taken from a crypto library because those pull
 /// Foundation into the launcher, which costs start-up time and memory on
 /// every sandbox; hashing a few kilobytes of profile needs none of that.
-/// Not constant-time and not meant for secrets: the inputs are public files.
+/// Not constant-time and not meant for secrets: the inputs are public files
+/// and log lines.
 public struct SHA256: Sendable {
     /// First 32 bits of the fractional parts of the cube roots of the first 64 primes (§4.2.2).
     private static let k: [UInt32] = [
@@ -93,10 +95,20 @@ public struct SHA256: Sendable {
 
     /// Lowercase hex of the digest of `bytes`.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        hexString(hash(bytes))
+    }
+
+    /// Lowercase hex of the digest of everything fed so far; the hasher
+    /// stays usable, so a running digest can be read at any point.
+    public func finalizeHex() -> String {
+        Self.hexString(finalize())
+    }
+
+    private static func hexString(_ digest: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        for byte in hash(bytes) {
+        for byte in digest {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0f)])
         }

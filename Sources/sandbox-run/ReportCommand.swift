@@ -1,0 +1,94 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import StockadeCore
+
+/// `sandbox-run report EVENTS.jsonl [--format markdown|table] [--suggest]`
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Summarize an events file: how the run ended, what it used, what was allowed and denied.",
+        discussion: """
+        Reads the JSON-lines events that --events wrote (several sandboxes may
+        share a file; each gets its own section). Lines that are not events are
+        skipped and counted.
+
+        Examples:
+          sandbox-run report events.jsonl >> "$GITHUB_STEP_SUMMARY"
+          sandbox-run report --format table events.jsonl
+          sandbox-run report --suggest audit-events.jsonl > step-profile.yaml
+
+        Exit status 0; 1 when the file cannot be read.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The events file, or - for standard input.", valueName: "EVENTS.jsonl"))
+    var events: String
+
+    @Option(name: .long, help: ArgumentHelp("markdown (for CI summaries) or table (for a terminal).", valueName: "FORMAT"))
+    var format: String = "markdown"
+
+    @Flag(name: .long, help: "Print a profile (YAML) that allows what an audit run (--net audit) needed, instead of the report.")
+    var suggest = false
+
+    func validate() throws {
+        if ReportRenderer.Format(rawValue: format) == nil {
+            throw ValidationError("--format: expected markdown or table, got '\(format)'")
+        }
+    }
+
+    func run() throws {
+        let bytes: [UInt8]
+        do {
+            bytes = try ReportInput.read(events)
+        } catch {
+            printError("sandbox-run: report: \(error)\n")
+            throw ExitCode(1)
+        }
+        let report = EventReport.read(bytes: bytes)
+        let output = suggest
+            ? ProfileSuggestion.yaml(report)
+            : ReportRenderer.render(report, format: ReportRenderer.Format(rawValue: format)!)
+        ReportInput.writeAll(1, output)
+    }
+}
+
+/// Reads the whole events file with plain syscalls (no Foundation in the binary).
+enum ReportInput {
+    struct ReadError: Error, CustomStringConvertible {
+        var path: String
+        var errno: Int32
+        var description: String { "cannot read \(path): \(String(cString: strerror(errno)))" }
+    }
+
+    static func read(_ path: String) throws(ReadError) -> [UInt8] {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(path: path, errno: errno) }
+        defer { if fd != 0 { close(fd) } }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(path: path, errno: errno)
+            }
+            if n == 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return bytes
+    }
+
+    static func writeAll(_ fd: Int32, _ s: String) {
+        var s = s
+        s.withUTF8 { buf in
+            var off = 0
+            while off < buf.count {
+                let n = write(fd, buf.baseAddress! + off, buf.count - off)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                off += n
+            }
+        }
+    }
+}

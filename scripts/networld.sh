@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# networld.sh up|down|status NAME — a private, self-contained "internet" for
+# testing the egress firewall without touching any real network.
+#
+# Topology (nothing links to the machine's own network namespace):
+#
+#   host-NAME  (run sandbox-run here)          world-NAME (fake internet)
+#   nw<id>h 198.18.K.2/30, fd00:K::2/64 <veth> nw<id>w 198.18.K.1/30, fd00:K::1/64
+#   default routes via the world                dnsmasq on 198.18.K.1:53 (local records only)
+#   listener on *:2222 ("the host's service")   on lo: 198.18.K.10-.13, 169.254.169.254, fd00:K:1::10
+#                                               TCP 80 443 8443 853 9000 and UDP echo 9001 on each
+#
+# 198.18.0.0/15 is the benchmarking range (never routed) and fd00::/8 is ULA.
+# Both namespaces are created first and every link is created inside them
+# (`ip -n`), so no address, route or link is ever made in the machine's own
+# namespace. dnsmasq runs with --no-resolv and no --server: it cannot forward.
+#
+# `up` prints KEY=VALUE lines (also saved in $STATE/env) for scripts and tests.
+# `down` kills only the PIDs it recorded (after checking they are still ours)
+# and deletes both namespaces; it exits 1 if anything is left.
+set -Eeuo pipefail
+
+usage() { echo "usage: $0 up|down|status NAME   (NAME: [A-Za-z0-9_-], at most 40 chars)" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+CMD="$1"; NAME="$2"
+[[ "$NAME" =~ ^[A-Za-z0-9_-]{1,40}$ ]] || usage
+[ "$(id -u)" = 0 ] || { echo "networld: must run as root (creates network namespaces)" >&2; exit 1; }
+
+STATE_ROOT="${NETWORLD_STATE:-/tmp/stockade-networld}"
+STATE="$STATE_ROOT/$NAME"
+WNS="world-$NAME"
+HNS="host-$NAME"
+# Interface names must fit in 15 bytes; they live only inside our namespaces.
+ID="$(printf '%s' "$NAME" | cksum | awk '{printf "%08x", $1}')"
+HIF="nw${ID}h"
+WIF="nw${ID}w"
+# The third octet: any value works (each world is its own namespace); derive
+# it from the name so the same world always gets the same addresses.
+K="${NETWORLD_K:-$(( $(printf '%s' "$NAME" | cksum | awk '{print $1}') % 250 + 1 ))}"
+PY=/usr/bin/python3
+
+write_server() {
+cat > "$STATE/world.py" <<'PYEOF'
+#!/usr/bin/env python3
+"""Fake internet servers and the probes used to test the firewall.
+
+serve: TCP listeners that answer a recognizable banner (as an HTTP response
+when the client speaks HTTP), UDP echo; every connection logged to a file.
+dns:   one DNS query to a server (UDP or TCP); prints the answers.
+probe: each argument one probe, one RESULT line each (used inside sandboxes):
+       "tcp LABEL HOST PORT" "udp LABEL HOST PORT" "resolve LABEL NAME"
+       "resolve6 LABEL NAME" "dns LABEL NAME SERVER" "dnstcp LABEL NAME SERVER"
+       "getent LABEL NAME" "http LABEL URL" "sleep SECONDS"
+       A HOST of "@ns" means the first nameserver in /etc/resolv.conf.
+"""
+import errno, os, random, socket, struct, subprocess, sys, threading, time, urllib.request
+
+TIMEOUT = float(os.environ.get("PROBE_TIMEOUT", "3"))
+
+def banner(proto, addr, port):
+    return "WORLD %s %s %s" % (proto, addr, port)
+
+def serve(args):
+    log_path, ready_path, specs = args[0], args[1], args[2:]
+    lock = threading.Lock()
+    log = open(log_path, "a", buffering=1)
+    def note(line):
+        with lock:
+            log.write(line + "\n"); log.flush()
+    def split(spec):
+        proto, rest = spec.split(":", 1)
+        addr, port = rest.rsplit(":", 1)
+        return proto, addr.strip("[]"), int(port)
+    def handle(conn, addr, port):
+        try:
+            conn.settimeout(1.0)
+            try:
+                first = conn.recv(4096)
+            except socket.timeout:
+                first = b""
+            text = banner("tcp", addr, port)
+            if first[:4] in (b"GET ", b"HEAD", b"POST"):
+                body = (text + "\n").encode()
+                conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            else:
+                conn.sendall((text + "\n").encode())
+        except OSError:
+            pass
+        finally:
+            conn.close()
+    def tcp_loop(sock, addr, port):
+        while True:
+            conn, peer = sock.accept()
+            note("tcp %s %d from %s" % (addr, port, peer[0]))
+            threading.Thread(target=handle, args=(conn, addr, port), daemon=True).start()
+    def udp_loop(sock, addr, port):
+        while True:
+            data, peer = sock.recvfrom(2048)
+            note("udp %s %d from %s" % (addr, port, peer[0]))
+            sock.sendto((banner("udp", addr, port) + " ").encode() + data, peer)
+    for spec in specs:
+        proto, addr, port = split(spec)
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, port))
+        if proto == "tcp":
+            s.listen(64)
+            threading.Thread(target=tcp_loop, args=(s, addr, port), daemon=True).start()
+        else:
+            threading.Thread(target=udp_loop, args=(s, addr, port), daemon=True).start()
+    with open(ready_path, "w") as f:
+        f.write("%d\n" % os.getpid())
+    while True:
+        time.sleep(3600)
+
+def dns_query(name, server, tcp=False, qtype="A"):
+    """Returns (rcode, [addresses]); raises OSError when no answer comes."""
+    qid = random.randrange(65536)
+    qt = {"A": 1, "AAAA": 28}[qtype]
+    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.rstrip(".").split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\x00" + struct.pack(">HH", qt, 1)
+    fam = socket.AF_INET6 if ":" in server else socket.AF_INET
+    if tcp:
+        s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(TIMEOUT)
+        s.connect((server, 53)); s.sendall(struct.pack(">H", len(q)) + q)
+        data = b""
+        while len(data) < 2 or len(data) < 2 + struct.unpack(">H", data[:2])[0]:
+            chunk = s.recv(4096)
+            if not chunk: raise OSError(errno.ECONNRESET, "short TCP DNS reply")
+            data += chunk
+        resp = data[2:]
+    else:
+        s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(TIMEOUT)
+        s.sendto(q, (server, 53)); resp, _ = s.recvfrom(4096)
+    s.close()
+    rid, flags, qd, an, _, _ = struct.unpack(">HHHHHH", resp[:12])
+    pos = 12
+    def skip_name(p):
+        while True:
+            n = resp[p]
+            if n == 0: return p + 1
+            if n & 0xC0 == 0xC0: return p + 2
+            p += 1 + n
+    for _ in range(qd): pos = skip_name(pos) + 4
+    out = []
+    for _ in range(an):
+        pos = skip_name(pos)
+        t, _, _, ln = struct.unpack(">HHIH", resp[pos:pos + 10]); pos += 10
+        rdata = resp[pos:pos + ln]; pos += ln
+        if t == 1: out.append(socket.inet_ntop(socket.AF_INET, rdata))
+        if t == 28: out.append(socket.inet_ntop(socket.AF_INET6, rdata))
+    return flags & 0xF, out
+
+def why(e):
+    if isinstance(e, socket.timeout): return "timeout"
+    if isinstance(e, socket.gaierror): return "gaierror:%d" % e.errno
+    if isinstance(e, OSError) and e.errno: return errno.errorcode.get(e.errno, str(e.errno))
+    return type(e).__name__
+
+def nameserver():
+    with open("/etc/resolv.conf") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == "nameserver":
+                return parts[1]
+    raise OSError(errno.ENOENT, "no nameserver in /etc/resolv.conf")
+
+def probe(args):
+    for spec in args:
+        parts = spec.split()
+        kind, rest = parts[0], parts[1:]
+        if kind == "sleep":
+            time.sleep(float(rest[0])); continue
+        label = rest[0]
+        try:
+            rest = [nameserver() if a == "@ns" else a for a in rest]
+            if kind == "tcp":
+                host, port = rest[1], int(rest[2])
+                info = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
+                s = socket.socket(info[0], socket.SOCK_STREAM); s.settimeout(TIMEOUT)
+                s.connect(info[4]); s.sendall(b"HELLO\n")
+                got = s.recv(200).decode(errors="replace").strip(); s.close()
+                if not got: raise OSError(errno.ECONNRESET, "no banner")
+                detail = got
+            elif kind == "udp":
+                host, port = rest[1], int(rest[2])
+                info = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
+                s = socket.socket(info[0], socket.SOCK_DGRAM); s.settimeout(TIMEOUT)
+                s.sendto(b"ping", info[4]); detail = s.recvfrom(200)[0].decode(errors="replace"); s.close()
+            elif kind in ("resolve", "resolve6"):
+                fam = socket.AF_INET6 if kind == "resolve6" else socket.AF_INET
+                addrs = sorted({i[4][0] for i in socket.getaddrinfo(rest[1], None, fam)})
+                detail = ",".join(addrs)
+            elif kind in ("dns", "dnstcp"):
+                rcode, addrs = dns_query(rest[1], rest[2], tcp=(kind == "dnstcp"))
+                detail = "rcode=%d %s" % (rcode, ",".join(addrs))
+            elif kind == "getent":
+                r = subprocess.run(["getent", "hosts", rest[1]], capture_output=True, text=True, timeout=3 * TIMEOUT)
+                if r.returncode != 0: raise OSError(errno.ENOENT, "getent status %d" % r.returncode)
+                detail = " ".join(r.stdout.split())
+            elif kind == "http":
+                with urllib.request.urlopen(rest[1], timeout=TIMEOUT) as r:
+                    detail = r.read().decode(errors="replace").strip()
+            else:
+                print("RESULT %s fail unknown-probe" % label, flush=True); continue
+            print("RESULT %s ok %s" % (label, detail), flush=True)
+        except Exception as e:
+            print("RESULT %s fail %s" % (label, why(e)), flush=True)
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "serve": serve(args)
+    elif cmd == "probe": probe(args)
+    elif cmd == "dns":
+        tcp = "--tcp" in args; args = [a for a in args if a != "--tcp"]
+        try:
+            rcode, addrs = dns_query(args[0], args[1], tcp=tcp, qtype=args[2] if len(args) > 2 else "A")
+            print("rcode=%d %s" % (rcode, " ".join(addrs)))
+        except Exception as e:
+            print("fail %s" % why(e)); sys.exit(1)
+    else:
+        sys.exit("unknown command " + cmd)
+PYEOF
+}
+
+# A recorded PID is killed only while its command line still names our state
+# directory: a recycled PID belonging to someone else is never touched.
+ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -qF -- "$STATE"; }
+
+stop_recorded() {
+  local f pid
+  for f in "$STATE"/*.pid; do
+    [ -e "$f" ] || continue
+    pid="$(cat "$f")"
+    if ours "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done
+  for _ in $(seq 1 30); do
+    local alive=0
+    for f in "$STATE"/*.pid; do
+      [ -e "$f" ] || continue
+      pid="$(cat "$f")"; if ours "$pid"; then alive=1; fi
+    done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for f in "$STATE"/*.pid; do
+    [ -e "$f" ] || continue
+    pid="$(cat "$f")"
+    if ours "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+}
+
+down() {
+  stop_recorded
+  ip netns del "$WNS" 2>/dev/null || true
+  ip netns del "$HNS" 2>/dev/null || true
+  local left=""
+  ip netns list | awk '{print $1}' | grep -qxF "$WNS" && left="$left netns:$WNS"
+  ip netns list | awk '{print $1}' | grep -qxF "$HNS" && left="$left netns:$HNS"
+  if [ -d "$STATE" ]; then
+    for f in "$STATE"/*.pid; do
+      [ -e "$f" ] || continue
+      pid="$(cat "$f")"; if ours "$pid"; then left="$left pid:$pid"; fi
+    done
+    [ -z "$left" ] && rm -rf "$STATE"
+  fi
+  if [ -n "$left" ]; then echo "networld: left behind:$left" >&2; return 1; fi
+  return 0
+}
+
+start_bg() { # NAME NETNS CMD... ; `ip netns exec` execs, so $! is the daemon itself
+  local tag="$1" ns="$2"; shift 2
+  # Daemons must not inherit our caller's descriptors: a parent waiting for
+  # EOF on a pipe or socket it gave us (Foundation's Process does) would
+  # otherwise wait for the daemons too. 255 is bash's own script descriptor.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd="${fd##*/}"
+      if [ "$fd" -gt 2 ] && [ "$fd" -ne 255 ]; then eval "exec $fd>&-"; fi
+    done
+    exec ip netns exec "$ns" "$@"
+  ) >"$STATE/$tag.out" 2>&1 </dev/null &
+  echo $! > "$STATE/$tag.pid"
+}
+
+wait_for() { # SECONDS CMD... ; poll until CMD succeeds
+  local limit="$1"; shift
+  local i
+  for i in $(seq 1 $((limit * 20))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
+  return 1
+}
+
+up() {
+  if [ -e "$STATE" ] || ip netns list | awk '{print $1}' | grep -qxF -e "$WNS" -e "$HNS"; then
+    echo "networld: $NAME already exists (run: $0 down $NAME)" >&2; exit 1
+  fi
+  command -v dnsmasq >/dev/null || { echo "networld: dnsmasq not found (apt-get install dnsmasq-base)" >&2; exit 1; }
+  [ -x "$PY" ] || { echo "networld: $PY not found" >&2; exit 1; }
+  mkdir -p "$STATE"; chmod 755 "$STATE_ROOT" "$STATE"
+  trap 'echo "networld: up failed; tearing down" >&2; down || true' ERR
+  write_server; chmod 755 "$STATE/world.py"
+
+  ip netns add "$WNS"
+  ip netns add "$HNS"
+  # The veth is born inside host-NAME with its peer moved straight into
+  # world-NAME: it never exists in the machine's own namespace.
+  ip -n "$HNS" link add "$HIF" type veth peer name "$WIF" netns "$WNS"
+  for ns in "$WNS" "$HNS"; do ip -n "$ns" link set lo up; done
+
+  ip -n "$WNS" addr add "198.18.$K.1/30" dev "$WIF"
+  ip -n "$WNS" addr add "fd00:$K::1/64" dev "$WIF" nodad
+  ip -n "$WNS" link set "$WIF" up
+  for a in 10 11 12 13; do ip -n "$WNS" addr add "198.18.$K.$a/32" dev lo; done
+  ip -n "$WNS" addr add 169.254.169.254/32 dev lo
+  ip -n "$WNS" addr add "fd00:$K:1::10/128" dev lo nodad
+
+  ip -n "$HNS" addr add "198.18.$K.2/30" dev "$HIF"
+  ip -n "$HNS" addr add "fd00:$K::2/64" dev "$HIF" nodad
+  ip -n "$HNS" link set "$HIF" up
+  ip -n "$HNS" route add default via "198.18.$K.1"
+  ip -n "$HNS" -6 route add default via "fd00:$K::1"
+  # A host that routes IPv6 (as a Docker host does): if a sandbox ever got an
+  # IPv6 path, packets would really get through, so the v6 wall is tested.
+  ip netns exec "$HNS" sysctl -qw net.ipv6.conf.all.forwarding=1
+
+  local specs=() a p
+  for a in "198.18.$K.10" "198.18.$K.11" "198.18.$K.12" "198.18.$K.13" 169.254.169.254 "[fd00:$K:1::10]"; do
+    for p in 80 443 8443 853 9000; do specs+=("tcp:$a:$p"); done
+    specs+=("udp:$a:9001")
+  done
+  start_bg server "$WNS" "$PY" "$STATE/world.py" serve "$STATE/server.log" "$STATE/server.ready" "${specs[@]}"
+  start_bg hostsvc "$HNS" "$PY" "$STATE/world.py" serve "$STATE/host.log" "$STATE/hostsvc.ready" \
+    "tcp:0.0.0.0:2222" "tcp:[::]:2222" "udp:0.0.0.0:2222"
+
+  : > "$STATE/dns.log"
+  # --conf-file=/dev/null: no system config; --no-resolv and no --server: no
+  # upstream at all, only the records below. --local-ttl: dnsmasq's default
+  # TTL for local records is 0, which would make every answer expire at once.
+  start_bg dnsmasq "$WNS" dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= \
+    --user=root --group=root --no-resolv --no-hosts --no-negcache \
+    --bind-interfaces --listen-address="198.18.$K.1" --port=53 \
+    --log-queries=extra --log-facility="$STATE/dns.log" --local-ttl=300 \
+    --host-record="allowed.test,198.18.$K.10" \
+    --host-record="other.test,198.18.$K.11" \
+    --host-record="short.test,198.18.$K.12,2" \
+    --host-record="v6.test,fd00:$K:1::10" \
+    --host-record="dual.test,198.18.$K.10,fd00:$K:1::10" \
+    --cname="alias.test,allowed.test" \
+    --address="/rebind.test/127.0.0.1" \
+    --address="/meta.test/169.254.169.254" \
+    --address="/exfil.test/198.18.$K.13"
+
+  wait_for 10 test -s "$STATE/server.ready" || { echo "networld: fake servers did not start: $(cat "$STATE/server.out")" >&2; false; }
+  wait_for 10 test -s "$STATE/hostsvc.ready" || { echo "networld: host listener did not start: $(cat "$STATE/hostsvc.out")" >&2; false; }
+  wait_for 10 ip netns exec "$HNS" "$PY" "$STATE/world.py" dns allowed.test "198.18.$K.1" \
+    || { echo "networld: dnsmasq does not answer: $(cat "$STATE/dnsmasq.out")" >&2; false; }
+  trap - ERR
+
+  cat > "$STATE/env" <<EOF
+NAME=$NAME
+STATE=$STATE
+K=$K
+WORLD_NS=$WNS
+HOST_NS=$HNS
+HOST_IF=$HIF
+WORLD_IF=$WIF
+DNS=198.18.$K.1
+HOST_ADDR=198.18.$K.2
+ALLOWED_IP=198.18.$K.10
+OTHER_IP=198.18.$K.11
+SHORT_IP=198.18.$K.12
+EXFIL_IP=198.18.$K.13
+METADATA_IP=169.254.169.254
+V6_IP=fd00:$K:1::10
+HOST_PORT=2222
+PROBE=$STATE/world.py
+DNS_LOG=$STATE/dns.log
+SERVER_LOG=$STATE/server.log
+HOST_LOG=$STATE/host.log
+SERVER_PID=$(cat "$STATE/server.pid")
+HOSTSVC_PID=$(cat "$STATE/hostsvc.pid")
+DNSMASQ_PID=$(cat "$STATE/dnsmasq.pid")
+EOF
+  cat "$STATE/env"
+}
+
+status() {
+  [ -f "$STATE/env" ] && cat "$STATE/env"
+  for ns in "$WNS" "$HNS"; do
+    echo "== $ns"; ip -n "$ns" -br addr 2>/dev/null || echo "(absent)"
+  done
+}
+
+case "$CMD" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) usage ;;
+esac
