@@ -12,9 +12,9 @@ struct AgentCommand: ParsableCommand {
         commandName: "agent",
         abstract: "Run the agent defined in /etc/stockade/agents/NAME.yaml (what stockade-agent@NAME.service starts).",
         discussion: """
-        The definition names the command, profile, workspace, network allowlist, limits,
-        environment and event sink; see docs/systemd.md. Under systemd (Type=notify)
-        READY=1 is sent once the workload runs inside the finished sandbox.
+        The definition names the command, profile, workspace, network allowlist, \
+        limits, environment and event sink; see docs/systemd.md. Under systemd \
+        (Type=notify) READY=1 is sent once the workload runs inside the finished sandbox.
 
         Examples:
           sandbox-run agent reviewer

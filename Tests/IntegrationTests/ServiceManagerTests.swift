@@ -233,6 +233,36 @@ struct ServiceManagerTests {
         #expect(entries.count == 3)
     }
 
+    @Test func agentVerbRunsTheDefinitionWithReadiness() throws {
+        let ws = Harness.makeWorkspace()
+        let defs = NSTemporaryDirectory() + "stockade-agents-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: defs, withIntermediateDirectories: true)
+        let eventsPath = defs + "/events.jsonl"
+        defer { Harness.removeTree(ws); Harness.removeTree(defs) }
+        // The definition tries to hand the workload the notify socket; it must not arrive.
+        try """
+            command: [/bin/sh, -c, 'echo "notify=[$NOTIFY_SOCKET] mode=$MODE" > out.txt']
+            workspace: \(ws)
+            timeout: 1m
+            env:
+              pass: [NOTIFY_SOCKET]
+              set: {MODE: service, WATCHDOG_USEC: "1"}
+            events: \(eventsPath)
+            """.write(toFile: defs + "/bot.yaml", atomically: true, encoding: .utf8)
+        let notify = DatagramListener()
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        let r = try Harness.runProcess([Harness.binary, "agent", "bot", "--definition-dir", defs], env: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect((try? String(contentsOfFile: ws + "/out.txt", encoding: .utf8)) == "notify=[] mode=service\n")
+        let texts = notify.drain().map(text)
+        #expect(texts.first?.hasPrefix("READY=1\n") == true, "\(texts)")
+        let lines = ((try? String(contentsOfFile: eventsPath, encoding: .utf8)) ?? "").split(separator: "\n")
+        let start = try JSONParser().parseObject(String(lines.first ?? ""))
+        #expect(start["actor"]?.stringValue == "agent:bot")
+        #expect(start["name"]?.stringValue == "bot")
+    }
+
     @Test func missingJournalFailsClosed() throws {
         var env = ProcessInfo.processInfo.environment
         env["STOCKADE_JOURNAL_SOCKET"] = "/nonexistent-stockade/journal.sock"
