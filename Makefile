@@ -62,16 +62,40 @@ bench: release
 bench-net: release
 	./Benchmarks/net/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run"
 
+# Units go to $(PREFIX)/lib/systemd/system: systemd searches /usr/local/lib/systemd/system
+# for local installs and /usr/lib/systemd/system is the distribution's; /etc/systemd/system
+# stays the administrator's. ExecStart= is rewritten to $(PREFIX)/bin (docs/systemd.md).
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stockade/profiles/presets $(DESTDIR)$(PREFIX)/share/doc/stockade
 	install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run" $(DESTDIR)$(PREFIX)/bin/sandbox-run
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/stockade/profiles/
 	install -m 0644 profiles/presets/*.yaml $(DESTDIR)$(PREFIX)/share/stockade/profiles/presets/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/stockade/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/stockade/examples $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	sed -e 's|/usr/local/bin/sandbox-run|$(PREFIX)/bin/sandbox-run|' -e 's|/usr/local/share/doc|$(PREFIX)/share/doc|' \
+	  systemd/stockade-agent@.service > $(DESTDIR)$(UNITDIR)/stockade-agent@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/stockade-agent@.service
+	install -m 0644 systemd/example-agent.yaml $(DESTDIR)$(PREFIX)/share/stockade/examples/agent.yaml
+	install -m 0644 docs/sandbox-run.1 $(DESTDIR)$(MANDIR)/man1/sandbox-run.1
+	bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run"; \
+	  "$$bin" --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/sandbox-run && \
+	  "$$bin" --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_sandbox-run && \
+	  "$$bin" --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/sandbox-run.fish
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/sandbox-run
 	rm -rf $(DESTDIR)$(PREFIX)/share/stockade $(DESTDIR)$(PREFIX)/share/doc/stockade
+	rm -f $(DESTDIR)$(UNITDIR)/stockade-agent@.service $(DESTDIR)$(MANDIR)/man1/sandbox-run.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/sandbox-run $(DESTDIR)$(ZSHCOMPDIR)/_sandbox-run $(DESTDIR)$(FISHCOMPDIR)/sandbox-run.fish
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 clean:
 	rm -rf .build .test-output.log

@@ -131,6 +131,14 @@ public struct SystemUserDatabase: UserDatabase {
 /// Merges profile, overrides and host context into a fully explicit spec.
 public struct SpecBuilder: Sendable {
     public static let defaultPass = ["PATH", "HOME", "LANG", "TERM"]
+
+    /// The service manager's variables address the supervisor, never the
+    /// workload: with `NOTIFY_SOCKET` a workload could report readiness or
+    /// stop the watchdog, with `LISTEN_*` claim descriptors it does not
+    /// have. They are dropped even when a profile or `--env` passes or sets them.
+    public static func isServiceManagerVariable(_ name: String) -> Bool {
+        name == "NOTIFY_SOCKET" || name.hasPrefix("WATCHDOG_") || name.hasPrefix("LISTEN_")
+    }
     public static let nobody: UInt32 = 65534
     public var fs: any HostFileSystem
     /// Resolves `presets:` names to allow rules; nil: presets are an error.
@@ -231,7 +239,7 @@ public struct SpecBuilder: Sendable {
         var scrubbed: [String] = []
         var secrets: [String] = []
         for (name, value) in host.environment {
-            if Self.matches(name, patterns) {
+            if Self.matches(name, patterns) && !Self.isServiceManagerVariable(name) {
                 environment.removeAll { $0.name == name }
                 environment.append(EnvAssignment(name: name, value: value))
             } else {
@@ -239,7 +247,7 @@ public struct SpecBuilder: Sendable {
                 if Self.isSecretCandidate(name: name, value: value) { secrets.append(value) }
             }
         }
-        for a in profile.env.set + o.envSet {
+        for a in profile.env.set + o.envSet where !Self.isServiceManagerVariable(a.name) {
             environment.removeAll { $0.name == a.name }
             environment.append(a)
         }

@@ -21,6 +21,8 @@ public final class Supervisor {
     /// command could not run, for stderr.
     public private(set) var lastError: String?
     private var egress: EgressRuntime?
+    /// The service manager (sd_notify), when `$NOTIFY_SOCKET` is set.
+    public var notify: SdNotify? = SdNotify.fromEnvironment()
 
     /// `--fail-on-deny`: a passing run with denials exits `FailOnDeny.status`.
     public var failOnDeny = false
@@ -129,6 +131,8 @@ public final class Supervisor {
             plan: plan, events: events, pidfd: pidfd, reportFd: reportFd, goFd: goFd,
             signalFd: sigfd, started: started)
         if let egress { loop.sources.append(egress) }
+        loop.notify = notify
+        if let notify, let watchdog = WatchdogSource(notify: notify) { loop.sources.append(watchdog) }
         // When a host-side step fails, the child may have failed first and
         // said why: its reason is the real one.
         func abort(_ e: SetupError) -> Int32 {
@@ -172,6 +176,7 @@ public final class Supervisor {
     /// Teardown and the final event, on every path.
     private func finish(state: RunState, cgroup: SandboxCgroup?, started: Double, setupFailed: Bool, exitStatus: Int32?, registry: SandboxRegistry) -> Int32 {
         let stats = cgroup?.stats()
+        notify?.stopping("stopping: removing host objects")
         egress?.teardown()
         if let cg = cgroup {
             do { try cg.destroy() } catch {
@@ -199,6 +204,7 @@ public final class Supervisor {
         if let egress { end["network"] = .object(egress.endFields) }
         events.emit(.sandboxEnd, end)
         events.close()
+        notify?.status("ended: \(outcome.reason.rawValue), exit status \(outcome.status)")
         return outcome.status
     }
 }

@@ -60,6 +60,8 @@ struct WatchLoop {
     let signalFd: Int32
     let started: Double
     var sources: [any PollSource] = []
+    /// The service manager, when started by one (`$NOTIFY_SOCKET`).
+    var notify: SdNotify? = nil
 
     func run(_ state: inout RunState) {
         var listener: Int32 = -1
@@ -96,6 +98,7 @@ struct WatchLoop {
                 state.timedOut = true
                 events.emit(.timeout, ["after_s": .double(plan.spec.timeoutSeconds ?? 0), "signal": .string("SIGTERM"), "phase": .string("term")])
                 _ = stk_pidfd_send_signal(pidfd, SIGTERM)
+                notify?.stopping("stopping: timeout, SIGTERM sent")
                 killDeadline = t + plan.spec.killAfterSeconds
             }
             if let d = killDeadline, t >= d {
@@ -125,6 +128,7 @@ struct WatchLoop {
                         state.forwardedSignal = sig
                         events.emit(.signalForwarded, ["signal": .string(signalName(sig))])
                         _ = stk_pidfd_send_signal(pidfd, sig)
+                        if sig == SIGTERM || sig == SIGINT { notify?.stopping("stopping: \(signalName(sig)) forwarded to the sandbox") }
                         // A workload that ignores the request still ends.
                         if killDeadline == nil { killDeadline = Clock.monotonic() + plan.spec.killAfterSeconds }
                     }
@@ -173,6 +177,7 @@ struct WatchLoop {
         case Int32(STK_REPORT_EXEC_OK.rawValue):
             state.readyAt = Clock.monotonic()
             events.emit(.sandboxReady, ["setup_ms": .double(((state.readyAt ?? started) - started) * 1000), "pid": .int(Int64(state.initPid))])
+            notify?.ready(pid: state.initPid, sandboxId: plan.spec.id)
         case Int32(STK_REPORT_EXEC_FAILED.rawValue):
             state.execErrno = rec.err
         case Int32(STK_REPORT_EXIT.rawValue):

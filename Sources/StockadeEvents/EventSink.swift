@@ -8,9 +8,13 @@ public enum EventSinkSpec: Equatable, Sendable, CustomStringConvertible {
     case stderr
     /// Nowhere; events are counted but not written.
     case none
+    /// The systemd journal's native socket: one entry per event, with
+    /// `STOCKADE_*` fields and the JSON line in `STOCKADE_EVENT`.
+    case journal
 
     /// Parses a `--events` value: `stderr`, `-` (standard output, fd 1),
-    /// `fd:N` (N a decimal descriptor number), `none`, or a path. Anything
+    /// `fd:N` (N a decimal descriptor number), `none`, `journal` (write
+    /// `./journal` for a file of that name), or a path. Anything
     /// starting with `fd:` that is not a valid number is rejected rather
     /// than taken as a path (write `./fd:x` for such a file). Empty text
     /// and text containing a NUL byte are rejected.
@@ -20,6 +24,7 @@ public enum EventSinkSpec: Equatable, Sendable, CustomStringConvertible {
         case "stderr": return .stderr
         case "-": return .fd(1)
         case "none": return EventSinkSpec.none
+        case "journal": return .journal
         default: break
         }
         if text.hasPrefix("fd:") {
@@ -39,6 +44,7 @@ public enum EventSinkSpec: Equatable, Sendable, CustomStringConvertible {
         case let .fd(n): return "fd:\(n)"
         case .stderr: return "stderr"
         case .none: return "none"
+        case .journal: return "journal"
         }
     }
 }

@@ -8,6 +8,8 @@ struct EventWriter {
     /// Sockets get send(MSG_NOSIGNAL) so a vanished reader is an EPIPE, not a SIGPIPE.
     let isSocket: Bool
     let target: String
+    /// Set for the `journal` sink: lines become journal entries.
+    private(set) var journal: JournalSocket?
 
     /// Opens or adopts the sink's descriptor.
     ///
@@ -25,6 +27,13 @@ struct EventWriter {
         case .stderr:
             fd = STDERR_FILENO
             ownsDescriptor = false
+        case .journal:
+            let socket = try JournalSocket(path: JournalSocket.defaultPath)
+            journal = socket
+            fd = socket.fd
+            ownsDescriptor = false
+            isSocket = true
+            return
         case let .file(path):
             let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
             guard opened >= 0 else { throw EventSinkError(step: .open, target: path, errno: errno) }
@@ -60,6 +69,10 @@ struct EventWriter {
     /// several writers land whole.
     func writeAll(_ bytes: [UInt8], stallLimitMs: Int32 = 2000) throws(EventSinkError) {
         guard fd >= 0 else { return }
+        if let journal {
+            let line = bytes.last == 0x0A ? bytes.dropLast() : bytes[...]
+            return try journal.send(JournalEncoding.entry(line: String(decoding: line, as: UTF8.self)))
+        }
         var failure: Int32 = 0
         bytes.withUnsafeBytes { raw in
             var offset = 0
@@ -92,6 +105,8 @@ struct EventWriter {
 
     mutating func close() {
         if ownsDescriptor && fd >= 0 { _ = Glibc.close(fd) }
+        journal?.close()
+        journal = nil
         fd = -1
     }
 }

@@ -84,7 +84,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("dns-upstream"), help: ArgumentHelp("Where the DNS proxy forwards allowed queries (default: the host's resolvers from /etc/resolv.conf).", valueName: "ADDR[:PORT]"))
     var dnsUpstream: String?
 
-    @Option(name: .long, help: ArgumentHelp("Where JSON-lines events go: a file PATH, fd:N, or stderr.", valueName: "SINK"))
+    @Option(name: .long, help: ArgumentHelp("Where JSON-lines events go: a file PATH, fd:N, stderr, or journal.", valueName: "SINK"))
     var events: String?
 
     @Option(name: .long, help: ArgumentHelp("A name for this sandbox, shown in events.", valueName: "NAME"))

@@ -12,12 +12,13 @@ struct SandboxRun: ParsableCommand {
         discussion: """
         sandbox-run [OPTIONS] -- COMMAND [ARGS...]     run COMMAND sandboxed
         sandbox-run check PROFILE                      validate a profile, print it normalized
+        sandbox-run agent NAME                         run the agent in /etc/stockade/agents/NAME.yaml
         sandbox-run gc                                 remove leftovers of dead sandboxes
         sandbox-run kill ID|--all                      end running sandboxes cleanly
         sandbox-run report EVENTS.jsonl [--suggest]    summarize an events file (Markdown for CI), or suggest a profile
         sandbox-run verify EVENTS.jsonl                check an event log's hash chain
         """,
-        subcommands: [RunCommand.self, CheckCommand.self, GCCommand.self, KillCommand.self, ReportCommand.self, VerifyCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, GCCommand.self, KillCommand.self, ReportCommand.self, VerifyCommand.self, AgentCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
@@ -41,11 +42,11 @@ func printError(_ s: String) {
 
 /// Verbs are words before any `--`; any other bare word is a command that
 /// forgot its `--`.
-let verbs: Set<String> = ["run", "check", "gc", "kill", "report", "verify", "help"]
+let verbs: Set<String> = ["run", "check", "gc", "kill", "report", "verify", "agent", "help"]
 let arguments = Array(CommandLine.arguments.dropFirst())
 if let first = arguments.first, !first.hasPrefix("-"), !verbs.contains(first) {
     let rest = arguments.prefix { $0 != "--" }
-    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill, report, verify). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
+    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill, report, verify, agent). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
     exit(125)
 }
 
