@@ -17,7 +17,7 @@ BUILD_FLAGS ?=
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
 APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev pkg-config \
-               dnsmasq-base iproute2 nftables \
+               dnsmasq-base iproute2 nftables util-linux systemd \
                gcc make git python3 ca-certificates
 BENCH_PACKAGES = hyperfine bubblewrap
 
