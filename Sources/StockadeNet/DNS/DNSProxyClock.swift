@@ -51,6 +51,9 @@ public struct TokenBucket: Sendable, Equatable {
 /// SplitMix64 for deterministic tests.
 public struct DNSIDGenerator: Sendable {
     private var state: UInt64?
+    /// System IDs come from getrandom(2) in blocks of 2,048, not one call per
+    /// query (a syscall per query was a sixth of the proxy's kernel time).
+    private var pool: [UInt16] = []
 
     /// IDs from `SystemRandomNumberGenerator` (getrandom(2)): off-path
     /// spoofing needs to guess them.
@@ -62,7 +65,15 @@ public struct DNSIDGenerator: Sendable {
     private init(state: UInt64?) { self.state = state }
 
     public mutating func next() -> UInt16 {
-        guard var s = state else { return UInt16.random(in: .min ... .max) }
+        guard var s = state else {
+            if pool.isEmpty {
+                // glibc's arc4random: the kernel CSPRNG, one getrandom(2) per
+                // large refill of its own buffer.
+                pool = [UInt16](repeating: 0, count: 2048)
+                pool.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
+            }
+            return pool.removeLast()
+        }
         s &+= 0x9E37_79B9_7F4A_7C15
         state = s
         var z = s
