@@ -177,7 +177,7 @@ public final class Supervisor {
     private func finish(state: RunState, cgroup: SandboxCgroup?, started: Double, setupFailed: Bool, exitStatus: Int32?, registry: SandboxRegistry) -> Int32 {
         let stats = cgroup?.stats()
         notify?.stopping("stopping: removing host objects")
-        egress?.teardown()
+        egress?.teardown(sandboxGone: state.initReaped && state.setupError == nil)
         if let cg = cgroup {
             do { try cg.destroy() } catch {
                 events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(ErrnoNames.name(error.errno)); `sandbox-run gc` will retry")])

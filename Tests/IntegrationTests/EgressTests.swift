@@ -299,7 +299,13 @@ struct EgressTests {
             for (i, r) in results.enumerated() {
                 #expect(r.status == 0 && r.climbResult("a") == "ok WORLD tcp \(w.allowedIP) 443", "sandbox \(i): \(r.transcript)")
             }
-            let links = try w.extraHostLinks()
+            // The kernel removes each veth pair with its sandbox's network
+            // namespace, asynchronously; give it a moment.
+            var links = try w.extraHostLinks()
+            for _ in 0..<60 where !links.isEmpty {
+                usleep(50_000)
+                links = try w.extraHostLinks()
+            }
             let tables = try w.hostNftTables()
             #expect(links.isEmpty, "links left: \(links)")
             #expect(tables.filter { $0.contains("stockade") }.isEmpty, "tables left: \(tables)")
