@@ -83,8 +83,8 @@ install: release
 	  systemd/stockade-agent@.service > $(DESTDIR)$(UNITDIR)/stockade-agent@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/stockade-agent@.service
 	install -m 0644 systemd/example-agent.yaml $(DESTDIR)$(PREFIX)/share/stockade/examples/agent.yaml
-	install -m 0644 docs/sandbox-run.1 $(DESTDIR)$(MANDIR)/man1/sandbox-run.1
 	bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run"; \
+	  "$$bin" --experimental-dump-help | python3 scripts/gen-man.py > $(DESTDIR)$(MANDIR)/man1/sandbox-run.1 && \
 	  "$$bin" --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/sandbox-run && \
 	  "$$bin" --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_sandbox-run && \
 	  "$$bin" --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/sandbox-run.fish
