@@ -140,6 +140,8 @@ public struct SpecBuilder: Sendable {
         name == "NOTIFY_SOCKET" || name.hasPrefix("WATCHDOG_") || name.hasPrefix("LISTEN_")
     }
     public static let nobody: UInt32 = 65534
+    /// Directories that can never be the workspace.
+    public static let forbiddenWorkspaces: Set<String> = ["/", "/proc", "/sys", "/dev", "/run", "/boot", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/var", "/root"]
     public var fs: any HostFileSystem
     /// Resolves `presets:` names to allow rules; nil: presets are an error.
     public var presets: PresetLoader?
@@ -208,6 +210,11 @@ public struct SpecBuilder: Sendable {
             }
             guard fs.kind(of: canon) == .directory else {
                 throw PlanError(code: "workspace_not_directory", subject: raw, message: "workspace must be a directory")
+            }
+            // The workspace is bound whole (read-write by default): the host's
+            // root or a kernel filesystem there would undo every other wall.
+            if Self.forbiddenWorkspaces.contains(canon) || canon.hasPrefix("/proc/") || canon.hasPrefix("/sys/") || canon.hasPrefix("/dev/") {
+                throw PlanError(code: "workspace_forbidden", subject: raw, message: "refusing \(canon) as the workspace (it would expose the host); cd into a project directory or pass --workspace DIR")
             }
             workspace = canon
         }

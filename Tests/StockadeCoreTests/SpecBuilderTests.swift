@@ -75,6 +75,18 @@ struct SpecBuilderTests {
         #expect(try build(Profile(name: "p"), { $0.workspaceMode = WorkspaceMode.none }).workspace == nil)
     }
 
+    @Test func hostRootCannotBeTheWorkspace() throws {
+        let fs = FakeFileSystem(["/usr/bin/sh": .file, "/etc/passwd": .file, "/proc/1/status": .file])
+        for dir in ["/", "/etc", "/usr", "/proc/1"] {
+            var o = LaunchOverrides()
+            o.command = ["/usr/bin/sh"]
+            o.workspace = dir
+            #expect(throws: PlanError.self, "\(dir) accepted") {
+                try SpecBuilder(fs: fs).build(profile: Profile(name: "p"), overrides: o, host: host(), id: "x")
+            }
+        }
+    }
+
     @Test func secretCandidates() {
         #expect(SpecBuilder.isSecretCandidate(name: "API_KEY", value: "abcd"))
         #expect(!SpecBuilder.isSecretCandidate(name: "PWD", value: "/x"))
