@@ -12,7 +12,8 @@
 PREFIX      ?= /usr/local
 DESTDIR     ?=
 SHELL       := /bin/bash
-SWIFT       ?= swift
+# The Swift toolchain: `swift` on PATH, else the one in /opt/swift.
+SWIFT       ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 BUILD_FLAGS ?=
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
