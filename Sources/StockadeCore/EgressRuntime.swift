@@ -373,7 +373,7 @@ enum HostAddresses {
                         inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
                     }
                 }
-                if buf[0] != 0, let ip = IPAddress(String(cString: buf)) { out.insert(ip) }
+                if buf[0] != 0, let ip = IPAddress(cString(buf)) { out.insert(ip) }
             }
             p = ifa.pointee.ifa_next
         }

@@ -59,7 +59,7 @@ public struct HostContext: Sendable {
             p += 1
         }
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let cwd = getcwd(&buf, buf.count) != nil ? String(cString: buf) : "/"
+        let cwd = getcwd(&buf, buf.count) != nil ? cString(buf) : "/"
         return HostContext(uid: getuid(), gid: getgid(), cwd: cwd, environment: env, users: SystemUserDatabase())
     }
 
@@ -384,4 +384,10 @@ func absolute(_ path: String, cwd: String) -> String {
 
 func isInside(_ path: String, _ dir: String) -> Bool {
     path == dir || path.hasPrefix(dir == "/" ? "/" : dir + "/")
+}
+
+/// The text of a NUL-terminated C buffer.
+func cString(_ buf: [CChar]) -> String {
+    let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
 }
