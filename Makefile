@@ -22,17 +22,25 @@ APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev pkg-config \
                gcc make git python3 ca-certificates
 BENCH_PACKAGES = hyperfine bubblewrap
 
-.PHONY: all deps build release test unit-test demo bench bench-net install uninstall clean
+.PHONY: all deps print-apt-packages build release test unit-test demo bench bench-net install uninstall clean
 
 all: build
 
-# Installs only what is missing, so repeated runs are quick and offline-safe.
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# Installs only the packages that are missing, so repeated runs are quick.
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "missing packages:$$missing (run as root)"; exit 1; fi; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
+endef
+
+deps:
+	$(call install-missing,$(APT_PACKAGES))
+
+# The package list, for .ci/run (one list for CI and for newcomers).
+print-apt-packages:
+	@echo $(APT_PACKAGES)
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -41,7 +49,7 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 test: build
-	$(SWIFT) test $(BUILD_FLAGS) 2>&1 | tee .test-output.log; exit $${PIPESTATUS[0]}
+	$(SWIFT) test $(BUILD_FLAGS)
 
 unit-test: build
 	$(SWIFT) test $(BUILD_FLAGS) --skip IntegrationTests
@@ -49,13 +57,11 @@ unit-test: build
 # The walls, then the egress firewall in a private fake internet (network
 # namespaces made and removed by the script; nothing leaves the machine).
 demo: build
-	./scripts/demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/sandbox-run"
-	./scripts/net-demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/sandbox-run"
+	bin="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/sandbox-run"; \
+	  ./scripts/demo.sh "$$bin" && ./scripts/net-demo.sh "$$bin"
 
 bench: release
-	@missing=""; for p in $(BENCH_PACKAGES); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
+	$(call install-missing,$(BENCH_PACKAGES))
 	./Benchmarks/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sandbox-run"
 
 # Egress firewall: filtered vs none start-up, DNS proxy vs dnsmasq, 50 at once.
@@ -99,4 +105,4 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 clean:
-	rm -rf .build .test-output.log
+	rm -rf .build
