@@ -23,23 +23,16 @@ WARMUP=${BENCH_WARMUP:-5}
 RSS_RUNS=${BENCH_RSS_RUNS:-10}
 COLD_RUNS=${BENCH_COLD_RUNS:-15}
 
-die() { echo "bench: $*" >&2; exit 1; }
-note() { echo "bench: $*" >&2; }
-
-[ $# -eq 1 ] || die "usage: $0 PATH/TO/sandbox-run"
-SR=$(realpath "$1") || die "no such file: $1"
-[ -x "$SR" ] || die "not executable: $SR"
-[ "$(id -u)" = 0 ] || die "run as root: bwrap and sandbox-run need namespaces, sandbox-run a cgroup"
+BENCH_TAG=bench
+. "$here/lib.sh"
+bench_binary "$@"
+bench_require_root "bwrap and sandbox-run need namespaces, sandbox-run a cgroup"
 for tool in hyperfine bwrap python3; do
     command -v "$tool" >/dev/null || die "$tool is missing (make bench installs hyperfine and bubblewrap)"
 done
 [ -x /usr/bin/time ] || die "GNU time is missing: apt-get install -y time"
 
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-OUT="$repo/bench-results/$stamp"
-mkdir -p "$OUT"
-ln -sfn "$stamp" "$repo/bench-results/latest"
-note "results in $OUT"
+bench_results "$repo" ""
 
 # An empty workspace: sandbox-run's default workspace is the current
 # directory and its `mask:` globs are scanned there, so running from the

@@ -32,13 +32,10 @@ PACED_QPS=2000
 # throughput runs at the limit; the benchmark measures the proxy, not it.
 BENCH_QPS_LIMIT=1000000
 
-die() { echo "bench-net: $*" >&2; exit 1; }
-note() { echo "bench-net: $*" >&2; }
-
-[ $# -eq 1 ] || die "usage: $0 PATH/TO/sandbox-run"
-SR=$(realpath "$1") || die "no such file: $1"
-[ -x "$SR" ] || die "not executable: $SR"
-[ "$(id -u)" = 0 ] || die "run as root: network namespaces, nft tables and sandboxes need it"
+BENCH_TAG=bench-net
+. "$repo/Benchmarks/lib.sh"
+bench_binary "$@"
+bench_require_root "network namespaces, nft tables and sandboxes need it"
 
 need=()
 for pair in dnsperf:dnsperf hyperfine:hyperfine bwrap:bubblewrap dnsmasq:dnsmasq-base ip:iproute2 nft:nftables python3:python3; do
@@ -51,11 +48,7 @@ if [ ${#need[@]} -gt 0 ]; then
         || die "cannot install ${need[*]}"
 fi
 
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-OUT="$repo/bench-results/net-$stamp"
-mkdir -p "$OUT"
-ln -sfn "net-$stamp" "$repo/bench-results/net-latest"
-note "results in $OUT"
+bench_results "$repo" net-
 
 # Unique names per run: two runs (or another user's namespaces) never clash.
 tag="nb$(printf '%04x' $((RANDOM ^ $$ & 0xffff)))"

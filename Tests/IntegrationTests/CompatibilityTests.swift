@@ -7,22 +7,35 @@ import Testing
 struct CompatibilityTests {
     static let profiles = ["default", "agent"]
 
-    @Test("sh and coreutils", arguments: profiles)
-    func coreutils(profile: String) throws {
+    /// Runs `command` under `profile` in a fresh workspace the test UID owns, after
+    /// `setup` has written any input files there; the workspace is gone afterwards.
+    private func inWorkspace(
+        profile: String, extra: [String] = [], _ command: [String],
+        setup: (String) throws -> Void = { _ in },
+        check: (Harness.Result, String) throws -> Void
+    ) throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
+        try setup(ws)
+        let r = try Harness.sandbox(["--profile", profile] + extra + ["--workspace", ws, "--"] + command, cwd: ws)
+        try check(r, ws)
+    }
+
+    @Test("sh and coreutils", arguments: profiles)
+    func coreutils(profile: String) throws {
         let script = "mkdir -p d && echo one > d/a && cp d/a d/b && sort d/a d/b | uniq -c | tr -s ' ' && ls -la d | wc -l && date +%Y >/dev/null && id -u && hostname"
-        let r = try Harness.sandbox(["--profile", profile, "--hostname", "box-test", "--workspace", ws, "--", "/bin/sh", "-c", script], cwd: ws)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("2 one"))
-        #expect(r.stdout.contains("\(Harness.testUID)"))
-        #expect(r.stdout.contains("box-test"))
+        try inWorkspace(profile: profile, extra: ["--hostname", "box-test"], ["/bin/sh", "-c", script]) { r, ws in
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("2 one"))
+            #expect(r.stdout.contains("\(Harness.testUID)"))
+            #expect(r.stdout.contains("box-test"))
+            // The copy landed in the host's workspace, not in a throwaway layer.
+            #expect(FileManager.default.fileExists(atPath: ws + "/d/b"))
+        }
     }
 
     @Test("python3 with threads and subprocesses", arguments: profiles)
     func python(profile: String) throws {
-        let ws = Harness.makeWorkspace()
-        defer { Harness.removeTree(ws) }
         let py = """
         import threading, subprocess, concurrent.futures, sys
         def work(n): return sum(range(n))
@@ -33,34 +46,37 @@ struct CompatibilityTests {
         import multiprocessing
         with multiprocessing.Pool(2) as p: print("pool", sum(p.map(abs, [-1, -2, -3])))
         """
-        try py.write(toFile: ws + "/t.py", atomically: false, encoding: .utf8)
-        let r = try Harness.sandbox(["--profile", profile, "--workspace", ws, "--", "/usr/bin/python3", "t.py"], cwd: ws)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("threads 3996000"))
-        #expect(r.stdout.contains("subprocess child"))
-        #expect(r.stdout.contains("pool 6"))
+        try inWorkspace(profile: profile, ["/usr/bin/python3", "t.py"], setup: { ws in
+            try py.write(toFile: ws + "/t.py", atomically: false, encoding: .utf8)
+        }) { r, _ in
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("threads 3996000"))
+            #expect(r.stdout.contains("subprocess child"))
+            #expect(r.stdout.contains("pool 6"))
+        }
     }
 
     @Test("git init and commit in the workspace", arguments: profiles)
     func git(profile: String) throws {
-        let ws = Harness.makeWorkspace()
-        defer { Harness.removeTree(ws) }
         let script = "git init -q . && echo hi > f && git add f && git -c user.name=t -c user.email=t@e commit -qm first && git log --oneline | wc -l"
-        let r = try Harness.sandbox(["--profile", profile, "--workspace", ws, "--", "/bin/sh", "-c", script], cwd: ws)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
-        #expect(FileManager.default.fileExists(atPath: ws + "/.git/HEAD"))
+        try inWorkspace(profile: profile, ["/bin/sh", "-c", script]) { r, ws in
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+            #expect(FileManager.default.fileExists(atPath: ws + "/.git/HEAD"))
+        }
     }
 
     @Test("gcc compiles and runs a C program; make drives it", arguments: profiles)
     func gccAndMake(profile: String) throws {
-        let ws = Harness.makeWorkspace()
-        defer { Harness.removeTree(ws) }
-        try "#include <stdio.h>\nint main(void){printf(\"built %d\\n\", 6*7);return 0;}\n".write(toFile: ws + "/m.c", atomically: false, encoding: .utf8)
-        try "all: m\n\t./m\nm: m.c\n\tcc -O1 -o m m.c\n".write(toFile: ws + "/Makefile", atomically: false, encoding: .utf8)
-        let r = try Harness.sandbox(["--profile", profile, "--workspace", ws, "--", "make", "-s"], cwd: ws)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("built 42"))
+        try inWorkspace(profile: profile, ["make", "-s"], setup: { ws in
+            try "#include <stdio.h>\nint main(void){printf(\"built %d\\n\", 6*7);return 0;}\n".write(toFile: ws + "/m.c", atomically: false, encoding: .utf8)
+            try "all: m\n\t./m\nm: m.c\n\tcc -O1 -o m m.c\n".write(toFile: ws + "/Makefile", atomically: false, encoding: .utf8)
+        }) { r, ws in
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("built 42"))
+            // The binary the compiler wrote is visible on the host side of the workspace.
+            #expect(FileManager.default.isExecutableFile(atPath: ws + "/m"))
+        }
     }
 }
 

@@ -30,6 +30,8 @@ struct LifetimeTests {
         try Harness.installClimb(into: ws)
         let r = try Harness.sandbox(["--workspace", ws, "--", "./climb", "daemon", ws + "/daemon.log"], cwd: ws)
         #expect(r.status == 0, "\(r.stderr)")
+        // Without this a daemon that never started would pass as one that died.
+        #expect(r.climbResult("daemon") == "spawned", "\(r.stdout)")
         usleep(300_000)
         // The daemon writes to the log every second while alive.
         let before = (try? String(contentsOfFile: ws + "/daemon.log", encoding: .utf8)) ?? ""
@@ -50,19 +52,11 @@ struct LifetimeTests {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        var seen = false
-        for _ in 0..<100 where !seen {
-            usleep(50_000)
-            seen = !Harness.hostProcesses(containing: marker).isEmpty
-        }
+        let seen = Harness.waitUntil(20) { !Harness.hostProcesses(containing: marker).isEmpty }
         #expect(seen, "workload never started")
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
-        var gone = false
-        for _ in 0..<40 where !gone {
-            usleep(50_000)
-            gone = Harness.hostProcesses(containing: marker).isEmpty
-        }
+        let gone = Harness.waitUntil(10) { Harness.hostProcesses(containing: marker).isEmpty }
         #expect(gone, "workload survived its supervisor")
         // gc removes what the dead supervisor left (its cgroup, its registry entry).
         let gc = try Harness.runProcess([Harness.binary, "gc"])
@@ -77,9 +71,11 @@ struct LifetimeTests {
         defer { try? FileManager.default.removeItem(atPath: events) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Harness.binary)
-        p.arguments = ["--events", events, "--workspace", ws, "--", "/bin/sh", "-c", "trap 'echo got-term > \(ws)/term; exit 3' TERM; while :; do sleep 0.1; done"]
+        p.arguments = ["--events", events, "--workspace", ws, "--", "/bin/sh", "-c", "trap 'echo got-term > \(ws)/term; exit 3' TERM; : > \(ws)/armed; while :; do sleep 0.1; done"]
         try p.run()
-        usleep(700_000)
+        // SIGTERM before the trap is set would kill the shell outright (143, no file):
+        // send it only once the workload says its trap is armed.
+        #expect(Harness.waitUntil(20) { FileManager.default.fileExists(atPath: ws + "/armed") }, "workload never armed its trap")
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         #expect(p.terminationStatus == 3)
@@ -102,7 +98,8 @@ struct KillSwitchTests {
         p.arguments = ["--events", events, "--name", "victim", "--workspace", ws, "--", "/bin/sleep", "60"]
         try p.run()
         var id: String? = nil
-        for _ in 0..<100 where id == nil {
+        // Up to 20 s for sandbox.ready: a loaded machine can take seconds to set up.
+        for _ in 0..<400 where id == nil {
             usleep(50_000)
             let log = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
             if log.contains("sandbox.ready"), let first = log.split(separator: "\n").first,

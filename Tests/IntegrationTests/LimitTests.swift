@@ -11,6 +11,9 @@ struct LimitTests {
         try Harness.installClimb(into: ws)
         let r = try Harness.sandbox(["--workspace", ws, "--pids-limit", "32", "--timeout", "20s", "--", "./climb", "forkbomb"], cwd: ws)
         #expect(r.stdout.contains("RESULT forkbomb fork-failures"), "\(r.stdout) \(r.stderr)")
+        // The kernel, not only the event, must have refused forks.
+        let failures = r.climbResult("forkbomb").flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        #expect(failures > 0, "no fork failed: \(r.stdout)")
         #expect(r.events("limit.hit").contains { $0["limit"]?.stringValue == "pids" })
         let peak = r.end?["pids_peak"]?.int64Value
         #expect(peak == nil || peak! <= 32)

@@ -1,6 +1,8 @@
 // Golden files for ReportTests. Regenerate by running `sandbox-run report`
 // over the inputs and reviewing the diff; never accept output unread.
 
+import Foundation
+
 enum ReportFixtures {
     /// Input events.
     static let auditLog = #"""
@@ -167,27 +169,11 @@ network:
 
 """#
 
-    static let auditCutSuggest = #"""
-# Suggested by `sandbox-run report --suggest`.
-# From sandbox a1b2c3d4e5 (network audit): npm ci
-# No sandbox.end suggestion in the log (cut short?): rebuilt from the events.
-# Review every name before enforcing it.
-extends: ci
-network:
-  mode: filtered
-  allow:
-    - codeload.github.com
-    - git.internal.example:8443
-    - registry.npmjs.org
-# System calls the seccomp filter denied. Allowing one widens the kernel
-# surface the workload reaches: a security decision, not a fix. Uncomment
-# only what the step really needs (often it copes with the error).
-# seccomp:
-#   allow:
-#     - personality  # denied 1 time
-#     - ptrace       # denied 2 times
-
-"""#
+    /// The same suggestion rebuilt from the events when the log has no `sandbox.end`:
+    /// only the provenance note differs, so derive it rather than keep a second copy.
+    static let auditCutSuggest = auditSuggest.replacingOccurrences(
+        of: "# Review every name before enforcing it.\n",
+        with: "# No sandbox.end suggestion in the log (cut short?): rebuilt from the events.\n# Review every name before enforcing it.\n")
 
     static let hostileMarkdown = #"""
 ### Sandbox report: ``sh -c echo `id` | tee [x](http://evil) \u{1b}[31m``

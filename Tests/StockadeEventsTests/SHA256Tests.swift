@@ -19,7 +19,7 @@ struct SHA256Tests {
     /// Lengths around the padding boundaries (55, 56, 63, 64 bytes) and
     /// split updates must agree with one-shot hashing.
     @Test func incrementalMatchesOneShot() {
-        var rng = SplitMix(seed: 99)
+        var rng = SplitMix64(seed: 99)
         for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 1000] {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
             var hasher = SHA256()
@@ -33,7 +33,7 @@ struct SHA256Tests {
     /// Random inputs against the system's `sha256sum`.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum"), "needs /usr/bin/sha256sum"))
     func matchesSha256sum() throws {
-        var rng = SplitMix(seed: 2024)
+        var rng = SplitMix64(seed: 2024)
         let dir = NSTemporaryDirectory() + "stockade-sha256-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -53,18 +53,5 @@ struct SHA256Tests {
             let expected = String(decoding: output, as: UTF8.self).prefix(64)
             #expect(SHA256.hex(bytes) == String(expected), "length \(length)")
         }
-    }
-}
-
-/// SplitMix64: reproducible random inputs, so a failure names its length.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
