@@ -100,8 +100,8 @@ public final class DNSProxyServer {
 
     /// Milliseconds until `handleTimeouts` has work; -1 when nothing waits.
     public func nextTimeoutMilliseconds(now: DNSInstant = .now()) -> Int32 {
-        let deadlines = [engine.nextDeadline].compactMap { $0 } + clients.values.map(\.deadline) + upstreamTCP.values.map(\.deadline)
-        guard let next = deadlines.min() else { return -1 }
+        let connections = [clients.values.lazy.map(\.deadline).min(), upstreamTCP.values.lazy.map(\.deadline).min()]
+        guard let next = ([engine.nextDeadline] + connections).compactMap({ $0 }).min() else { return -1 }
         return Int32(min(Double(Int32.max), (next.seconds(since: now) * 1000).rounded(.up)))
     }
 
