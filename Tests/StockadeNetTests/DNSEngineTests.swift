@@ -43,7 +43,7 @@ import Testing
     @Test func nxdomainEchoesTheQuestionBytesExactly() throws {
         var e = Self.engine()
         let asked = query("wWw.NoPe.Org")
-        guard case .reply(let bytes) = e.handleQuery(asked, from: testClient, now: at(0)).action else { return }
+        guard case .reply(let bytes) = e.handleQuery(asked, from: testClient, now: at(0)).action else { Issue.record("unexpected decision"); return }
         // Same bytes after the header, for the question section.
         #expect(Array(bytes[12...]) == Array(asked[12...]))
     }
@@ -89,7 +89,7 @@ import Testing
         let up2 = Self.forward(&e, asked, now: at(10))
         guard case .reply(let r2) = e.handleUpstreamReply(
             upstreamReply(to: up2, answers: [aRecord("api.github.com", "140.82.112.6", ttl: 120)]), now: at(10))
-        else { return }
+        else { Issue.record("unexpected decision"); return }
         #expect(r2.insertions.map(\.timeoutSeconds) == [120])
     }
 
@@ -103,7 +103,7 @@ import Testing
             aRecord("edge.fastly.net", "185.199.108.133", ttl: 500),
             aRecord("unrelated.example", "1.2.3.4"),
         ])
-        guard case .reply(let r) = e.handleUpstreamReply(answer, now: at(0)) else { return }
+        guard case .reply(let r) = e.handleUpstreamReply(answer, now: at(0)) else { Issue.record("unexpected decision"); return }
         #expect(r.insertions.count == 1)
         #expect(r.insertions[0].timeoutSeconds == 500)
         #expect(r.insertions[0].name == name("raw.githubusercontent.com"))
@@ -118,7 +118,7 @@ import Testing
         let answer = upstreamReply(to: up, answers: [
             cnameRecord("api.github.com", "b.example"), cnameRecord("b.example", "api.github.com"),
         ])
-        guard case .reply(let r) = e.handleUpstreamReply(answer, now: at(0)) else { return }
+        guard case .reply(let r) = e.handleUpstreamReply(answer, now: at(0)) else { Issue.record("unexpected decision"); return }
         #expect(r.insertions.isEmpty)
     }
 
@@ -129,7 +129,7 @@ import Testing
             aRecord("api.github.com", "169.254.169.254"), aRecord("api.github.com", "127.0.0.1"),
             aRecord("api.github.com", "10.0.0.8"), aRecord("api.github.com", "140.82.112.6"),
         ])
-        guard case .reply(let r) = e.handleUpstreamReply(answer, now: at(0)) else { return }
+        guard case .reply(let r) = e.handleUpstreamReply(answer, now: at(0)) else { Issue.record("unexpected decision"); return }
         #expect(r.insertions.map(\.address) == [IPAddress("140.82.112.6")!])
         #expect(r.record.rebound.count == 3)
         let reply = try DNSMessage.parse(r.bytes)
@@ -138,7 +138,7 @@ import Testing
         let up6 = Self.forward(&e, query("api.github.com", .aaaa))
         guard case .reply(let r6) = e.handleUpstreamReply(upstreamReply(to: up6, answers: [
             aaaaRecord("api.github.com", "::ffff:127.0.0.1"), aaaaRecord("api.github.com", "fe80::1"),
-        ]), now: at(0)) else { return }
+        ]), now: at(0)) else { Issue.record("unexpected decision"); return }
         #expect(r6.insertions.isEmpty && r6.record.rebound.count == 2)
     }
 
@@ -147,7 +147,7 @@ import Testing
         let up = Self.forward(&e, query("internal.example.com"))
         guard case .reply(let r) = e.handleUpstreamReply(upstreamReply(to: up, answers: [
             aRecord("internal.example.com", "10.20.1.1"), aRecord("internal.example.com", "10.30.1.1"),
-        ]), now: at(0)) else { return }
+        ]), now: at(0)) else { Issue.record("unexpected decision"); return }
         #expect(r.insertions.map(\.address) == [IPAddress("10.20.1.1")!])
         #expect(r.insertions[0].ports == [8443])
     }
@@ -161,7 +161,7 @@ import Testing
         }
         #expect(again == up && e.pendingCount == 1)
         let full = upstreamReply(to: up, answers: [aRecord("api.github.com", "140.82.112.6")])
-        guard case .reply(let r) = e.handleUpstreamReply(full, over: .tcp, now: at(0.2)) else { return }
+        guard case .reply(let r) = e.handleUpstreamReply(full, over: .tcp, now: at(0.2)) else { Issue.record("unexpected decision"); return }
         #expect(r.insertions.count == 1)
         #expect(id == (try DNSMessage.parse(up)).header.id)
     }
@@ -175,8 +175,8 @@ import Testing
         var other = try DNSMessage.parse(up)
         other.questions = [DNSQuestion(name: name("evil.example"), type: .a)]
         other.header.isResponse = true
-        guard case .drop(.questionMismatch) = e.handleUpstreamReply(try other.serialize(), now: at(0)) else { return }
-        guard case .drop(.malformed) = e.handleUpstreamReply(Array(up.prefix(14)), now: at(0)) else { return }
+        guard case .drop(.questionMismatch) = e.handleUpstreamReply(try other.serialize(), now: at(0)) else { Issue.record("unexpected decision"); return }
+        guard case .drop(.malformed) = e.handleUpstreamReply(Array(up.prefix(14)), now: at(0)) else { Issue.record("unexpected decision"); return }
         #expect(e.pendingCount == 1)
         #expect(e.expire(now: at(4)).isEmpty)
         let expired = e.expire(now: at(6))
@@ -187,7 +187,7 @@ import Testing
     @Test func refusesUndeclaredQueryTypes() throws {
         var e = Self.engine()
         let d = e.handleQuery(query("api.github.com", .txt), from: testClient, now: at(0))
-        guard case .reply(let bytes) = d.action else { return }
+        guard case .reply(let bytes) = d.action else { Issue.record("unexpected decision"); return }
         #expect(try DNSMessage.parse(bytes).header.responseCode == .refused)
         #expect(d.record?.reason == .queryTypeNotAllowed)
         for t in [DNSRecordType.a, .aaaa, .cname, .https, .svcb] {
@@ -240,13 +240,13 @@ import Testing
         guard case .forward(let up, _) = d.action else { Issue.record("not forwarded"); return }
         #expect(d.record?.wouldDeny == true && d.record?.decision == .allow && d.record?.reason == .notAllowlisted)
         guard case .reply(let r) = e.handleUpstreamReply(
-            upstreamReply(to: up, answers: [aRecord("evil.example", "1.2.3.4")]), now: at(0)) else { return }
+            upstreamReply(to: up, answers: [aRecord("evil.example", "1.2.3.4")]), now: at(0)) else { Issue.record("unexpected decision"); return }
         #expect(r.insertions.isEmpty)  // unlisted names open nothing
         #expect(r.record.wouldDeny && r.record.reason == .notAllowlisted)
 
         let up2 = Self.forward(&e, query("api.github.com"))
         guard case .reply(let r2) = e.handleUpstreamReply(
-            upstreamReply(to: up2, answers: [aRecord("api.github.com", "127.0.0.1")]), now: at(0)) else { return }
+            upstreamReply(to: up2, answers: [aRecord("api.github.com", "127.0.0.1")]), now: at(0)) else { Issue.record("unexpected decision"); return }
         #expect(r2.record.wouldDeny && r2.record.rebound == [IPAddress("127.0.0.1")!])
         #expect(try DNSMessage.parse(r2.bytes).answers.count == 1)
     }
@@ -267,7 +267,7 @@ import Testing
         var e = Self.engine()
         let up = Self.forward(&e, query("api.github.com"))
         let many = (0..<60).map { aRecord("api.github.com", "140.82.\($0).1") }
-        guard case .reply(let r) = e.handleUpstreamReply(upstreamReply(to: up, answers: many), now: at(0)) else { return }
+        guard case .reply(let r) = e.handleUpstreamReply(upstreamReply(to: up, answers: many), now: at(0)) else { Issue.record("unexpected decision"); return }
         let reply = try DNSMessage.parse(r.bytes)
         #expect(r.bytes.count <= 512)
         #expect(reply.header.truncated && reply.answers.isEmpty)

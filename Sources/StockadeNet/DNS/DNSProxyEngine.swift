@@ -27,7 +27,7 @@ public struct DNSProxyEngine: Sendable {
     var pending: [UInt16: Pending] = [:]
     var bucket: TokenBucket
     var ids: DNSIDGenerator
-    /// Per wildcard rule: lowercased names seen and when last asked.
+    /// Per wildcard rule: names seen (keyed case-insensitively) and when last asked.
     var wildcardNames: [DomainRule.Pattern: [DNSName: DNSInstant]] = [:]
 
     public init(config: DNSProxyConfig, ids: DNSIDGenerator = .system) {
@@ -40,7 +40,7 @@ public struct DNSProxyEngine: Sendable {
     public var pendingCount: Int { pending.count }
 
     /// The earliest pending deadline, for the poll loop's timeout.
-    public var nextDeadline: DNSInstant? { pending.values.map(\.deadline).min() }
+    public var nextDeadline: DNSInstant? { pending.values.lazy.map(\.deadline).min() }
 
     /// Decides what to do with a query from the workload.
     ///
@@ -165,12 +165,15 @@ public struct DNSProxyEngine: Sendable {
         let free = name.labels.prefix(name.labels.count - suffix.labels.count)
         if free.contains(where: { $0.count > budget.maxLabelLength }) { return .exfilLabelTooLong }
         if name.wireLength - 2 > budget.maxNameLength { return .exfilNameTooLong }
-        let key = name.lowercased
-        var seen = wildcardNames[rule.pattern] ?? [:]
-        seen = seen.filter { now.seconds(since: $0.value) < 60 }
+        // Taken out and put back so the table is mutated in place, not copied per query;
+        // DNSName hashes and compares case-folded, so the name keys as asked.
+        var seen = wildcardNames.removeValue(forKey: rule.pattern) ?? [:]
         defer { wildcardNames[rule.pattern] = seen }
-        if seen[key] == nil && seen.count >= budget.maxDistinctNamesPerMinute { return .exfilNameBudget }
-        seen[key] = now
+        for stale in seen.compactMap({ now.seconds(since: $0.value) < 60 ? nil : $0.key }) {
+            seen.removeValue(forKey: stale)
+        }
+        if seen[name] == nil && seen.count >= budget.maxDistinctNamesPerMinute { return .exfilNameBudget }
+        seen[name] = now
         return nil
     }
 }

@@ -24,15 +24,15 @@ public final class DNSProxyServer {
     }
 
     private struct Connection {
-        var fd: Int32
         /// Never reused, unlike fds: a late reply cannot reach a newer client on the same fd.
         var id: UInt64 = 0
         var deframer = DNSTCPDeframer()
         var output: [UInt8] = []
         var deadline: DNSInstant
-        /// Upstream retry connections: the query to send and its ID.
+        /// Client connections: the peer, looked up once at accept.
+        var peer: DNSEndpoint?
+        /// Upstream retry connections: the ID of the query being retried.
         var upstreamID: UInt16?
-        var query: [UInt8] = []
     }
 
     public private(set) var engine: DNSProxyEngine
@@ -100,8 +100,8 @@ public final class DNSProxyServer {
 
     /// Milliseconds until `handleTimeouts` has work; -1 when nothing waits.
     public func nextTimeoutMilliseconds(now: DNSInstant = .now()) -> Int32 {
-        let deadlines = [engine.nextDeadline].compactMap { $0 } + clients.values.map(\.deadline) + upstreamTCP.values.map(\.deadline)
-        guard let next = deadlines.min() else { return -1 }
+        let connections = [clients.values.lazy.map(\.deadline).min(), upstreamTCP.values.lazy.map(\.deadline).min()]
+        guard let next = ([engine.nextDeadline] + connections).compactMap({ $0 }).min() else { return -1 }
         return Int32(min(Double(Int32.max), (next.seconds(since: now) * 1000).rounded(.up)))
     }
 
@@ -189,7 +189,9 @@ public final class DNSProxyServer {
                 close(fd)
                 continue
             }
-            clients[fd] = Connection(fd: fd, id: nextConnectionID, deadline: now.adding(seconds: configuration.tcpIdleSeconds))
+            clients[fd] = Connection(
+                id: nextConnectionID, deadline: now.adding(seconds: configuration.tcpIdleSeconds),
+                peer: DNSSocket.peerEndpoint(fd))
             connectionFDs[nextConnectionID] = fd
             nextConnectionID += 1
         }
@@ -206,7 +208,7 @@ public final class DNSProxyServer {
         guard n > 0, clients[fd] != nil else { return }
         clients[fd]!.deframer.append(buffer[0..<n])
         clients[fd]!.deadline = now.adding(seconds: configuration.tcpIdleSeconds)
-        guard let address = DNSSocket.peerEndpoint(fd), let id = clients[fd]?.id else { return }
+        guard let address = clients[fd]?.peer, let id = clients[fd]?.id else { return }
         while let message = clients[fd]?.deframer.next() {
             query(message, from: DNSClient(transport: .tcp, address: address.address, port: address.port, connection: id), now: now)
         }
@@ -219,7 +221,7 @@ public final class DNSProxyServer {
             return
         }
         upstreamTCP[fd] = Connection(
-            fd: fd, output: framed, deadline: now.adding(seconds: engine.config.upstreamTimeoutSeconds), upstreamID: id, query: q)
+            output: framed, deadline: now.adding(seconds: engine.config.upstreamTimeoutSeconds), upstreamID: id)
     }
 
     private func serviceUpstream(_ fd: Int32, revents: Int16, now: DNSInstant) {
@@ -252,9 +254,8 @@ public final class DNSProxyServer {
     }
 
     private func flush(_ fd: Int32, in table: inout [Int32: Connection]) {
-        guard var c = table[fd], !c.output.isEmpty else { return }
-        let n = c.output.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if n > 0 { c.output.removeFirst(n) }
-        table[fd] = c
+        guard let output = table[fd]?.output, !output.isEmpty else { return }
+        let n = output.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n > 0 { table[fd]?.output.removeFirst(n) }
     }
 }

@@ -113,11 +113,19 @@ enum DNSSocket {
     }
 
     /// The locally bound endpoint (`getsockname(2)`), for port 0 listeners.
-    static func localEndpoint(_ fd: Int32) -> DNSEndpoint? {
+    /// The bound address (`getsockname(2)`).
+    static func localEndpoint(_ fd: Int32) -> DNSEndpoint? { endpoint(fd, getsockname) }
+
+    /// The connected peer (`getpeername(2)`).
+    static func peerEndpoint(_ fd: Int32) -> DNSEndpoint? { endpoint(fd, getpeername) }
+
+    private static func endpoint(
+        _ fd: Int32, _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+    ) -> DNSEndpoint? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, &length) }
         }
         return rc == 0 ? DNSEndpoint(storage: storage) : nil
     }
@@ -143,17 +151,5 @@ enum DNSSocket {
                 _ = send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
             }
         }
-    }
-}
-
-extension DNSSocket {
-    /// The connected peer (`getpeername(2)`).
-    static func peerEndpoint(_ fd: Int32) -> DNSEndpoint? {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
-        }
-        return rc == 0 ? DNSEndpoint(storage: storage) : nil
     }
 }

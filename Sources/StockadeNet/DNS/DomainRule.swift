@@ -57,9 +57,15 @@ public struct DomainRule: Hashable, Sendable, CustomStringConvertible {
     /// Destination ports allowed to the resolved addresses; sorted, unique.
     public let ports: [UInt16]
 
+    /// The rule as it would be written (`*.example.com:443`, ports only when not the default).
+    ///
+    /// Built once here: every DNS query record names its rule.
+    public let description: String
+
     public init(pattern: Pattern, ports: [UInt16] = DomainRule.defaultPorts) {
         self.pattern = pattern
         self.ports = Array(Set(ports)).sorted()
+        self.description = Self.text(pattern, self.ports)
     }
 
     /// Parses `api.github.com`, `*.githubusercontent.com`,
@@ -123,8 +129,7 @@ public struct DomainRule: Hashable, Sendable, CustomStringConvertible {
         return false
     }
 
-    /// The rule as it would be written (`*.example.com:443`, ports only when not the default).
-    public var description: String {
+    private static func text(_ pattern: Pattern, _ ports: [UInt16]) -> String {
         let host: String
         switch pattern {
         case .exact(let n): host = n.description

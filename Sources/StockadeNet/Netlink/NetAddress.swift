@@ -108,12 +108,8 @@ public struct IPv4Subnet: Hashable, Sendable, CustomStringConvertible, Comparabl
     }
 
     /// Dotted-quad text of a host-order value.
-    public static func dotted(_ value: UInt32) -> String {
-        "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
-    }
+    public static func dotted(_ value: UInt32) -> String { IPv4Address(value: value).description }
 
     /// Network-order bytes of a host-order value.
-    public static func bytes(of value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
-    }
+    public static func bytes(of value: UInt32) -> [UInt8] { IPv4Address(value: value).byteArray }
 }

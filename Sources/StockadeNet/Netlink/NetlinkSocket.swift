@@ -95,6 +95,24 @@ public final class NetlinkSocket: @unchecked Sendable {
         }
         return Array(buffer[0..<count])
     }
+
+    /// Sends a request carrying `sequence` with `NLM_F_ACK` and waits for its
+    /// acknowledgement; returns the replies to that sequence that came before it.
+    /// A refusal is thrown as step `kernel` with the errno and `target`.
+    func request(_ bytes: [UInt8], sequence: UInt32, target: String) throws(NetlinkError) -> [NetlinkMessage] {
+        try send(bytes, target: target)
+        var replies: [NetlinkMessage] = []
+        while true {
+            guard let datagram = try receive(wait: true, target: target) else { continue }
+            for message in NetlinkMessage.split(datagram) where message.sequence == sequence {
+                if let code = message.ackErrno {
+                    if code != 0 { throw NetlinkError(step: .kernel, errno: code, target: target) }
+                    return replies
+                }
+                replies.append(message)
+            }
+        }
+    }
 }
 
 /// Runs code inside another network namespace without moving any existing thread.

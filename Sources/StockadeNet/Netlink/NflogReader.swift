@@ -14,18 +14,7 @@ public final class NflogReader: Sendable {
     public init(socket: NetlinkSocket, group: UInt16) throws(NetlinkError) {
         self.socket = socket
         self.group = group
-        let request = Self.bindRequest(group: group, sequence: 1)
-        let target = "nflog bind group \(group)"
-        try socket.send(request, target: target)
-        while true {
-            guard let datagram = try socket.receive(wait: true, target: target) else { continue }
-            for message in NetlinkMessage.split(datagram) where message.sequence == 1 {
-                if let code = message.ackErrno {
-                    if code != 0 { throw NetlinkError(step: .kernel, errno: code, target: target) }
-                    return
-                }
-            }
-        }
+        _ = try socket.request(Self.bindRequest(group: group, sequence: 1), sequence: 1, target: "nflog bind group \(group)")
     }
 
     /// The `NFULNL_MSG_CONFIG` message: `NFULA_CFG_CMD` bind, then `NFULA_CFG_MODE`

@@ -138,16 +138,14 @@ enum NftMatch {
     }
 
     /// `ip saddr <subnet>`: masked compare, as nft emits for a prefix.
-    static func ipv4Source(in subnet: IPv4Subnet) -> [NftExpression] {
-        [.payload(base: networkHeader, offset: 12, length: 4, destination: NftExpression.reg(0)),
-         .bitwise(source: NftExpression.reg(0), destination: NftExpression.reg(0),
-                  mask: IPv4Subnet.bytes(of: subnet.mask), xor: [0, 0, 0, 0]),
-         .compare(source: NftExpression.reg(0), op: cmpEq, data: IPv4Subnet.bytes(of: subnet.network))]
-    }
+    static func ipv4Source(in subnet: IPv4Subnet) -> [NftExpression] { ipv4Field(at: 12, in: subnet) }
 
     /// `ip daddr <subnet>`.
-    static func ipv4Destination(in subnet: IPv4Subnet) -> [NftExpression] {
-        [.payload(base: networkHeader, offset: 16, length: 4, destination: NftExpression.reg(0)),
+    static func ipv4Destination(in subnet: IPv4Subnet) -> [NftExpression] { ipv4Field(at: 16, in: subnet) }
+
+    /// The IPv4 header address at `offset` (12 source, 16 destination) masked to `subnet`.
+    private static func ipv4Field(at offset: UInt32, in subnet: IPv4Subnet) -> [NftExpression] {
+        [.payload(base: networkHeader, offset: offset, length: 4, destination: NftExpression.reg(0)),
          .bitwise(source: NftExpression.reg(0), destination: NftExpression.reg(0),
                   mask: IPv4Subnet.bytes(of: subnet.mask), xor: [0, 0, 0, 0]),
          .compare(source: NftExpression.reg(0), op: cmpEq, data: IPv4Subnet.bytes(of: subnet.network))]

@@ -25,19 +25,7 @@ public final class RouteExecutor: Sendable {
             defer { value &+= 1 }
             return value
         }
-        let target = request.description
-        try socket.send(try request.bytes(sequence: sequence), target: target)
-        var replies: [NetlinkMessage] = []
-        while true {
-            guard let datagram = try socket.receive(wait: true, target: target) else { continue }
-            for message in NetlinkMessage.split(datagram) where message.sequence == sequence {
-                if let code = message.ackErrno {
-                    if code != 0 { throw NetlinkError(step: .kernel, errno: code, target: target) }
-                    return replies
-                }
-                replies.append(message)
-            }
-        }
+        return try socket.request(try request.bytes(sequence: sequence), sequence: sequence, target: request.description)
     }
 
     /// The index of the interface `name` in the socket's namespace (`RTM_GETLINK`).
