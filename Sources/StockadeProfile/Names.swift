@@ -1,4 +1,5 @@
 import CSeccomp
+import StockadeEvents
 
 /// Socket address families by the names profiles use (`unix`, `inet6`…).
 /// Numbers are Linux's AF_* values, which seccomp compares against socket(2)'s
@@ -47,26 +48,11 @@ public enum RlimitName: String, CaseIterable, Sendable {
     }
 }
 
-/// Linux errno names (x86_64 values) for `errno:` fields.
+/// Linux errno names for `errno:` fields, read from the events module's
+/// table (``SystemNames``) so one list serves profiles and events.
 public enum ErrnoName {
-    public static let table: [(String, Int32)] = [
-        ("EPERM", 1), ("ENOENT", 2), ("ESRCH", 3), ("EINTR", 4), ("EIO", 5), ("ENXIO", 6), ("E2BIG", 7),
-        ("ENOEXEC", 8), ("EBADF", 9), ("ECHILD", 10), ("EAGAIN", 11), ("EWOULDBLOCK", 11), ("ENOMEM", 12),
-        ("EACCES", 13), ("EFAULT", 14), ("ENOTBLK", 15), ("EBUSY", 16), ("EEXIST", 17), ("EXDEV", 18),
-        ("ENODEV", 19), ("ENOTDIR", 20), ("EISDIR", 21), ("EINVAL", 22), ("ENFILE", 23), ("EMFILE", 24),
-        ("ENOTTY", 25), ("ETXTBSY", 26), ("EFBIG", 27), ("ENOSPC", 28), ("ESPIPE", 29), ("EROFS", 30),
-        ("EMLINK", 31), ("EPIPE", 32), ("EDOM", 33), ("ERANGE", 34), ("EDEADLK", 35), ("ENAMETOOLONG", 36),
-        ("ENOLCK", 37), ("ENOSYS", 38), ("ENOTEMPTY", 39), ("ELOOP", 40), ("ENOMSG", 42), ("EIDRM", 43),
-        ("ENODATA", 61), ("ETIME", 62), ("EPROTO", 71), ("EBADMSG", 74), ("EOVERFLOW", 75), ("EILSEQ", 84),
-        ("ENOTSOCK", 88), ("EDESTADDRREQ", 89), ("EMSGSIZE", 90), ("EPROTOTYPE", 91), ("ENOPROTOOPT", 92),
-        ("EPROTONOSUPPORT", 93), ("ESOCKTNOSUPPORT", 94), ("EOPNOTSUPP", 95), ("ENOTSUP", 95),
-        ("EPFNOSUPPORT", 96), ("EAFNOSUPPORT", 97), ("EADDRINUSE", 98), ("EADDRNOTAVAIL", 99),
-        ("ENETDOWN", 100), ("ENETUNREACH", 101), ("ENETRESET", 102), ("ECONNABORTED", 103),
-        ("ECONNRESET", 104), ("ENOBUFS", 105), ("EISCONN", 106), ("ENOTCONN", 107), ("ESHUTDOWN", 108),
-        ("ETIMEDOUT", 110), ("ECONNREFUSED", 111), ("EHOSTDOWN", 112), ("EHOSTUNREACH", 113),
-        ("EALREADY", 114), ("EINPROGRESS", 115), ("ESTALE", 116), ("EDQUOT", 122), ("ECANCELED", 125),
-        ("ENOKEY", 126), ("EOWNERDEAD", 130), ("ENOTRECOVERABLE", 131),
-    ]
+    /// Names that share a number with the canonical name events print.
+    static let aliases: [String: Int32] = ["EWOULDBLOCK": 11, "EDEADLOCK": 35, "ENOTSUP": 95]
 
     /// `EPERM`, `eperm` or a number 1…4095.
     public static func number(for text: String) -> Int32? {
@@ -74,11 +60,10 @@ public enum ErrnoName {
             return (1...4095).contains(n) ? n : nil
         }
         let upper = text.uppercased()
-        return table.first { $0.0 == upper }?.1
-    }
-
-    public static func name(of number: Int32) -> String? {
-        table.first { $0.1 == number }?.0
+        if let alias = aliases[upper] { return alias }
+        // The table's placeholders for unassigned numbers (`E41`) are not names.
+        guard Int(upper.dropFirst()) == nil else { return nil }
+        return SystemNames.errnoValue(upper)
     }
 }
 

@@ -15,8 +15,13 @@ public struct ProfileLoader: Sendable {
     /// Decodes one file's text without touching `extends:` (which stays
     /// unresolved in the result). `seccomp.oci` files are read relative to `path`.
     public static func decode(yaml: String, path: String) throws(ProfileError) -> ProfileDocument {
+        try decode(yaml: yaml, path: path, sha256: Hashing.sha256Hex(yaml.utf8))
+    }
+
+    /// `sha256` is the digest of the file's bytes, computed once by the caller.
+    private static func decode(yaml: String, path: String, sha256: String) throws(ProfileError) -> ProfileDocument {
         var document = try ProfileDecoder(path: path).decode(yaml: yaml)
-        document.profile.sources = [ProfileSource(path: Hashing.absolute(path), sha256: Hashing.sha256Hex(yaml.utf8))]
+        document.profile.sources = [ProfileSource(path: Hashing.absolute(path), sha256: sha256)]
         if let oci = document.seccomp?.oci {
             document.profile.sources.append(oci.source)
         }
@@ -76,10 +81,8 @@ public struct ProfileLoader: Sendable {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ProfileError(code: .unreadable, file: path, message: "the file is not UTF-8 text")
         }
-        var document = try Self.decode(yaml: text, path: path)
         // Hash the bytes exactly as read, not the decoded text.
-        document.profile.sources[0].sha256 = Hashing.sha256Hex(data)
-        return document
+        return try Self.decode(yaml: text, path: path, sha256: Hashing.sha256Hex(data))
     }
 
     /// Resolves a reference to an existing file path, or says where it looked.
