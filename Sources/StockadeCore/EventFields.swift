@@ -77,7 +77,7 @@ enum StartEvent {
         switch a {
         case .allow: return "allow"
         case .killProcess: return "kill"
-        case .deny(let e): return "deny:\(ErrnoNames.name(e))"
+        case .deny(let e): return "deny:\(SystemNames.errnoName(e))"
         }
     }
 }
@@ -87,7 +87,7 @@ enum ErrorEvent {
         var out: JSONObject = ["step": .string(e.step), "code": .string(e.code)]
         if e.errno != 0 {
             out["errno"] = .int(Int64(e.errno))
-            out["errno_name"] = .string(ErrnoNames.name(e.errno))
+            out["errno_name"] = .string(SystemNames.errnoName(e.errno))
         }
         var message = e.message
         if let s = e.subject, !message.contains(s) { message += " (\(s))" }
@@ -102,7 +102,7 @@ enum EndEvent {
             "exit_reason": .string(outcome.reason.rawValue),
             "exit_status": .int(Int64(outcome.status)),
         ]
-        if let sig = outcome.signal { out["signal"] = .string(signalName(sig)) }
+        if let sig = outcome.signal { out["signal"] = .string(SystemNames.signalName(sig)) }
         out["duration_ms"] = .double((Clock.monotonic() - started) * 1000)
         if let peak = stats?.memoryPeakBytes { out["peak_memory_bytes"] = .uint(peak) }
         let ru = state.usage

@@ -180,7 +180,7 @@ public final class Supervisor {
         egress?.teardown(sandboxGone: state.initReaped && state.setupError == nil)
         if let cg = cgroup {
             do { try cg.destroy() } catch {
-                events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(ErrnoNames.name(error.errno)); `sandbox-run gc` will retry")])
+                events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(SystemNames.errnoName(error.errno)); `sandbox-run gc` will retry")])
             }
         }
         registry.unregister(id: plan.spec.id)
