@@ -344,10 +344,7 @@ enum Sysctl {
 
     @discardableResult
     static func write(_ path: String, _ value: String) -> Bool {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return value.withCString { Glibc.write(fd, $0, strlen($0)) } == value.utf8.count
+        FileIO.writeFile(path, value) == 0
     }
 }
 

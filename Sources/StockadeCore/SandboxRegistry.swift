@@ -79,19 +79,6 @@ public struct SandboxRegistry: Sendable {
     }
 }
 
-func readSmallFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var buf = [UInt8](repeating: 0, count: 4096)
-    var out: [UInt8] = []
-    while true {
-        let n = read(fd, &buf, buf.count)
-        if n <= 0 { break }
-        out += buf[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
-}
 
 func mkdirs(_ path: String) {
     var cur = ""

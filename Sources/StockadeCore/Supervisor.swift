@@ -219,14 +219,3 @@ func writeByte(_ fd: Int32) -> Bool {
     }
 }
 
-func writeStderr(_ s: String) {
-    var s = s
-    s.withUTF8 { buf in
-        var off = 0
-        while off < buf.count {
-            let n = write(2, buf.baseAddress! + off, buf.count - off)
-            if n <= 0 { if errno == EINTR { continue }; return }
-            off += n
-        }
-    }
-}
