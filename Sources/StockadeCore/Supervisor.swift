@@ -52,7 +52,7 @@ public final class Supervisor {
             do { egress = try EgressRuntime(plan: plan, events: events) } catch { egressError = error }
         }
         self.egress = egress
-        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText))
+        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams))
         if plan.spec.network == .host {
             events.emit(.sandboxWarning, [
                 "code": .string("network_host"),
