@@ -109,8 +109,9 @@ public enum Launcher {
             writeStderr("sandbox-run: cannot open the event sink: \(error)\n")
             return ExitStatus.setupFailed
         }
-        if !spec.rootless { GarbageCollector.collectDeadEntries() }
-        let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: CgroupLayout.detect(), features: KernelFeatures.detect())
+        let layout = CgroupLayout.detect()
+        if !spec.rootless { GarbageCollector.collectDeadEntries(layout: layout) }
+        let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: layout, features: KernelFeatures.detect())
         supervisor.failOnDeny = failOnDeny
         let status = supervisor.run()
         if status == ExitStatus.setupFailed || status == ExitStatus.notFound || status == ExitStatus.notExecutable {
@@ -136,11 +137,10 @@ public enum SandboxID {
 public enum GarbageCollector {
     /// The cheap pass every root start makes: objects of registry entries
     /// whose supervisor is dead (killed with SIGKILL), found by id.
-    public static func collectDeadEntries() {
+    public static func collectDeadEntries(layout: CgroupLayout) {
         let registry = SandboxRegistry.default(rootless: false)
         let dead = registry.entries().filter { !registry.isAlive($0) }
         guard !dead.isEmpty else { return }
-        let layout = CgroupLayout.detect()
         for e in dead {
             _ = EgressRuntime.removeLeftovers(sandboxId: e.id)
             if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout) { try? cg.destroy() }
