@@ -34,8 +34,13 @@ public enum FileIO {
     /// with errno set when a write fails.
     @discardableResult
     public static func writeAll(_ fd: Int32, _ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { buf in
+        writeAll(fd, bytes: Array(text.utf8))
+    }
+
+    /// Writes all of `bytes` to `fd`, as `writeAll(_:_:)`.
+    @discardableResult
+    public static func writeAll(_ fd: Int32, bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buf in
             var off = 0
             while off < buf.count {
                 let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
@@ -50,10 +55,14 @@ public enum FileIO {
     /// Opens `path` with `flags` and writes all of `text`; 0, or the errno of
     /// the step that failed.
     static func writeFile(_ path: String, _ text: String, flags: Int32 = O_WRONLY, mode: mode_t = 0o644) -> Int32 {
+        writeFile(path, bytes: Array(text.utf8), flags: flags, mode: mode)
+    }
+
+    static func writeFile(_ path: String, bytes: [UInt8], flags: Int32 = O_WRONLY, mode: mode_t = 0o644) -> Int32 {
         let fd = open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { return errno }
         defer { close(fd) }
-        return writeAll(fd, text) ? 0 : (errno == 0 ? EIO : errno)
+        return writeAll(fd, bytes: bytes) ? 0 : (errno == 0 ? EIO : errno)
     }
 }
 

@@ -89,10 +89,7 @@ public enum Launcher {
         }
         if dryRun {
             if let path = exportBPF {
-                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                let ok = fd >= 0 && plan.seccomp.bpf.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == plan.seccomp.bpf.count
-                if fd >= 0 { close(fd) }
-                if !ok {
+                if FileIO.writeFile(path, bytes: plan.seccomp.bpf, flags: O_WRONLY | O_CREAT | O_TRUNC) != 0 {
                     writeStderr("sandbox-run: --export-bpf: cannot write \(path)\n")
                     return ExitStatus.setupFailed
                 }

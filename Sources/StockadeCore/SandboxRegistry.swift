@@ -36,10 +36,7 @@ public struct SandboxRegistry: Sendable {
         mkdirs(directory)
         let pid = getpid()
         let line = "\(pid) \(Self.startTicks(of: pid) ?? 0) \(name ?? "")\n"
-        let fd = open(directory + "/" + id, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        _ = line.withCString { write(fd, $0, strlen($0)) }
-        close(fd)
+        _ = FileIO.writeFile(directory + "/" + id, line, flags: O_WRONLY | O_CREAT | O_TRUNC)
     }
 
     public func unregister(id: String) {
