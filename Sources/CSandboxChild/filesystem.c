@@ -245,10 +245,6 @@ static int run_op(const struct stk_child_config *cfg, int rootfd, const struct s
             r = -errno;
         break;
     }
-    case STK_MOUNT_MKDIR:
-        if (op->mode != 0 && fchmodat(rootfd, op->dst[0] == '/' ? op->dst + 1 : op->dst, op->mode, 0) < 0)
-            r = -errno;
-        break;
     default:
         r = -EINVAL;
     }

@@ -163,7 +163,6 @@ struct ChildConfigBuilder {
         cfg.path = arena.optionalString(plan.spec.searchPath)
         cfg.report_fd = reportFd
         cfg.go_fd = goFd
-        cfg.notify_ack_needed = 1
         return cfg
     }
 }

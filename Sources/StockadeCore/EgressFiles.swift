@@ -41,14 +41,9 @@ public enum EgressFiles {
     }
 
     static func writeFile(_ path: String, _ text: String) throws(SetupError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else {
-            throw SetupError(step: "egress_files", code: "egress_files", errno: errno, subject: path, message: "cannot write \(path)")
-        }
-        defer { close(fd) }
-        let n = text.withCString { Glibc.write(fd, $0, strlen($0)) }
-        guard n == text.utf8.count else {
-            throw SetupError(step: "egress_files", code: "egress_files", errno: errno, subject: path, message: "cannot write \(path)")
+        let err = FileIO.writeFile(path, text, flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW)
+        guard err == 0 else {
+            throw SetupError(step: "egress_files", code: "egress_files", errno: err, subject: path, message: "cannot write \(path)")
         }
     }
 

@@ -72,7 +72,8 @@ final class EgressRuntime: PollSource {
                 throw SetupError(step: "egress_allowlist", code: "invalid_cidr", subject: text, message: "invalid allow_private range \(text)")
             }
         }
-        let upstreamText = plan.spec.egress.dnsUpstreams.first ?? EgressFiles.hostResolvers().first
+        dnsUpstreams = plan.spec.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : plan.spec.egress.dnsUpstreams
+        let upstreamText = dnsUpstreams.first
         guard let upstreamText, let parsed = NetworkSyntax.parseUpstream(upstreamText),
               let address = IPAddress(parsed.address) else {
             throw SetupError(step: "dns_upstream", code: "dns_upstream", message: "no DNS upstream: give --dns-upstream ADDR or a nameserver in /etc/resolv.conf")
@@ -105,6 +106,9 @@ final class EgressRuntime: PollSource {
     }
 
     var subnetText: String { "\(lease.subnet)" }
+    /// The upstreams in effect (the spec's, else the host's resolvers), read
+    /// once so `sandbox.start` names the list the proxy chose from.
+    let dnsUpstreams: [String]
 
     /// Phase 2, after clone and before the workload may run: the veth into
     /// the child's namespace, addresses and routes, the table, the proxy.
@@ -344,10 +348,7 @@ enum Sysctl {
 
     @discardableResult
     static func write(_ path: String, _ value: String) -> Bool {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return value.withCString { Glibc.write(fd, $0, strlen($0)) } == value.utf8.count
+        FileIO.writeFile(path, value) == 0
     }
 }
 

@@ -9,7 +9,7 @@ import StockadeSeccomp
 /// Fields of `sandbox.start`: what will run and under which policy. Names
 /// only for the environment — values never leave the supervisor.
 enum StartEvent {
-    static func fields(plan: Plan, features: KernelFeatures, cgroup: CgroupLayout, subnet: String? = nil) -> JSONObject {
+    static func fields(plan: Plan, features: KernelFeatures, cgroup: CgroupLayout, subnet: String? = nil, dnsUpstreams: [String]? = nil) -> JSONObject {
         let s = plan.spec
         var limits: JSONObject = ["kill_after_s": .double(s.killAfterSeconds)]
         if let m = s.memoryBytes { limits["memory_bytes"] = .uint(m) }
@@ -47,7 +47,7 @@ enum StartEvent {
             ]),
         ])
         if s.network == .filtered || s.network == .audit, case .object(var policy)? = out["policy"] {
-            policy["egress"] = .object(egressFields(s, subnet: subnet))
+            policy["egress"] = .object(egressFields(s, subnet: subnet, dnsUpstreams: dnsUpstreams))
             out["policy"] = .object(policy)
         }
         out["kernel"] = .object([
@@ -64,10 +64,13 @@ enum StartEvent {
         return out
     }
 
-    static func egressFields(_ s: SandboxSpec, subnet: String?) -> JSONObject {
+    /// `dnsUpstreams` is the egress runtime's list; nil when it failed to
+    /// start, and the list is then worked out here.
+    static func egressFields(_ s: SandboxSpec, subnet: String?, dnsUpstreams: [String]?) -> JSONObject {
+        let upstreams = dnsUpstreams ?? (s.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : s.egress.dnsUpstreams)
         var o: JSONObject = [
             "allow": .array(s.egress.allow.map { .string($0) }),
-            "dns_upstreams": .array((s.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : s.egress.dnsUpstreams).map { .string($0) }),
+            "dns_upstreams": .array(upstreams.map { .string($0) }),
         ]
         if let subnet { o["subnet"] = .string(subnet) }
         return o
@@ -77,7 +80,7 @@ enum StartEvent {
         switch a {
         case .allow: return "allow"
         case .killProcess: return "kill"
-        case .deny(let e): return "deny:\(ErrnoNames.name(e))"
+        case .deny(let e): return "deny:\(SystemNames.errnoName(e))"
         }
     }
 }
@@ -87,7 +90,7 @@ enum ErrorEvent {
         var out: JSONObject = ["step": .string(e.step), "code": .string(e.code)]
         if e.errno != 0 {
             out["errno"] = .int(Int64(e.errno))
-            out["errno_name"] = .string(ErrnoNames.name(e.errno))
+            out["errno_name"] = .string(SystemNames.errnoName(e.errno))
         }
         var message = e.message
         if let s = e.subject, !message.contains(s) { message += " (\(s))" }
@@ -102,7 +105,7 @@ enum EndEvent {
             "exit_reason": .string(outcome.reason.rawValue),
             "exit_status": .int(Int64(outcome.status)),
         ]
-        if let sig = outcome.signal { out["signal"] = .string(signalName(sig)) }
+        if let sig = outcome.signal { out["signal"] = .string(SystemNames.signalName(sig)) }
         out["duration_ms"] = .double((Clock.monotonic() - started) * 1000)
         if let peak = stats?.memoryPeakBytes { out["peak_memory_bytes"] = .uint(peak) }
         let ru = state.usage

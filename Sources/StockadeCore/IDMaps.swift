@@ -17,14 +17,9 @@ enum IDMaps {
     }
 
     static func writeFile(_ path: String, _ content: String, step: String) throws(SetupError) {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw SetupError(step: step, code: "id_map", errno: errno, subject: path, message: "cannot open \(path)")
-        }
-        defer { close(fd) }
-        let n = content.withCString { Glibc.write(fd, $0, strlen($0)) }
-        guard n == content.utf8.count else {
-            throw SetupError(step: step, code: "id_map", errno: errno, subject: path, message: "cannot write \(content.trimmingSuffixNewline) to \(path)")
+        let err = FileIO.writeFile(path, content)
+        guard err == 0 else {
+            throw SetupError(step: step, code: "id_map", errno: err, subject: path, message: "cannot write \(content.trimmingSuffixNewline) to \(path)")
         }
     }
 }

@@ -89,10 +89,7 @@ public enum Launcher {
         }
         if dryRun {
             if let path = exportBPF {
-                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                let ok = fd >= 0 && plan.seccomp.bpf.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == plan.seccomp.bpf.count
-                if fd >= 0 { close(fd) }
-                if !ok {
+                if FileIO.writeFile(path, bytes: plan.seccomp.bpf, flags: O_WRONLY | O_CREAT | O_TRUNC) != 0 {
                     writeStderr("sandbox-run: --export-bpf: cannot write \(path)\n")
                     return ExitStatus.setupFailed
                 }
@@ -109,8 +106,9 @@ public enum Launcher {
             writeStderr("sandbox-run: cannot open the event sink: \(error)\n")
             return ExitStatus.setupFailed
         }
-        if !spec.rootless { GarbageCollector.collectDeadEntries() }
-        let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: CgroupLayout.detect(), features: KernelFeatures.detect())
+        let layout = CgroupLayout.detect()
+        if !spec.rootless { GarbageCollector.collectDeadEntries(layout: layout) }
+        let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: layout, features: KernelFeatures.detect())
         supervisor.failOnDeny = failOnDeny
         let status = supervisor.run()
         if status == ExitStatus.setupFailed || status == ExitStatus.notFound || status == ExitStatus.notExecutable {
@@ -136,11 +134,10 @@ public enum SandboxID {
 public enum GarbageCollector {
     /// The cheap pass every root start makes: objects of registry entries
     /// whose supervisor is dead (killed with SIGKILL), found by id.
-    public static func collectDeadEntries() {
+    public static func collectDeadEntries(layout: CgroupLayout) {
         let registry = SandboxRegistry.default(rootless: false)
         let dead = registry.entries().filter { !registry.isAlive($0) }
         guard !dead.isEmpty else { return }
-        let layout = CgroupLayout.detect()
         for e in dead {
             _ = EgressRuntime.removeLeftovers(sandboxId: e.id)
             if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout) { try? cg.destroy() }

@@ -36,10 +36,7 @@ public struct SandboxRegistry: Sendable {
         mkdirs(directory)
         let pid = getpid()
         let line = "\(pid) \(Self.startTicks(of: pid) ?? 0) \(name ?? "")\n"
-        let fd = open(directory + "/" + id, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        _ = line.withCString { write(fd, $0, strlen($0)) }
-        close(fd)
+        _ = FileIO.writeFile(directory + "/" + id, line, flags: O_WRONLY | O_CREAT | O_TRUNC)
     }
 
     public func unregister(id: String) {
@@ -79,19 +76,6 @@ public struct SandboxRegistry: Sendable {
     }
 }
 
-func readSmallFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var buf = [UInt8](repeating: 0, count: 4096)
-    var out: [UInt8] = []
-    while true {
-        let n = read(fd, &buf, buf.count)
-        if n <= 0 { break }
-        out += buf[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
-}
 
 func mkdirs(_ path: String) {
     var cur = ""

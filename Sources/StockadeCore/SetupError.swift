@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import StockadeEvents
 #endif
 
 /// A step of building the sandbox failed. Fail closed: the workload never
@@ -23,31 +24,11 @@ public struct SetupError: Error, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var errnoName: String? { errno == 0 ? nil : ErrnoNames.name(errno) }
+    public var errnoName: String? { errno == 0 ? nil : SystemNames.errnoName(errno) }
 
     public var description: String {
         var s = message
-        if errno != 0 { s += ": \(String(cString: strerror(errno))) (\(ErrnoNames.name(errno)))" }
+        if errno != 0 { s += ": \(String(cString: strerror(errno))) (\(SystemNames.errnoName(errno)))" }
         return s + " [step \(step)]"
-    }
-}
-
-/// Symbolic errno names for events (`EPERM`), since numbers differ by arch.
-public enum ErrnoNames {
-    static let table: [Int32: String] = [
-        EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO",
-        ENXIO: "ENXIO", E2BIG: "E2BIG", ENOEXEC: "ENOEXEC", EBADF: "EBADF", ECHILD: "ECHILD",
-        EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES", EFAULT: "EFAULT", EBUSY: "EBUSY",
-        EEXIST: "EEXIST", EXDEV: "EXDEV", ENODEV: "ENODEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR",
-        EINVAL: "EINVAL", ENFILE: "ENFILE", EMFILE: "EMFILE", ENOTTY: "ENOTTY", ETXTBSY: "ETXTBSY",
-        EFBIG: "EFBIG", ENOSPC: "ENOSPC", ESPIPE: "ESPIPE", EROFS: "EROFS", EMLINK: "EMLINK",
-        EPIPE: "EPIPE", ERANGE: "ERANGE", ENAMETOOLONG: "ENAMETOOLONG", ENOSYS: "ENOSYS",
-        ELOOP: "ELOOP", EOVERFLOW: "EOVERFLOW", EAFNOSUPPORT: "EAFNOSUPPORT",
-        EOPNOTSUPP: "EOPNOTSUPP", ECONNREFUSED: "ECONNREFUSED", ENETUNREACH: "ENETUNREACH",
-        EUSERS: "EUSERS", EDQUOT: "EDQUOT",
-    ]
-
-    public static func name(_ e: Int32) -> String {
-        table[e] ?? "E\(e)"
     }
 }

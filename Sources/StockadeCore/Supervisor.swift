@@ -52,7 +52,7 @@ public final class Supervisor {
             do { egress = try EgressRuntime(plan: plan, events: events) } catch { egressError = error }
         }
         self.egress = egress
-        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText))
+        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams))
         if plan.spec.network == .host {
             events.emit(.sandboxWarning, [
                 "code": .string("network_host"),
@@ -180,7 +180,7 @@ public final class Supervisor {
         egress?.teardown(sandboxGone: state.initReaped && state.setupError == nil)
         if let cg = cgroup {
             do { try cg.destroy() } catch {
-                events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(ErrnoNames.name(error.errno)); `sandbox-run gc` will retry")])
+                events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(SystemNames.errnoName(error.errno)); `sandbox-run gc` will retry")])
             }
         }
         registry.unregister(id: plan.spec.id)
@@ -219,14 +219,3 @@ func writeByte(_ fd: Int32) -> Bool {
     }
 }
 
-func writeStderr(_ s: String) {
-    var s = s
-    s.withUTF8 { buf in
-        var off = 0
-        while off < buf.count {
-            let n = write(2, buf.baseAddress! + off, buf.count - off)
-            if n <= 0 { if errno == EINTR { continue }; return }
-            off += n
-        }
-    }
-}

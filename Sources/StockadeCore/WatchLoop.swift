@@ -126,9 +126,9 @@ struct WatchLoop {
                 } else if fd.fd == signalFd {
                     while case let sig = stk_signalfd_read(signalFd), sig > 0 {
                         state.forwardedSignal = sig
-                        events.emit(.signalForwarded, ["signal": .string(signalName(sig))])
+                        events.emit(.signalForwarded, ["signal": .string(SystemNames.signalName(sig))])
                         _ = stk_pidfd_send_signal(pidfd, sig)
-                        if sig == SIGTERM || sig == SIGINT { notify?.stopping("stopping: \(signalName(sig)) forwarded to the sandbox") }
+                        if sig == SIGTERM || sig == SIGINT { notify?.stopping("stopping: \(SystemNames.signalName(sig)) forwarded to the sandbox") }
                         // A workload that ignores the request still ends.
                         if killDeadline == nil { killDeadline = Clock.monotonic() + plan.spec.killAfterSeconds }
                     }
@@ -220,7 +220,7 @@ struct WatchLoop {
                 "syscall": .string(name),
                 "nr": .int(Int64(n.nr)),
                 "arch": .string(isX32 ? "x32" : (n.arch == 0xC000_003E ? "x86_64" : String(n.arch, radix: 16))),
-                "errno": .string(ErrnoNames.name(err)),
+                "errno": .string(SystemNames.errnoName(err)),
                 "pid": .int(Int64(n.pid)),
             ])
         } else {
@@ -246,15 +246,4 @@ enum MountStepDescription {
         case .remountReadOnly: return "read-only remount"
         }
     }
-}
-
-func signalName(_ sig: Int32) -> String {
-    let names: [Int32: String] = [
-        SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
-        SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1",
-        SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
-        SIGCHLD: "SIGCHLD", SIGCONT: "SIGCONT", SIGSTOP: "SIGSTOP", SIGTSTP: "SIGTSTP", SIGXCPU: "SIGXCPU",
-        SIGXFSZ: "SIGXFSZ", SIGSYS: "SIGSYS",
-    ]
-    return names[sig] ?? "SIG\(sig)"
 }

@@ -40,7 +40,7 @@ struct AgentCommand: ParsableCommand {
         do {
             definition = try AgentDefinition.load(name: name, directory: definitionDir)
         } catch {
-            printError("sandbox-run: agent definition: \(error)\n")
+            writeStderr("sandbox-run: agent definition: \(error)\n")
             throw ExitCode(125)
         }
         let code = Launcher.run(

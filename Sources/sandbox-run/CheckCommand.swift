@@ -28,9 +28,9 @@ struct CheckCommand: ParsableCommand {
         do {
             let loaded = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profile)
             print(ProfileRenderer.json(loaded))
-            printError("policy digest: \(loaded.policyDigest)\n")
+            writeStderr("policy digest: \(loaded.policyDigest)\n")
         } catch {
-            printError("sandbox-run: \(error)\n")
+            writeStderr("sandbox-run: \(error)\n")
             throw ExitCode(1)
         }
     }

@@ -47,12 +47,12 @@ struct KillCommand: ParsableCommand {
         var failed = false
         for t in targets {
             guard t.pid > 0 else {
-                printError("sandbox-run: no running sandbox \(t.id)\n")
+                writeStderr("sandbox-run: no running sandbox \(t.id)\n")
                 failed = true
                 continue
             }
             if Glibc.kill(t.pid, SIGTERM) == 0 { print("ended \(t.id)") } else {
-                printError("sandbox-run: cannot signal \(t.id) (pid \(t.pid)): \(String(cString: strerror(errno)))\n")
+                writeStderr("sandbox-run: cannot signal \(t.id) (pid \(t.pid)): \(String(cString: strerror(errno)))\n")
                 failed = true
             }
         }

@@ -43,14 +43,14 @@ struct ReportCommand: ParsableCommand {
         do {
             bytes = try ReportInput.read(events)
         } catch {
-            printError("sandbox-run: report: \(error)\n")
+            writeStderr("sandbox-run: report: \(error)\n")
             throw ExitCode(1)
         }
         let report = EventReport.read(bytes: bytes)
         let output = suggest
             ? ProfileSuggestion.yaml(report)
             : ReportRenderer.render(report, format: ReportRenderer.Format(rawValue: format)!)
-        ReportInput.writeAll(1, output)
+        FileIO.writeAll(1, output)
     }
 }
 
@@ -66,29 +66,7 @@ enum ReportInput {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(path: path, errno: errno) }
         defer { if fd != 0 { close(fd) } }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ReadError(path: path, errno: errno)
-            }
-            if n == 0 { break }
-            bytes += buffer[0..<n]
-        }
+        guard let bytes = FileIO.readAll(fd: fd) else { throw ReadError(path: path, errno: errno) }
         return bytes
-    }
-
-    static func writeAll(_ fd: Int32, _ s: String) {
-        var s = s
-        s.withUTF8 { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                off += n
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeCore
 import StockadeEvents
 
 /// `sandbox-run verify EVENTS.jsonl`
@@ -26,13 +27,13 @@ struct VerifyCommand: ParsableCommand {
     var path: String
 
     func run() throws {
-        guard let bytes = Self.readFile(path) else {
-            printError("sandbox-run: verify: cannot read \(path): \(String(cString: strerror(errno)))\n")
+        guard let bytes = FileIO.readFile(path) else {
+            writeStderr("sandbox-run: verify: cannot read \(path): \(String(cString: strerror(errno)))\n")
             throw ExitCode(2)
         }
         switch EventChainVerifier.verify(bytes) {
         case let .failure(failure):
-            printError("\(failure)\n")
+            writeStderr("\(failure)\n")
             throw ExitCode(1)
         case let .success(report):
             let plural = report.sandboxes.count == 1 ? "" : "es"
@@ -42,24 +43,6 @@ struct VerifyCommand: ParsableCommand {
                     .compactMap { $0 }.joined(separator: ", ")
                 print("sandbox \(log.sandbox): \(log.events) events, lines \(log.firstLine)-\(log.lastLine), \(end), chain \(log.chain)")
             }
-        }
-    }
-
-    /// The whole file, or nil with errno set.
-    static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { return out }
-            out.append(contentsOf: chunk[0..<n])
         }
     }
 }

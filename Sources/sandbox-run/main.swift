@@ -1,4 +1,5 @@
 import ArgumentParser
+import StockadeCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,25 +29,13 @@ struct SandboxRun: ParsableCommand {
 /// every disposition before exec, so the workload still gets SIGPIPE).
 signal(SIGPIPE, SIG_IGN)
 
-func printError(_ s: String) {
-    var s = s
-    s.withUTF8 { buf in
-        var off = 0
-        while off < buf.count {
-            let n = write(2, buf.baseAddress! + off, buf.count - off)
-            if n <= 0 { if errno == EINTR { continue }; return }
-            off += n
-        }
-    }
-}
-
 /// Verbs are words before any `--`; any other bare word is a command that
 /// forgot its `--`.
 let verbs: Set<String> = ["run", "check", "gc", "kill", "report", "verify", "agent", "help"]
 let arguments = Array(CommandLine.arguments.dropFirst())
 if let first = arguments.first, !first.hasPrefix("-"), !verbs.contains(first) {
     let rest = arguments.prefix { $0 != "--" }
-    printError("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill, report, verify, agent). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
+    writeStderr("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill, report, verify, agent). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
     exit(125)
 }
 
@@ -68,7 +57,7 @@ do {
         line = "sandbox-run: '\(word)' is not an option. To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(word) ...\n"
     }
     if !line.hasSuffix("\n") { line += "\n" }
-    printError(line)
+    writeStderr(line)
     exit(125)
 }
 

@@ -45,8 +45,6 @@ enum stk_mount_kind {
     STK_MOUNT_HIDE_DIR = 7,
     /* Remount the mount at `dst` read-only (MS_REMOUNT|MS_BIND|MS_RDONLY). */
     STK_MOUNT_REMOUNT_RO = 8,
-    /* Create the directory `dst` (mode in `mode`). */
-    STK_MOUNT_MKDIR = 9,
 };
 
 /* Operation flags. */
@@ -65,7 +63,6 @@ struct stk_mount_op {
                              (rootless mode, where only the new user namespace
                              may call open_tree) before it mounts anything */
     uint64_t attr_set;    /* MOUNT_ATTR_* for a tree the child clones */
-    unsigned int mode;    /* STK_MOUNT_MKDIR */
     const char *src;      /* symlink text */
     const char *dst;      /* absolute path inside the sandbox */
     const char *data;     /* mount data for tmpfs */
@@ -106,7 +103,6 @@ struct stk_child_config {
 
     int report_fd;              /* child → parent, records below */
     int go_fd;                  /* parent → child: one byte per handshake */
-    int notify_ack_needed;      /* wait for the parent to take the listener */
 };
 
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */
