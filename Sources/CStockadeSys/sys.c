@@ -138,22 +138,6 @@ void stk_unblock_signals(const int *signals, int count)
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
-int stk_cap_last_cap(void)
-{
-    int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 63;
-    char buf[16];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 63;
-    buf[n] = '\0';
-    int v = 0;
-    for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
-        v = v * 10 + (buf[i] - '0');
-    return v > 0 ? v : 63;
-}
 
 int stk_pipe_cloexec(int fds[2])
 {
@@ -218,4 +202,13 @@ int stk_socket_in_netns_of(pid_t pid, int domain, int type, int protocol)
     close(target);
     close(self);
     return result;
+}
+
+int stk_pidfd_supported(void)
+{
+    long fd = syscall(SYS_pidfd_open, getpid(), 0);
+    if (fd < 0)
+        return 0;
+    close((int)fd);
+    return 1;
 }

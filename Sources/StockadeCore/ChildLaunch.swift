@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CCap
 import CSandboxChild
 import CStockadeSys
 
@@ -155,7 +156,8 @@ struct ChildConfigBuilder {
         cfg.cwd = arena.string(plan.cwd)
         cfg.rlimits = arena.array(rlimits)
         cfg.rlimit_count = rlimits.count
-        cfg.cap_last_cap = stk_cap_last_cap()
+        // libcap knows how many capabilities this kernel has (cap_last_cap).
+        cfg.cap_last_cap = Int32(cap_max_bits()) - 1
         cfg.bpf = arena.bytes(plan.seccomp.bpf)
         cfg.bpf_len = UInt16(plan.seccomp.instructionCount)
         cfg.argv = arena.stringArray(plan.argv)

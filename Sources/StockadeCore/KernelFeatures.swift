@@ -21,7 +21,7 @@ public struct KernelFeatures: Equatable, Sendable {
         }
         let userns = access("/proc/self/ns/user", F_OK) == 0
         let notify = stk_seccomp_notify_available() != 0
-        let pidfd = access("/proc/self/fdinfo", F_OK) == 0
+        let pidfd = stk_pidfd_supported() != 0
         return KernelFeatures(release: release, userNamespaces: userns, seccompNotify: notify, pidfd: pidfd, landlockABI: Int(stk_landlock_abi()))
     }
 }

@@ -50,8 +50,6 @@ int stk_signalfd_read(int fd);
 /* Unblock the same signals (used after the supervisor is done). */
 void stk_unblock_signals(const int *signals, int count);
 
-/* /proc/sys/kernel/cap_last_cap, or 63 when unreadable. */
-int stk_cap_last_cap(void);
 
 #ifdef __cplusplus
 }
@@ -91,6 +89,15 @@ extern "C" {
  * makes the socket and returns to its own namespace. Sockets stay bound to
  * the namespace they were made in. Returns the fd or -errno. */
 int stk_socket_in_netns_of(pid_t pid, int domain, int type, int protocol);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Whether pidfd_open(2) works on this kernel (it is probed on ourselves). */
+int stk_pidfd_supported(void);
 #ifdef __cplusplus
 }
 #endif
