@@ -139,18 +139,16 @@ static int cover(int rootfd, int target_fd, int is_file)
  * resolving every component without symlinks. */
 static int clone_source(const struct stk_mount_op *op)
 {
-    int pfd = openat2_beneath(AT_FDCWD, op->src, O_PATH);
-    if (pfd < 0) {
-        /* RESOLVE_BENEATH rejects absolute paths: resolve from "/" instead. */
-        int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-            return -errno;
-        pfd = openat2_beneath(root, op->src[0] == '/' ? op->src + 1 : op->src, O_PATH);
-        int e = errno;
-        close(root);
-        if (pfd < 0)
-            return -e;
-    }
+    /* Sources are absolute and canonical; RESOLVE_BENEATH needs a path
+     * relative to a directory, so walk it from the host's "/". */
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return -errno;
+    int pfd = openat2_beneath(root, op->src[0] == '/' ? op->src + 1 : op->src, O_PATH);
+    int err = errno;
+    close(root);
+    if (pfd < 0)
+        return -err;
     unsigned int fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
     if (op->flags & STK_MOUNT_F_RECURSIVE)
         fl |= AT_RECURSIVE;
