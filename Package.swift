@@ -5,6 +5,16 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The shipped code does without the implicitly imported regex and
+/// concurrency modules, so the binary does not carry them (about 0.8 MB of
+/// code that page faults would map in at every start; docs/performance.md).
+let leanSettings: [SwiftSetting] = strictSettings + [
+    .unsafeFlags([
+        "-Xfrontend", "-disable-implicit-string-processing-module-import",
+        "-Xfrontend", "-disable-implicit-concurrency-module-import",
+    ]),
+]
+
 let package = Package(
     name: "Stockade",
     platforms: [.macOS(.v13)],
@@ -13,9 +23,7 @@ let package = Package(
         .library(name: "StockadeCore", targets: ["StockadeCore"]),
         .library(name: "StockadeProfile", targets: ["StockadeProfile"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
+    dependencies: [],
     targets: [
         // System libraries (Debian: libseccomp-dev, libcap-dev).
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
@@ -29,19 +37,19 @@ let package = Package(
         .target(name: "CStockadeSys"),
 
         // Seccomp policy model, syscall names, and the libseccomp compiler (pure, no root).
-        .target(name: "StockadeSeccomp", dependencies: ["CSeccomp"], swiftSettings: strictSettings),
+        .target(name: "StockadeSeccomp", dependencies: ["CSeccomp"], swiftSettings: leanSettings),
         // Event model, JSON lines encoding, sinks, schema.
-        .target(name: "StockadeEvents", swiftSettings: strictSettings),
+        .target(name: "StockadeEvents", swiftSettings: leanSettings),
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
-        .target(name: "StockadeCgroups", swiftSettings: strictSettings),
+        .target(name: "StockadeCgroups", swiftSettings: leanSettings),
         // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.
-        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "StockadeEvents"], swiftSettings: strictSettings),
+        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "StockadeEvents"], swiftSettings: leanSettings),
         .target(
             name: "StockadeProfile",
             dependencies: [
                 "StockadeSeccomp", "StockadeEvents",
             ],
-            swiftSettings: strictSettings
+            swiftSettings: leanSettings
         ),
         .target(
             name: "StockadeCore",
@@ -49,25 +57,25 @@ let package = Package(
                 "StockadeProfile", "StockadeSeccomp", "StockadeEvents", "StockadeCgroups", "StockadeNet",
                 "CSeccomp", "CCap", "CSandboxChild", "CStockadeSys",
             ],
-            swiftSettings: strictSettings
+            swiftSettings: leanSettings
         ),
+        // Command-line specs, parser, help, man page and completions (pure; no Foundation).
+        .target(name: "StockadeCLI", swiftSettings: leanSettings),
         .executableTarget(
             name: "sandbox-run",
-            dependencies: [
-                "StockadeCore", "StockadeProfile",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            // Release builds link the Swift runtime statically
-            // (`--static-swift-stdlib`, the Makefile's RELEASE_FLAGS). A fully
-            // static executable would start faster, but Debian ships libmnl
+            dependencies: ["StockadeCore", "StockadeProfile", "StockadeCLI"],
+            // Release builds (the Makefile's RELEASE_FLAGS) link the Swift
+            // runtime and libstdc++ statically and pack relocations with lld.
+            // A fully static executable is not possible: Debian ships libmnl
             // (which libnftnl needs) only as a shared library.
-            swiftSettings: strictSettings
+            swiftSettings: leanSettings
         ),
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCgroupsTests", dependencies: ["StockadeCgroups"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeCLITests", dependencies: ["StockadeCLI"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile"], swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents"], exclude: ["Fixtures"], swiftSettings: strictSettings),
     ]

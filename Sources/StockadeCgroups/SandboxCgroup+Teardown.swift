@@ -61,9 +61,10 @@ extension SandboxCgroup {
     /// process outside the sandbox (v1 offers no pidfd-safe way).
     func isMember(_ pid: Int32) -> Bool {
         guard pid > 0, let text = CgroupFS.readIfPresent("/proc/\(pid)/cgroup") else { return false }
-        let name = "/" + CgroupNaming.directoryName(sandboxId: sandboxId)
+        let name = Substring(CgroupNaming.directoryName(sandboxId: sandboxId))
         return ProcParsers.procCgroup(text).contains { entry in
-            entry.path.hasSuffix(name) || entry.path.contains(name + "/")
+            entry.path.split(separator: "/").contains(name)
         }
     }
 }
+

@@ -93,7 +93,7 @@ enum ErrorEvent {
             out["errno_name"] = .string(SystemNames.errnoName(e.errno))
         }
         var message = e.message
-        if let s = e.subject, !message.contains(s) { message += " (\(s))" }
+        if let s = e.subject, !message.hasInfix(s) { message += " (\(s))" }
         out["message"] = .string(message)
         return out
     }

@@ -1,52 +1,49 @@
-import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeCLI
 import StockadeCore
 import StockadeProfile
 
 /// `sandbox-run agent NAME`: the agent defined in /etc/stockade/agents/NAME.yaml,
 /// run exactly as `sandbox-run [OPTIONS] -- COMMAND` would run it.
-struct AgentCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "agent",
+enum AgentVerb {
+    static let spec = VerbSpec(
+        name: "agent",
+        summary: "run the agent in /etc/stockade/agents/NAME.yaml",
         abstract: "Run the agent defined in /etc/stockade/agents/NAME.yaml (what stockade-agent@NAME.service starts).",
         discussion: """
-        The definition names the command, profile, workspace, network allowlist, \
-        limits, environment and event sink; see docs/systemd.md. Under systemd \
-        (Type=notify) READY=1 is sent once the workload runs inside the finished sandbox.
+        The definition names the command, profile, workspace, network allowlist,
+        limits, environment and event sink; see docs/systemd.md. Under systemd
+        (Type=notify) READY=1 is sent once the workload runs inside the finished
+        sandbox.
 
         Examples:
           sandbox-run agent reviewer
           sandbox-run agent reviewer --events journal
           sandbox-run agent reviewer --definition-dir ./agents --dry-run
-        """
+        """,
+        options: [
+            OptionSpec("definition-dir", .single, value: "DIR", help: "Where agent definitions live (default: \(AgentDefinition.defaultDirectory))."),
+            OptionSpec("events", .single, value: "SINK", help: "Where JSON-lines events go (journal, a file PATH, fd:N, stderr); overrides the definition's `events:`."),
+            OptionSpec("dry-run", .flag, help: "Print the plan as JSON and exit; nothing is created."),
+        ],
+        positionals: [PositionalSpec("NAME", help: "The agent's name: NAME.yaml in the definition directory.")]
     )
 
-    @Argument(help: ArgumentHelp("The agent's name: NAME.yaml in the definition directory.", valueName: "NAME"))
-    var name: String
-
-    @Option(name: .customLong("definition-dir"), help: ArgumentHelp("Where agent definitions live.", valueName: "DIR"))
-    var definitionDir: String = AgentDefinition.defaultDirectory
-
-    @Option(name: .long, help: ArgumentHelp("Where JSON-lines events go (journal, a file PATH, fd:N, stderr); overrides the definition's `events:`.", valueName: "SINK"))
-    var events: String?
-
-    @Flag(name: .customLong("dry-run"), help: "Print the plan as JSON and exit; nothing is created.")
-    var dryRun = false
-
-    func run() throws {
+    static func run(_ a: ParsedArguments) -> Int32 {
+        let name = a.positionals[0]
+        let definitionDir = a.value("definition-dir") ?? AgentDefinition.defaultDirectory
         let definition: AgentDefinition
         do {
             definition = try AgentDefinition.load(name: name, directory: definitionDir)
         } catch {
             writeStderr("sandbox-run: agent definition: \(error)\n")
-            throw ExitCode(125)
+            return 125
         }
-        let code = Launcher.run(
-            profileReference: definition.profile ?? "default", overrides: Self.overrides(definition),
-            eventSink: events ?? definition.events, dryRun: dryRun)
-        throw ExitCode(code)
+        return Launcher.run(
+            profileReference: definition.profile ?? "default", overrides: overrides(definition),
+            eventSink: a.value("events") ?? definition.events, dryRun: a.flag("dry-run"))
     }
 
     /// The same overrides the run command's flags would give.

@@ -1,14 +1,15 @@
-import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeCLI
 import StockadeCore
 import StockadeProfile
 
 /// `sandbox-run check PROFILE`
-struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check",
+enum CheckVerb {
+    static let spec = VerbSpec(
+        name: "check",
+        summary: "validate a profile, print it normalized",
         abstract: "Validate a profile and print it normalized (extends resolved, defaults explicit).",
         discussion: """
         Exit status 0 when valid; 1 with FILE:LINE:COL: FIELD: what was expected, otherwise.
@@ -18,28 +19,29 @@ struct CheckCommand: ParsableCommand {
         Examples:
           sandbox-run check agent
           sandbox-run check ./profiles/my-agent.yaml
-        """
+        """,
+        positionals: [PositionalSpec("PROFILE", help: "A shipped profile name or a path to a YAML file.")]
     )
 
-    @Argument(help: ArgumentHelp("A shipped profile name or a path to a YAML file.", valueName: "PROFILE"))
-    var profile: String
-
-    func run() throws {
+    static func run(_ a: ParsedArguments) -> Int32 {
+        let profile = a.positionals[0]
         do {
             let loaded = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profile)
             print(ProfileRenderer.json(loaded))
             writeStderr("policy digest: \(loaded.policyDigest)\n")
+            return 0
         } catch {
             writeStderr("sandbox-run: \(error)\n")
-            throw ExitCode(1)
+            return 1
         }
     }
 }
 
 /// `sandbox-run gc`
-struct GCCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "gc",
+enum GCVerb {
+    static let spec = VerbSpec(
+        name: "gc",
+        summary: "remove leftovers of dead sandboxes",
         abstract: "Remove host objects (cgroups, registry entries) left by sandboxes whose supervisor died.",
         discussion: """
         A supervisor killed with SIGKILL cannot clean up; its sandbox's processes
@@ -49,9 +51,10 @@ struct GCCommand: ParsableCommand {
         """
     )
 
-    func run() throws {
+    static func run(_: ParsedArguments) -> Int32 {
         let removed = GarbageCollector.run(rootless: getuid() != 0)
         for r in removed { print("removed \(r)") }
         if removed.isEmpty { print("nothing to remove") }
+        return 0
     }
 }

@@ -1,13 +1,14 @@
-import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeCLI
 import StockadeCore
 
 /// `sandbox-run kill ID|--all`: the operator's kill switch.
-struct KillCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "kill",
+enum KillVerb {
+    static let spec = VerbSpec(
+        name: "kill",
+        summary: "end running sandboxes cleanly",
         abstract: "End a running sandbox (or all of them) cleanly from outside.",
         discussion: """
         Sends SIGTERM to the sandbox's supervisor. It forwards the signal to
@@ -18,30 +19,24 @@ struct KillCommand: ParsableCommand {
           sandbox-run kill 3fa9c2d17b04
           sandbox-run kill --all
           sandbox-run kill --list
-        """
+        """,
+        options: [
+            OptionSpec("all", .flag, help: "End every running sandbox."),
+            OptionSpec("list", .flag, help: "List running sandboxes and exit."),
+        ],
+        positionals: [PositionalSpec("ID", .repeated, help: "Sandbox id (from the events' `sandbox` field or --list).")]
     )
 
-    @Argument(help: ArgumentHelp("Sandbox id (from the events' `sandbox` field or --list).", valueName: "ID"))
-    var ids: [String] = []
-
-    @Flag(name: .long, help: "End every running sandbox.")
-    var all = false
-
-    @Flag(name: .long, help: "List running sandboxes and exit.")
-    var list = false
-
-    func validate() throws {
+    static func run(_ a: ParsedArguments) throws(UsageError) -> Int32 {
+        let ids = a.positionals, all = a.flag("all"), list = a.flag("list")
         if !list && all == !ids.isEmpty {
-            throw ValidationError("give sandbox ids or --all (not both)")
+            throw .invalid("kill: give sandbox ids or --all (not both)")
         }
-    }
-
-    func run() throws {
         let registry = SandboxRegistry.default(rootless: getuid() != 0)
         let running = registry.entries().filter { registry.isAlive($0) }
         if list {
             for e in running { print("\(e.id)\tpid \(e.pid)\t\(e.name ?? "")") }
-            return
+            return 0
         }
         let targets = all ? running : ids.map { id in running.first { $0.id == id } ?? SandboxRegistry.Entry(id: id, pid: 0, startTicks: 0, name: nil) }
         var failed = false
@@ -56,6 +51,6 @@ struct KillCommand: ParsableCommand {
                 failed = true
             }
         }
-        if failed { throw ExitCode(1) }
+        return failed ? 1 : 0
     }
 }

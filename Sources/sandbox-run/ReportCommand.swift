@@ -1,13 +1,14 @@
-import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeCLI
 import StockadeCore
 
 /// `sandbox-run report EVENTS.jsonl [--format markdown|table] [--suggest]`
-struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "report",
+enum ReportVerb {
+    static let spec = VerbSpec(
+        name: "report",
+        summary: "summarize an events file, or suggest a profile",
         abstract: "Summarize an events file: how the run ended, what it used, what was allowed and denied.",
         discussion: """
         Reads the JSON-lines events that --events wrote (several sandboxes may
@@ -20,37 +21,33 @@ struct ReportCommand: ParsableCommand {
           sandbox-run report --suggest audit-events.jsonl > step-profile.yaml
 
         Exit status 0; 1 when the file cannot be read.
-        """
+        """,
+        options: [
+            OptionSpec("format", .single, value: "FORMAT", help: "markdown (for CI summaries, the default) or table (for a terminal)."),
+            OptionSpec("suggest", .flag, help: "Print a profile (YAML) that allows what an audit run (--net audit) needed, instead of the report."),
+        ],
+        positionals: [PositionalSpec("EVENTS.jsonl", help: "The events file, or - for standard input.")]
     )
 
-    @Argument(help: ArgumentHelp("The events file, or - for standard input.", valueName: "EVENTS.jsonl"))
-    var events: String
-
-    @Option(name: .long, help: ArgumentHelp("markdown (for CI summaries) or table (for a terminal).", valueName: "FORMAT"))
-    var format: String = "markdown"
-
-    @Flag(name: .long, help: "Print a profile (YAML) that allows what an audit run (--net audit) needed, instead of the report.")
-    var suggest = false
-
-    func validate() throws {
-        if ReportRenderer.Format(rawValue: format) == nil {
-            throw ValidationError("--format: expected markdown or table, got '\(format)'")
+    static func run(_ a: ParsedArguments) throws(UsageError) -> Int32 {
+        let events = a.positionals[0]
+        let formatName = a.value("format") ?? "markdown"
+        guard let format = ReportRenderer.Format(rawValue: formatName) else {
+            throw .invalid("--format: expected markdown or table, got '\(formatName)'")
         }
-    }
-
-    func run() throws {
         let bytes: [UInt8]
         do {
             bytes = try ReportInput.read(events)
         } catch {
             writeStderr("sandbox-run: report: \(error)\n")
-            throw ExitCode(1)
+            return 1
         }
         let report = EventReport.read(bytes: bytes)
-        let output = suggest
+        let output = a.flag("suggest")
             ? ProfileSuggestion.yaml(report)
-            : ReportRenderer.render(report, format: ReportRenderer.Format(rawValue: format)!)
+            : ReportRenderer.render(report, format: format)
         FileIO.writeAll(1, output)
+        return 0
     }
 }
 

@@ -1,14 +1,15 @@
-import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeCLI
 import StockadeCore
 import StockadeProfile
 
 /// `sandbox-run [OPTIONS] -- COMMAND [ARGS...]`
-struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
+enum RunVerb {
+    static let spec = VerbSpec(
+        name: "run",
+        summary: "run COMMAND sandboxed",
         abstract: "Run COMMAND inside a sandbox (the default verb).",
         discussion: """
         The command always follows `--`. Options override the profile.
@@ -21,112 +22,56 @@ struct RunCommand: ParsableCommand {
 
         Exit status: the command's; 128+N if killed by signal N; 124 on timeout;
         125 if the sandbox could not be built; 126 not executable; 127 not found.
-        """
+        """,
+        options: [
+            OptionSpec("profile", .single, value: "NAME|PATH", help: "Profile: a shipped name (default, strict, agent, ci) or a path to a YAML file. Default: default."),
+            OptionSpec("workspace", .single, value: "DIR", help: "The writable directory, visible at the same path inside (default: the current directory)."),
+            OptionSpec("workspace-mode", .single, value: "MODE", help: "How the workspace is mounted: rw, ro or none."),
+            OptionSpec("ro-bind", .repeated, value: "SRC[:DEST]", help: "Bind a host path read-only (SRC, or SRC:DEST). Repeatable."),
+            OptionSpec("bind", .repeated, value: "SRC[:DEST]", help: "Bind a host path read-write (SRC, or SRC:DEST). Repeatable."),
+            OptionSpec("tmpfs", .repeated, value: "PATH", help: "Mount an empty tmpfs at PATH. Repeatable."),
+            OptionSpec("hide", .repeated, value: "PATH", help: "Cover PATH so it reads as empty. Repeatable."),
+            OptionSpec("env", short: "e", .repeated, value: "NAME[=VALUE]", help: "Pass variable NAME from your environment, or set NAME=VALUE. Repeatable. Everything else is scrubbed."),
+            OptionSpec("user", .single, value: "USER", help: "Run as this user (name or uid; root only). Default: the sudo caller, the profile's user, the workspace owner, else nobody."),
+            OptionSpec("group", .single, value: "GROUP", help: "Run with this group (name or gid)."),
+            OptionSpec("hostname", .single, value: "NAME", help: "Hostname inside the sandbox."),
+            OptionSpec("timeout", .single, value: "DURATION", help: "Wall-clock limit (90s, 20m, 1h30m): then SIGTERM to everything, exit 124."),
+            OptionSpec("kill-after", .single, value: "DURATION", help: "Grace between SIGTERM and SIGKILL (default 5s)."),
+            OptionSpec("memory", .single, value: "SIZE", help: "Memory limit (512m, 2g); an OOM kill ends with exit_reason oom_kill."),
+            OptionSpec("pids-limit", .single, value: "N", help: "Maximum number of processes and threads."),
+            OptionSpec("cpus", .single, value: "N", help: "CPU bandwidth in CPUs (1.5)."),
+            OptionSpec("net", .single, value: "MODE", help: "Network: none (loopback only), filtered (only allowlisted domains), audit (open, but reports what filtered would deny), or host (no isolation, evented)."),
+            OptionSpec("allow-domain", .repeated, value: "NAME[:PORT]", help: "Allow egress to NAME (exact), *.SUFFIX (any subdomain), with an optional :PORT (default 80 and 443). Implies --net filtered. Repeatable."),
+            OptionSpec("allow-preset", .repeated, value: "NAME", help: "Allow an ecosystem's registries: python, node, github, debian, rust, go. Implies --net filtered. Repeatable."),
+            OptionSpec("dns-upstream", .single, value: "ADDR[:PORT]", help: "Where the DNS proxy forwards allowed queries (default: the host's resolvers from /etc/resolv.conf)."),
+            OptionSpec("events", .single, value: "SINK", help: "Where JSON-lines events go: a file PATH, fd:N, stderr, or journal."),
+            OptionSpec("name", .single, value: "NAME", help: "A name for this sandbox, shown in events."),
+            OptionSpec("actor", .single, value: "ID", help: "Who is running this (agent or CI job id), recorded in every event."),
+            OptionSpec("fail-on-deny", .flag, help: "Exit 1 when the command exits 0 but the sandbox denied something (a system call, a DNS query, a packet); a sandbox.warning fail_on_deny says so. Other statuses are kept."),
+            OptionSpec("profile-sha256", .single, value: "HEX", help: "Run only if the profile file's SHA-256, or its policy digest (covering extends:; see `check`), is HEX."),
+            OptionSpec("dry-run", .flag, help: "Print the plan as JSON and exit; nothing is created."),
+            OptionSpec("export-bpf", .single, value: "PATH", help: "With --dry-run: also write the compiled seccomp BPF (struct sock_filter[]) to PATH, e.g. for bwrap --seccomp.", hidden: true),
+        ],
+        takesCommand: true
     )
 
-    @Option(name: .long, help: ArgumentHelp("Profile: a shipped name (default, strict, agent, ci) or a path to a YAML file.", valueName: "NAME|PATH"))
-    var profile: String = "default"
-
-    @Option(name: .long, help: ArgumentHelp("The writable directory, visible at the same path inside (default: the current directory).", valueName: "DIR"))
-    var workspace: String?
-
-    @Option(name: .customLong("workspace-mode"), help: ArgumentHelp("How the workspace is mounted: rw, ro or none.", valueName: "MODE"))
-    var workspaceMode: String?
-
-    @Option(name: .customLong("ro-bind"), help: ArgumentHelp("Bind a host path read-only (SRC, or SRC:DEST). Repeatable.", valueName: "SRC[:DEST]"))
-    var roBind: [String] = []
-
-    @Option(name: .customLong("bind"), help: ArgumentHelp("Bind a host path read-write (SRC, or SRC:DEST). Repeatable.", valueName: "SRC[:DEST]"))
-    var bind: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Mount an empty tmpfs at PATH. Repeatable.", valueName: "PATH"))
-    var tmpfs: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Cover PATH so it reads as empty. Repeatable.", valueName: "PATH"))
-    var hide: [String] = []
-
-    @Option(name: [.customShort("e"), .long], help: ArgumentHelp("Pass variable NAME from your environment, or set NAME=VALUE. Repeatable. Everything else is scrubbed.", valueName: "NAME[=VALUE]"))
-    var env: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Run as this user (name or uid; root only). Default: the sudo caller, the profile's user, the workspace owner, else nobody.", valueName: "USER"))
-    var user: String?
-
-    @Option(name: .long, help: ArgumentHelp("Run with this group (name or gid).", valueName: "GROUP"))
-    var group: String?
-
-    @Option(name: .long, help: ArgumentHelp("Hostname inside the sandbox.", valueName: "NAME"))
-    var hostname: String?
-
-    @Option(name: .long, help: ArgumentHelp("Wall-clock limit (90s, 20m, 1h30m): then SIGTERM to everything, exit 124.", valueName: "DURATION"))
-    var timeout: String?
-
-    @Option(name: .customLong("kill-after"), help: ArgumentHelp("Grace between SIGTERM and SIGKILL (default 5s).", valueName: "DURATION"))
-    var killAfter: String?
-
-    @Option(name: .long, help: ArgumentHelp("Memory limit (512m, 2g); an OOM kill ends with exit_reason oom_kill.", valueName: "SIZE"))
-    var memory: String?
-
-    @Option(name: .customLong("pids-limit"), help: ArgumentHelp("Maximum number of processes and threads.", valueName: "N"))
-    var pidsLimit: Int?
-
-    @Option(name: .long, help: ArgumentHelp("CPU bandwidth in CPUs (1.5).", valueName: "N"))
-    var cpus: Double?
-
-    @Option(name: .long, help: ArgumentHelp("Network: none (loopback only), filtered (only allowlisted domains), audit (open, but reports what filtered would deny), or host (no isolation, evented).", valueName: "MODE"))
-    var net: String?
-
-    @Option(name: .customLong("allow-domain"), help: ArgumentHelp("Allow egress to NAME (exact), *.SUFFIX (any subdomain), with an optional :PORT (default 80 and 443). Implies --net filtered. Repeatable.", valueName: "NAME[:PORT]"))
-    var allowDomain: [String] = []
-
-    @Option(name: .customLong("allow-preset"), help: ArgumentHelp("Allow an ecosystem's registries: python, node, github, debian, rust, go. Implies --net filtered. Repeatable.", valueName: "NAME"))
-    var allowPreset: [String] = []
-
-    @Option(name: .customLong("dns-upstream"), help: ArgumentHelp("Where the DNS proxy forwards allowed queries (default: the host's resolvers from /etc/resolv.conf).", valueName: "ADDR[:PORT]"))
-    var dnsUpstream: String?
-
-    @Option(name: .long, help: ArgumentHelp("Where JSON-lines events go: a file PATH, fd:N, stderr, or journal.", valueName: "SINK"))
-    var events: String?
-
-    @Option(name: .long, help: ArgumentHelp("A name for this sandbox, shown in events.", valueName: "NAME"))
-    var name: String?
-
-    @Option(name: .long, help: ArgumentHelp("Who is running this (agent or CI job id), recorded in every event.", valueName: "ID"))
-    var actor: String?
-
-    @Flag(name: .customLong("fail-on-deny"), help: "Exit 1 when the command exits 0 but the sandbox denied something (a system call, a DNS query, a packet); a sandbox.warning fail_on_deny says so. Other statuses are kept.")
-    var failOnDeny = false
-    @Option(name: .customLong("profile-sha256"), help: ArgumentHelp("Run only if the profile file's SHA-256, or its policy digest (covering extends:; see `check`), is HEX.", valueName: "HEX"))
-    var profileSHA256: String?
-
-    @Flag(name: .customLong("dry-run"), help: "Print the plan as JSON and exit; nothing is created.")
-    var dryRun = false
-
-    @Option(name: .customLong("export-bpf"), help: ArgumentHelp("With --dry-run: also write the compiled seccomp BPF (struct sock_filter[]) to PATH, e.g. for bwrap --seccomp.", valueName: "PATH", visibility: .hidden))
-    var exportBPF: String?
-
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run, after `--`.", valueName: "COMMAND"))
-    var command: [String] = []
-
-    func validate() throws {
-        if command.isEmpty && !dryRun {
-            throw ValidationError("no command given; put it after `--`: sandbox-run [OPTIONS] -- COMMAND [ARGS...]")
+    static func run(_ a: ParsedArguments) throws(UsageError) -> Int32 {
+        let dryRun = a.flag("dry-run")
+        if a.command.isEmpty && !dryRun {
+            throw .invalid("no command given; put it after `--`: sandbox-run [OPTIONS] -- COMMAND [ARGS...]")
         }
-        if exportBPF != nil && !dryRun {
-            throw ValidationError("--export-bpf needs --dry-run")
+        if a.value("export-bpf") != nil && !dryRun { throw .invalid("--export-bpf needs --dry-run") }
+        var pin: PolicyPin?
+        if let hex = a.value("profile-sha256") {
+            guard let p = PolicyPin(hex) else { throw .invalid("--profile-sha256: expected 64 hex digits (a SHA-256), got '\(hex)'") }
+            pin = p
         }
-        if let pin = profileSHA256, PolicyPin(pin) == nil {
-            throw ValidationError("--profile-sha256: expected 64 hex digits (a SHA-256), got '\(pin)'")
+        if a.value("workspace-mode") == "none" && a.value("workspace") != nil {
+            throw .invalid("--workspace and --workspace-mode none conflict: choose one")
         }
-        if workspaceMode == "none" && workspace != nil {
-            throw ValidationError("--workspace and --workspace-mode none conflict: choose one")
-        }
-    }
-
-    func run() throws {
-        let overrides = try LaunchOptions.overrides(from: self)
-        let code = Launcher.run(
-            profileReference: profile, overrides: overrides, eventSink: events, dryRun: dryRun, exportBPF: exportBPF,
-            failOnDeny: failOnDeny, profilePin: profileSHA256.flatMap(PolicyPin.init))
-        throw ExitCode(code)
+        let overrides = try LaunchOptions.overrides(from: a)
+        return Launcher.run(
+            profileReference: a.value("profile") ?? "default", overrides: overrides, eventSink: a.value("events"),
+            dryRun: dryRun, exportBPF: a.value("export-bpf"), failOnDeny: a.flag("fail-on-deny"), profilePin: pin)
     }
 }

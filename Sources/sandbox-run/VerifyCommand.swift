@@ -1,14 +1,15 @@
-import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeCLI
 import StockadeCore
 import StockadeEvents
 
 /// `sandbox-run verify EVENTS.jsonl`
-struct VerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
+enum VerifyVerb {
+    static let spec = VerbSpec(
+        name: "verify",
+        summary: "check an event log's hash chain",
         abstract: "Check an event log's hash chain: nothing edited, removed, reordered or appended after the end.",
         discussion: """
         Every line must parse, each sandbox's seq must run 0, 1, 2, … with each
@@ -20,21 +21,20 @@ struct VerifyCommand: ParsableCommand {
         The chain shows tampering by anyone who did not recompute it; keep the
         printed chain somewhere else (a CI log) to pin the whole file.
         See docs/events.md, "Tamper evidence".
-        """
+        """,
+        positionals: [PositionalSpec("EVENTS.jsonl", help: "The JSON-lines event log (an --events file).")]
     )
 
-    @Argument(help: ArgumentHelp("The JSON-lines event log (an --events file).", valueName: "EVENTS.jsonl"))
-    var path: String
-
-    func run() throws {
+    static func run(_ a: ParsedArguments) -> Int32 {
+        let path = a.positionals[0]
         guard let bytes = FileIO.readFile(path) else {
             writeStderr("sandbox-run: verify: cannot read \(path): \(String(cString: strerror(errno)))\n")
-            throw ExitCode(2)
+            return 2
         }
         switch EventChainVerifier.verify(bytes) {
         case let .failure(failure):
             writeStderr("\(failure)\n")
-            throw ExitCode(1)
+            return 1
         case let .success(report):
             let plural = report.sandboxes.count == 1 ? "" : "es"
             print("ok: \(report.lines) lines, \(report.sandboxes.count) sandbox\(plural), every chain intact")
@@ -43,6 +43,7 @@ struct VerifyCommand: ParsableCommand {
                     .compactMap { $0 }.joined(separator: ", ")
                 print("sandbox \(log.sandbox): \(log.events) events, lines \(log.firstLine)-\(log.lastLine), \(end), chain \(log.chain)")
             }
+            return 0
         }
     }
 }

@@ -1,27 +1,30 @@
-import ArgumentParser
-import StockadeCore
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeCLI
+import StockadeCore
 
-/// Usage errors and unbuildable sandboxes exit 125 (docker run's convention),
-/// so a caller can tell them from the workload's own statuses.
-struct SandboxRun: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sandbox-run",
-        abstract: "Run a command in a sandbox: namespaces, a read-only system view, dropped capabilities, default-deny seccomp, limits, and JSON audit events.",
-        discussion: """
-        sandbox-run [OPTIONS] -- COMMAND [ARGS...]     run COMMAND sandboxed
-        sandbox-run check PROFILE                      validate a profile, print it normalized
-        sandbox-run agent NAME                         run the agent in /etc/stockade/agents/NAME.yaml
-        sandbox-run gc                                 remove leftovers of dead sandboxes
-        sandbox-run kill ID|--all                      end running sandboxes cleanly
-        sandbox-run report EVENTS.jsonl [--suggest]    summarize an events file (Markdown for CI), or suggest a profile
-        sandbox-run verify EVENTS.jsonl                check an event log's hash chain
-        """,
-        subcommands: [RunCommand.self, CheckCommand.self, GCCommand.self, KillCommand.self, ReportCommand.self, VerifyCommand.self, AgentCommand.self],
-        defaultSubcommand: RunCommand.self
-    )
+/// The program's verbs. Parsing, `--help`, the man page and the shell
+/// completions all come from these specs (a hand-written parser: an
+/// argument-parsing library pulled Foundation into the binary and cost
+/// milliseconds and megabytes at every sandbox start).
+let program = ProgramSpec(
+    name: "sandbox-run",
+    abstract: "Run a command in a sandbox: namespaces, a read-only system view, dropped capabilities, default-deny seccomp, limits, and JSON audit events.",
+    verbs: [RunVerb.spec, CheckVerb.spec, AgentVerb.spec, GCVerb.spec, KillVerb.spec, ReportVerb.spec, VerifyVerb.spec],
+    defaultVerb: "run"
+)
+
+func perform(_ verb: String, _ arguments: ParsedArguments) throws(UsageError) -> Int32 {
+    switch verb {
+    case "check": return CheckVerb.run(arguments)
+    case "agent": return AgentVerb.run(arguments)
+    case "gc": return GCVerb.run(arguments)
+    case "kill": return try KillVerb.run(arguments)
+    case "report": return try ReportVerb.run(arguments)
+    case "verify": return VerifyVerb.run(arguments)
+    default: return try RunVerb.run(arguments)
+    }
 }
 
 /// The workload's pipes may close under us; an event sink reader may vanish.
@@ -29,51 +32,47 @@ struct SandboxRun: ParsableCommand {
 /// every disposition before exec, so the workload still gets SIGPIPE).
 signal(SIGPIPE, SIG_IGN)
 
+let words = Array(CommandLine.arguments.dropFirst())
+
+// Install-time generators (`make install`); not in --help.
+if words.first == "--generate-man-page" {
+    FileIO.writeAll(1, ManPage.render(program, trailing: [
+        ManPage.Section(title: "Exit status", text: "The command's own status; 128+N when it was killed by signal N; 124 on timeout; 125 when the sandbox could not be built or the command line is wrong; 126 when the command is not executable; 127 when it is not found."),
+        ManPage.Section(title: "See also", text: "The documentation in share/doc/stockade: profiles.md, events.md, exit-status.md, network.md, systemd.md, ci.md, threat-model.md."),
+    ]))
+    exit(0)
+}
+if words.first == "--generate-completion-script" {
+    guard words.count == 2, let shell = CompletionScript.Shell(rawValue: words[1]) else {
+        writeStderr("sandbox-run: --generate-completion-script: expected bash, zsh or fish\n")
+        exit(125)
+    }
+    FileIO.writeAll(1, CompletionScript.render(program, shell: shell))
+    exit(0)
+}
+
 /// Verbs are words before any `--`; any other bare word is a command that
 /// forgot its `--`.
-let verbs: Set<String> = ["run", "check", "gc", "kill", "report", "verify", "agent", "help"]
-let arguments = Array(CommandLine.arguments.dropFirst())
-if let first = arguments.first, !first.hasPrefix("-"), !verbs.contains(first) {
-    let rest = arguments.prefix { $0 != "--" }
-    writeStderr("sandbox-run: '\(first)' is not a sandbox-run verb (verbs: check, gc, kill, report, verify, agent). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
+func forgotTerminator(_ word: String) -> Never {
+    let rest = words.prefix { $0 != "--" }.drop { $0 != word }
+    writeStderr("sandbox-run: '\(word)' is not a sandbox-run verb or option (verbs: check, agent, gc, kill, report, verify, help). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
     exit(125)
 }
 
 do {
-    var command = try SandboxRun.parseAsRoot()
-    try command.run()
-    exit(0)
-} catch let code as ExitCode {
-    exit(code.rawValue)
-} catch {
-    let code = SandboxRun.exitCode(for: error)
-    let message = SandboxRun.fullMessage(for: error)
-    if code == .success {
-        print(message)
+    switch try ArgumentScanner.parse(words, program: program) {
+    case let .help(verb):
+        FileIO.writeAll(1, verb.flatMap(program.verb).map { HelpText.verb($0, program: program) } ?? HelpText.program(program))
         exit(0)
+    case let .verb(name, arguments):
+        exit(try perform(name, arguments))
     }
-    var line = message.hasPrefix("Error: ") ? "sandbox-run: " + message.dropFirst(7) : "sandbox-run: " + message
-    if let word = line.firstMatchOfUnexpectedArgument {
-        line = "sandbox-run: '\(word)' is not an option. To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(word) ...\n"
+} catch {
+    let named = words.first.flatMap(program.verb)
+    if case let .unexpectedWord(word) = error, named == nil || named?.name == program.defaultVerb {
+        forgotTerminator(word)
     }
-    if !line.hasSuffix("\n") { line += "\n" }
-    writeStderr(line)
+    let verb = named.map { " " + $0.name } ?? ""
+    writeStderr("sandbox-run: \(error)\nSee 'sandbox-run\(verb) --help'.\n")
     exit(125)
-}
-
-extension String {
-    /// The word ArgumentParser complains about in "Unexpected argument 'x'".
-    var firstMatchOfUnexpectedArgument: String? {
-        let marker = "Unexpected argument '"
-        var s = Substring(self)
-        while !s.isEmpty {
-            if s.hasPrefix(marker) {
-                let tail = s.dropFirst(marker.count)
-                guard let end = tail.firstIndex(of: "'") else { return nil }
-                return String(tail[..<end])
-            }
-            s = s.dropFirst()
-        }
-        return nil
-    }
 }

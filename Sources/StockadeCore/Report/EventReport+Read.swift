@@ -71,7 +71,7 @@ struct RunReportBuilder {
             run.warnings.append(.init(code: e["code"]?.stringValue ?? "?", message: e["message"]?.stringValue ?? "", step: nil))
         case .sandboxError:
             var message = e["message"]?.stringValue ?? ""
-            if let n = e["errno_name"]?.stringValue, !message.contains(n) { message += " (\(n))" }
+            if let n = e["errno_name"]?.stringValue, !message.hasInfix(n) { message += " (\(n))" }
             run.errors.append(.init(code: e["code"]?.stringValue ?? "?", message: message, step: e["step"]?.stringValue))
         case .eventsSuppressed:
             if let t = e["suppressed_type"]?.stringValue {
