@@ -50,6 +50,15 @@ public struct CgroupLimits: Equatable, Sendable {
         return needed
     }
 
+    /// The v1 hierarchies a sandbox with these limits joins: memory and pids
+    /// always (usage peaks and OOM/limit counters come from them), cpu and
+    /// cpuacct only with a CPU limit.
+    public var v1Hierarchies: Set<CgroupController> {
+        var joined: Set<CgroupController> = [.memory, .pids]
+        if cpus != nil { joined.formUnion([.cpu, .cpuacct]) }
+        return joined
+    }
+
     /// The files to write, in order, to apply these limits. Pure, so the
     /// exact contents can be tested and shown by `--dry-run`.
     public func plannedWrites(unified: Bool) -> [CgroupFileWrite] {

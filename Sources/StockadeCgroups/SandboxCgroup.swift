@@ -28,8 +28,12 @@ public struct SandboxCgroup: Equatable, Sendable {
 
     /// Creates the sandbox's cgroup directories and writes `limits`.
     ///
-    /// v1: a directory in every hierarchy of memory, pids, cpu and cpuacct
-    /// the host has (cpuacct gives CPU time even without a CPU limit).
+    /// v1: a directory in the memory and pids hierarchies the host has (for
+    /// their limits, peaks and OOM/limit counters), and in cpu and cpuacct
+    /// only when a CPU limit is set. Every hierarchy joined costs a mkdir, a
+    /// migration and an rmdir per sandbox; without a CPU limit the CPU time
+    /// comes from the sandbox init's `wait4` rusage, which covers every
+    /// process the init reaped (all of them: it is the pid namespace's reaper).
     /// v2: one directory; memory and pids (and cpu when a CPU limit is set)
     /// are enabled in the supervisor's cgroup's `cgroup.subtree_control` if
     /// they are not already — see `enableControllers` for the "no internal
@@ -61,8 +65,9 @@ public struct SandboxCgroup: Equatable, Sendable {
                 throw CgroupError(step: "controller_missing", path: first.rawValue, errno: ENOENT,
                                   message: "a limit needs the \(first.rawValue) controller, which has no v1 hierarchy here")
             }
+            let joined = hierarchies.filter { limits.v1Hierarchies.contains($0.key) }
             cgroup = SandboxCgroup(sandboxId: sandboxId, unified: false,
-                                   directories: hierarchies.mapValues { $0.directory + "/" + name })
+                                   directories: joined.mapValues { $0.directory + "/" + name })
         case .unified(let mount, let ownPath):
             let base = CgroupHierarchy(mount: mount, ownPath: ownPath).directory
             var needed: Set<CgroupController> = [.memory, .pids]

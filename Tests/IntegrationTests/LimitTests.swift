@@ -33,6 +33,20 @@ struct LimitTests {
         #expect(peak > 0 && peak <= 64 << 20)
     }
 
+    @Test("cpu_time_ms counts a grandchild's CPU, with and without a CPU limit (rusage vs cpuacct)")
+    func cpuTime() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        // A backgrounded grandchild burns CPU for about 300 ms; the shell waits for it.
+        let burn = "(end=$(( $(date +%s%N) + 300000000 )); while [ $(date +%s%N) -lt $end ]; do :; done) & wait"
+        for extra in [[], ["--cpus", "1"]] {
+            let r = try Harness.sandbox(["--workspace", ws] + extra + ["--", "/bin/sh", "-c", burn])
+            #expect(r.status == 0, "\(r.stderr)")
+            let cpu = r.end?["cpu_time_ms"]?.doubleValue ?? 0
+            #expect(cpu >= 150, "cpu_time_ms \(cpu) with \(extra)")
+        }
+    }
+
     @Test("rlimits: core dumps off by default")
     func coreLimit() throws {
         let ws = Harness.makeWorkspace()

@@ -2,6 +2,12 @@ import Testing
 @testable import StockadeCgroups
 
 @Suite struct LimitsTests {
+    @Test func v1JoinsCpuHierarchiesOnlyWithACpuLimit() {
+        #expect(CgroupLimits(memoryBytes: 1 << 20, pids: 8, cpus: nil).v1Hierarchies == [.memory, .pids])
+        #expect(CgroupLimits(memoryBytes: nil, pids: nil, cpus: nil).v1Hierarchies == [.memory, .pids])
+        #expect(CgroupLimits(memoryBytes: nil, pids: nil, cpus: 1.5).v1Hierarchies == [.memory, .pids, .cpu, .cpuacct])
+    }
+
     @Test(arguments: [
         (1.0, UInt64(100_000)), (0.5, 50_000), (1.5, 150_000), (2.0, 200_000),
         (0.001, 1_000), (0.000_01, 1_000), (0.333_333_3, 33_334),
