@@ -100,7 +100,7 @@ PERF_CATEGORIES = [
      lambda dso, sym: dso == "sandbox-run" and re.search(r"[Cc]onformance|[Mm]etadata|swift_conforms|swift_getGeneric|swift_dynamicCast|Demangl|MangledName|getCache|WitnessTable|[Ss]uperclass|equalContexts", sym)),
     ("Swift runtime: retain/release and allocation",
      lambda dso, sym: re.search(r"swift_(retain|release|alloc|dealloc|bridgeObject)|malloc|free|_int_", sym)),
-    ("other code in sandbox-run (stdlib, Foundation, ArgumentParser, Stockade)", lambda dso, sym: dso == "sandbox-run"),
+    ("other code in sandbox-run (Swift stdlib, Stockade)", lambda dso, sym: dso == "sandbox-run"),
     ("other shared libraries (libc, libstdc++, libgcc)", lambda dso, sym: True),
 ]
 
