@@ -35,7 +35,7 @@ let package = Package(
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
         .target(name: "StockadeCgroups", swiftSettings: strictSettings),
         // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.
-        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "StockadeEvents"], swiftSettings: strictSettings),
+        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents"], swiftSettings: strictSettings),
         .target(
             name: "StockadeProfile",
             dependencies: [
