@@ -43,7 +43,7 @@ let package = Package(
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
         .target(name: "StockadeCgroups", swiftSettings: leanSettings),
         // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.
-        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "StockadeEvents"], swiftSettings: leanSettings),
+        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents"], swiftSettings: leanSettings),
         .target(
             name: "StockadeProfile",
             dependencies: [

@@ -24,7 +24,13 @@ final class EgressRuntime: PollSource {
     private var tableCreated = false
     private var proxy: DNSProxyServer?
     private var nflog: NflogReader?
-    private var nameOf: [String: String] = [:]
+    /// The name each resolved address was last given for, to name the
+    /// destination of a dropped packet. Keyed by value and holding the name
+    /// as labels: text is built only for an event that is written.
+    private var nameOf: [NetAddress: DNSName] = [:]
+    /// Whether events reach a sink; with none, `dns.query` is counted but
+    /// its fields are never built.
+    private let eventsWritten: Bool
     /// When each (address, port) element expires in the kernel's set. A
     /// repeated answer whose TTL the element already covers (within a second)
     /// skips the netlink round trip: a burst of identical answers refreshes
@@ -52,6 +58,7 @@ final class EgressRuntime: PollSource {
     init(plan: Plan, events: EventLog) throws(SetupError) {
         self.plan = plan
         self.events = events
+        eventsWritten = events.sink != .none
         guard let id = SandboxNetID(plan.spec.id) else {
             throw SetupError(step: "egress_id", code: "egress", message: "sandbox id \(plan.spec.id) cannot name network objects")
         }
@@ -176,7 +183,7 @@ final class EgressRuntime: PollSource {
         var elements: [NftSetElement] = []
         var refreshed: [(SetKey, Double)] = []
         for i in insertions {
-            nameOf[i.address.description] = i.name.description
+            nameOf[i.address.netAddress] = i.name
             let timeout = Double(i.timeoutSeconds)
             for port in i.ports {
                 let key = SetKey(address: i.address, port: port)
@@ -197,8 +204,6 @@ final class EgressRuntime: PollSource {
     }
 
     private func record(_ r: DNSQueryRecord) {
-        let name = r.name.description
-        var fields: JSONObject = ["name": .string(name), "qtype": .string(r.queryType.description)]
         let decision: String
         if r.decision == .deny {
             decision = "deny"
@@ -207,20 +212,27 @@ final class EgressRuntime: PollSource {
         } else if r.wouldDeny {
             decision = "audit"
             queriesDenied += 1
-            if r.reason == .notAllowlisted { auditedNames.insert(name) }
+            if r.reason == .notAllowlisted { auditedNames.insert(r.name.description) }
         } else {
             decision = "allow"
             queriesAllowed += 1
         }
+        for a in r.addresses { nameOf[a.netAddress] = r.name }
+        for a in r.observed {
+            let key = a.netAddress
+            if nameOf[key] == nil || r.wouldDeny { nameOf[key] = r.name }
+        }
+        // Emitted all the same: `seq`, counts and rate caps stay as they were.
+        guard eventsWritten else {
+            events.emit(.dnsQuery)
+            return
+        }
+        var fields: JSONObject = ["name": .string(r.name.description), "qtype": .string(r.queryType.description)]
         fields["decision"] = .string(decision)
         if let reason = r.reason { fields["reason"] = .string(reason.rawValue) }
         if let rule = r.rule { fields["rule"] = .string(rule) }
-        if !r.addresses.isEmpty {
-            fields["answers"] = .array(r.addresses.map { .string($0.description) })
-            for a in r.addresses { nameOf[a.description] = name }
-        }
+        if !r.addresses.isEmpty { fields["answers"] = .array(r.addresses.map { .string($0.description) }) }
         if !r.rebound.isEmpty { fields["stripped"] = .array(r.rebound.map { .string($0.description) }) }
-        for a in r.observed where nameOf[a.description] == nil || r.wouldDeny { nameOf[a.description] = name }
         events.emit(.dnsQuery, fields)
     }
 
@@ -237,7 +249,7 @@ final class EgressRuntime: PollSource {
         let dst = p.destination.description
         var fields: JSONObject = ["proto": .string(proto), "dst": .string(dst)]
         if let port = p.destinationPort { fields["port"] = .int(Int64(port)) }
-        let name = nameOf[dst]
+        let name = nameOf[p.destination]?.description
         if let name { fields["name"] = .string(name) }
         let enforced = !(audit && chain == "forward")
         fields["enforced"] = .bool(enforced)

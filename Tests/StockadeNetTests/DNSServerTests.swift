@@ -71,6 +71,7 @@ import Testing
         var insertions: [DNSSetInsertion] = []
         var records: [DNSQueryRecord] = []
         var replyAlreadyVisible = false
+        var applyCalls = 0
     }
 
     static func makeProxy(upstream: FakeUpstream, log: Log, client: Int32) throws -> DNSProxyServer {
@@ -83,6 +84,7 @@ import Testing
                 var probe: UInt8 = 0
                 if recv(client, &probe, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) > 0 { log.replyAlreadyVisible = true }
                 log.insertions += ins
+                log.applyCalls += 1
                 return true
             },
             onRecord: { log.records.append($0) })
@@ -165,5 +167,33 @@ import Testing
         let r = try DNSMessage.parse(try #require(reply))
         #expect(r.header.id == 7 && r.answers.count == 1)
         #expect(log.insertions.count == 1)
+    }
+
+    @Test func answersReadInOneWakeUpShareOneInsertionBatch() throws {
+        let upstream = try FakeUpstream()
+        let client = try DNSSocket.listener(DNSEndpoint(address: Self.loopback, port: 0), tcp: false)
+        defer { close(client) }
+        let log = Log()
+        let proxy = try Self.makeProxy(upstream: upstream, log: log, client: client)
+        defer { proxy.shutdown() }
+        // Loopback delivers synchronously: the proxy reads all five queries in
+        // one wake-up, the upstream answers all five, and the proxy reads the
+        // five answers in the next.
+        for id in 1...5 { DNSSocket.sendDatagram(client, query("api.github.com", id: UInt16(id)), to: proxy.localEndpoint!) }
+        var buffer = [UInt8](repeating: 0, count: 65535)
+        var ids: [UInt16] = []
+        Self.pump(proxy, upstream) {
+            while let (bytes, _) = DNSSocket.receive(client, buffer: &buffer) {
+                if let m = try? DNSMessage.parse(bytes) { ids.append(m.header.id) }
+            }
+            return ids.count == 5
+        }
+        #expect(ids.sorted() == [1, 2, 3, 4, 5])
+        #expect(upstream.udpQueries == 5)
+        #expect(log.applyCalls == 1)
+        // The same address from five answers is one element.
+        #expect(log.insertions.map(\.address) == [IPAddress("140.82.112.6")!])
+        #expect(!log.replyAlreadyVisible)
+        #expect(log.records.count == 5)
     }
 }

@@ -10,6 +10,7 @@ extension DNSMessage {
             throw .tooLarge(size: count)
         }
         var writer = DNSWriter()
+        writer.bytes.reserveCapacity(512)
         writer.u16(header.id)
         writer.u16(header.flags)
         writer.u16(UInt16(questions.count))
@@ -32,7 +33,39 @@ extension DNSMessage {
 /// Appends wire data, remembering where name suffixes were written.
 struct DNSWriter {
     var bytes: [UInt8] = []
-    private var suffixes: [[[UInt8]]: Int] = [:]
+    /// Suffixes already written and where, first occurrence only. Searched
+    /// linearly while short: a message holds a handful of names, and
+    /// comparing their labels costs far less than hashing them byte by byte.
+    private var written: [(labels: ArraySlice<[UInt8]>, offset: Int)] = []
+    /// Past `linearLimit` suffixes a table takes over, so a message of
+    /// thousands of names (an upstream's, say) stays linear in time.
+    private var table: [[[UInt8]]: Int]?
+    private static let linearLimit = 32
+
+    private func offset(of suffix: ArraySlice<[UInt8]>) -> Int? {
+        if let table { return table[Array(suffix)] }
+        for w in written where w.labels.count == suffix.count && w.labels.elementsEqual(suffix) { return w.offset }
+        return nil
+    }
+
+    /// `known`: the suffix is already listed (only when not compressing).
+    private mutating func remember(_ suffix: ArraySlice<[UInt8]>, at offset: Int, known: Bool) {
+        if table != nil {
+            table![Array(suffix)] = offset
+            return
+        }
+        if known, let i = written.firstIndex(where: { $0.labels.count == suffix.count && $0.labels.elementsEqual(suffix) }) {
+            written[i].offset = offset
+            return
+        }
+        written.append((suffix, offset))
+        if written.count > Self.linearLimit {
+            var t: [[[UInt8]]: Int] = [:]
+            for w in written { t[Array(w.labels)] = w.offset }
+            table = t
+            written = []
+        }
+    }
 
     mutating func u16(_ v: UInt16) {
         bytes.append(UInt8(v >> 8))
@@ -47,13 +80,14 @@ struct DNSWriter {
     mutating func name(_ name: DNSName, compress: Bool = true) {
         let labels = name.labels
         for i in 0..<labels.count {
-            let suffix = Array(labels[i...])
-            if compress, let target = suffixes[suffix] {
+            let suffix = labels[i...]
+            let known = offset(of: suffix)
+            if compress, let target = known {
                 u16(0xC000 | UInt16(target))
                 return
             }
             // Pointers hold 14 bits; later suffixes simply are not offered.
-            if bytes.count < 0x3FFF { suffixes[suffix] = bytes.count }
+            if bytes.count < 0x3FFF { remember(suffix, at: bytes.count, known: known != nil) }
             bytes.append(UInt8(labels[i].count))
             bytes.append(contentsOf: labels[i])
         }

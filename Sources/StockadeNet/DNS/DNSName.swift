@@ -111,11 +111,24 @@ extension DNSName: Hashable {
         return true
     }
 
+    /// The case-folded wire form, fed to the hasher in one call: one
+    /// `combine` per byte cost more than the rest of a lookup.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(labels.count)
-        for label in labels {
-            hasher.combine(label.count)
-            for byte in label { hasher.combine(asciiLower(byte)) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer in
+            var n = 0
+            for label in labels {
+                // Built by init(labels:) or the parser, a name fits in 255
+                // bytes; anything longer is hashed by its first 256.
+                guard n < buffer.count else { break }
+                buffer[n] = UInt8(truncatingIfNeeded: label.count)
+                n += 1
+                for byte in label where n < buffer.count {
+                    buffer[n] = asciiLower(byte)
+                    n += 1
+                }
+            }
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<n])))
         }
     }
 }

@@ -89,7 +89,7 @@ extension DNSProxyEngine {
         }
         record.addresses = insertionOrder
 
-        var reply = DNSMessage(header: replyHeader(entry.clientHeader, rcode: upstream.header.responseCode))
+        var reply = DNSMessage(header: Self.replyHeader(entry.clientHeader, rcode: upstream.header.responseCode))
         reply.header.authoritative = upstream.header.authoritative
         reply.header.recursionAvailable = upstream.header.recursionAvailable
         reply.questions = [entry.question]
@@ -110,7 +110,7 @@ extension DNSProxyEngine {
         }
         return DNSClientReply(
             client: entry.client, insertions: insertionOrder.compactMap { insertions[$0] }, bytes: bytes,
-            failureBytes: servFail(entry), record: record)
+            failure: servFailSource(entry), record: record)
     }
 
     /// The asked name, then each CNAME target in turn, as found in `answers`.
@@ -131,18 +131,25 @@ extension DNSProxyEngine {
 
     /// A reply with no answers: NXDOMAIN, REFUSED… echoing the question as asked.
     func errorReply(to query: DNSMessage, rcode: DNSResponseCode) -> [UInt8] {
+        Self.errorReply(to: query, rcode: rcode, ednsPayloadSize: config.ednsPayloadSize)
+    }
+
+    static func errorReply(to query: DNSMessage, rcode: DNSResponseCode, ednsPayloadSize: UInt16) -> [UInt8] {
         var reply = DNSMessage(header: replyHeader(query.header, rcode: rcode))
         reply.header.recursionAvailable = true
         reply.questions = query.questions
-        if let opt = clientOPT(query.opt, upstream: nil) { reply.additionals = [opt] }
+        if let opt = clientOPT(query.opt, upstream: nil, ednsPayloadSize: ednsPayloadSize) { reply.additionals = [opt] }
         return (try? reply.serialize()) ?? []
     }
 
-    func servFail(_ entry: Pending) -> [UInt8] {
+    func servFail(_ entry: Pending) -> [UInt8] { servFailSource(entry).bytes }
+
+    /// What a SERVFAIL for `entry` is built from, without building it yet.
+    func servFailSource(_ entry: Pending) -> DNSFailureReply {
         var query = DNSMessage(header: entry.clientHeader, questions: [entry.question])
         query.header.id = entry.clientID
         if let opt = entry.clientOPT { query.additionals = [opt] }
-        return errorReply(to: query, rcode: .servFail)
+        return .servFail(query: query, ednsPayloadSize: config.ednsPayloadSize)
     }
 
     /// Only the question and a bare OPT go upstream: no client-chosen
@@ -157,7 +164,7 @@ extension DNSProxyEngine {
         return (try? query.serialize()) ?? []
     }
 
-    private func replyHeader(_ query: DNSHeader, rcode: DNSResponseCode) -> DNSHeader {
+    private static func replyHeader(_ query: DNSHeader, rcode: DNSResponseCode) -> DNSHeader {
         // AD is never set: the proxy rewrites answers and validates nothing.
         DNSHeader(
             id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
@@ -166,9 +173,15 @@ extension DNSProxyEngine {
 
     /// The reply's OPT when the client sent one (RFC 6891 §6.1.1); none otherwise.
     private func clientOPT(_ client: DNSResourceRecord?, upstream: DNSResourceRecord?) -> DNSResourceRecord? {
+        Self.clientOPT(client, upstream: upstream, ednsPayloadSize: config.ednsPayloadSize)
+    }
+
+    private static func clientOPT(
+        _ client: DNSResourceRecord?, upstream: DNSResourceRecord?, ednsPayloadSize: UInt16
+    ) -> DNSResourceRecord? {
         guard let client else { return nil }
         let extendedRcode = UInt8(truncatingIfNeeded: (upstream?.ttl ?? 0) >> 24)
-        return .opt(payloadSize: config.ednsPayloadSize, extendedRcode: extendedRcode, dnssecOK: client.ttl & 0x8000 != 0)
+        return .opt(payloadSize: ednsPayloadSize, extendedRcode: extendedRcode, dnssecOK: client.ttl & 0x8000 != 0)
     }
 
     private func udpLimit(_ entry: Pending) -> Int {

@@ -50,6 +50,11 @@ public final class DNSProxyServer {
     private var connectionFDs: [UInt64: Int32] = [:]
     private var nextConnectionID: UInt64 = 1
     private var buffer = [UInt8](repeating: 0, count: 65535)
+    /// UDP datagrams are read and written in batches: one `recvmmsg` per
+    /// drain of a socket, one `sendmmsg` per socket per wake-up.
+    private let datagrams = DNSDatagramReceiver()
+    private var toClients = DNSDatagramOutbox()
+    private var toUpstream = DNSDatagramOutbox()
 
     /// Opens every socket; on failure closes what it opened and throws.
     public init(
@@ -119,17 +124,22 @@ public final class DNSProxyServer {
     /// Handles readiness of one of the fds from `pollDescriptors()`.
     public func handle(fd: Int32, revents: Int16) {
         let now = DNSInstant.now()
+        defer { flushDatagrams() }
         if fd == udpListener {
-            while let (bytes, from) = DNSSocket.receive(fd, buffer: &buffer) {
-                guard let from else { continue }
+            drain(fd) { bytes, from in
+                guard let from else { return }
                 query(bytes, from: DNSClient(transport: .udp, address: from.address, port: from.port), now: now)
             }
         } else if fd == tcpListener {
             acceptClients(now: now)
         } else if fd == upstreamUDP {
-            while let (bytes, _) = DNSSocket.receive(fd, buffer: &buffer) {
-                upstreamReply(bytes, over: .udp, now: now)
+            // Every answer waiting is read first, so their set insertions
+            // share one netlink round trip; then all their replies go.
+            var ready: [DNSClientReply] = []
+            drain(fd) { bytes, _ in
+                if let reply = upstreamReply(bytes, over: .udp, now: now) { ready.append(reply) }
             }
+            settleAndDeliver(ready)
         } else if clients[fd] != nil {
             serviceClient(fd, revents: revents, now: now)
         } else if upstreamTCP[fd] != nil {
@@ -139,6 +149,7 @@ public final class DNSProxyServer {
 
     /// Expires upstream queries (SERVFAIL to their clients) and idle connections.
     public func handleTimeouts(now: DNSInstant = .now()) {
+        defer { flushDatagrams() }
         for reply in engine.expire(now: now) { deliver(reply.bytes, to: reply.client, record: reply.record) }
         for (fd, c) in clients where c.deadline <= now { closeClient(fd) }
         for (fd, c) in upstreamTCP where c.deadline <= now { failUpstream(fd) }
@@ -150,26 +161,54 @@ public final class DNSProxyServer {
         switch decision.action {
         case .drop: break
         case .reply(let reply): deliver(reply, to: client, record: nil)
-        case .forward(let q, _): DNSSocket.sendDatagram(upstreamUDP, q, to: nil)
+        case .forward(let q, _): toUpstream.append(q, to: nil)
         }
     }
 
-    private func upstreamReply(_ bytes: [UInt8], over transport: DNSClient.Transport, now: DNSInstant) {
+    /// Reads datagrams from `fd` in batches until a batch comes back short
+    /// (the queue was empty); truncated ones are skipped.
+    private func drain(_ fd: Int32, _ body: ([UInt8], DNSEndpoint?) -> Void) {
+        while true {
+            let n = datagrams.receive(fd)
+            for i in 0..<n {
+                guard let bytes = datagrams.bytes(i) else { continue }
+                body(bytes, datagrams.sender(i))
+            }
+            if n < datagrams.slotCount { return }
+        }
+    }
+
+    /// Sends the datagrams queued during this wake-up: queries upstream, replies to clients.
+    private func flushDatagrams() {
+        toUpstream.flush(upstreamUDP)
+        toClients.flush(udpListener)
+    }
+
+    /// The engine's verdict on an upstream answer: a reply to settle, or nil
+    /// (dropped, or retried over TCP here).
+    private func upstreamReply(_ bytes: [UInt8], over transport: DNSClient.Transport, now: DNSInstant) -> DNSClientReply? {
         switch engine.handleUpstreamReply(bytes, over: transport, now: now) {
-        case .drop: break
-        case .retryOverTCP(let q, let id): retryOverTCP(q, id: id, now: now)
-        case .reply(let reply):
-            // The rule goes in before the answer goes out; if it cannot, fail closed.
-            let ok = reply.insertions.isEmpty || applyInsertions(reply.insertions)
-            deliver(ok ? reply.bytes : reply.failureBytes, to: reply.client, record: reply.record)
+        case .drop: return nil
+        case .retryOverTCP(let q, let id):
+            retryOverTCP(q, id: id, now: now)
+            return nil
+        case .reply(let reply): return reply
         }
     }
 
+    /// The rules go in before the answers go out; where they cannot, fail closed.
+    private func settleAndDeliver(_ replies: [DNSClientReply]) {
+        guard !replies.isEmpty else { return }
+        let bytes = DNSReplySettlement.settle(replies, apply: applyInsertions)
+        for (reply, out) in zip(replies, bytes) { deliver(out, to: reply.client, record: reply.record) }
+    }
+
+    /// Replies to UDP clients are queued and leave at the end of the wake-up.
     private func deliver(_ bytes: [UInt8], to client: DNSClient, record: DNSQueryRecord?) {
         if let record { onRecord(record) }
         switch client.transport {
         case .udp:
-            DNSSocket.sendDatagram(udpListener, bytes, to: DNSEndpoint(address: client.address, port: client.port))
+            toClients.append(bytes, to: DNSEndpoint(address: client.address, port: client.port))
         case .tcp:
             guard let fd = connectionFDs[client.connection], clients[fd] != nil, let framed = try? DNSTCPFraming.frame(bytes) else { return }
             clients[fd]?.output += framed
@@ -233,7 +272,7 @@ public final class DNSProxyServer {
         if let message = upstreamTCP[fd]?.deframer.next() {
             upstreamTCP[fd] = nil
             close(fd)
-            upstreamReply(message, over: .tcp, now: now)
+            if let reply = upstreamReply(message, over: .tcp, now: now) { settleAndDeliver([reply]) }
         } else if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
             failUpstream(fd)
         }

@@ -1,0 +1,56 @@
+/// Puts the set insertions of several ready replies in place with one
+/// netlink round trip, and says which bytes each client gets.
+///
+/// The proxy reads every upstream answer waiting in one poll wake-up, then
+/// settles them together: one batch of insertions instead of one per
+/// answer. No reply may leave before its insertions are acknowledged; the
+/// caller sends what `settle` returns only after it returns, so that
+/// ordering holds for the whole batch.
+enum DNSReplySettlement {
+    /// The bytes to send for each reply, in order: `bytes` when its
+    /// insertions are in place (or it has none), else `failureBytes`.
+    ///
+    /// `apply` adds insertions and returns only once they are in place. It is
+    /// called once with every reply's insertions (an element asked for by
+    /// several answers appears once, with the longest timeout). If that
+    /// fails, each reply's insertions are tried on their own, so one bad
+    /// answer costs only its own client a SERVFAIL, as it did when every
+    /// answer had its own round trip.
+    static func settle(_ replies: [DNSClientReply], apply: ([DNSSetInsertion]) -> Bool) -> [[UInt8]] {
+        let needing = replies.indices.filter { !replies[$0].insertions.isEmpty }
+        if needing.isEmpty || apply(merged(needing.map { replies[$0].insertions })) {
+            return replies.map(\.bytes)
+        }
+        var out = replies.map(\.bytes)
+        if needing.count == 1 {
+            out[needing[0]] = replies[needing[0]].failureBytes
+            return out
+        }
+        for i in needing where !apply(replies[i].insertions) { out[i] = replies[i].failureBytes }
+        return out
+    }
+
+    /// The lists joined, each (address, ports) once, first-seen order, with
+    /// the longest timeout any of them asked for.
+    static func merged(_ lists: [[DNSSetInsertion]]) -> [DNSSetInsertion] {
+        if lists.count == 1 { return lists[0] }
+        struct Key: Hashable {
+            var address: IPAddress
+            var ports: [UInt16]
+        }
+        var out: [DNSSetInsertion] = []
+        var at: [Key: Int] = [:]
+        for list in lists {
+            for insertion in list {
+                let key = Key(address: insertion.address, ports: insertion.ports)
+                if let i = at[key] {
+                    out[i].timeoutSeconds = max(out[i].timeoutSeconds, insertion.timeoutSeconds)
+                } else {
+                    at[key] = out.count
+                    out.append(insertion)
+                }
+            }
+        }
+        return out
+    }
+}
