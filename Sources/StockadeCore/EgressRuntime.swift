@@ -87,8 +87,9 @@ final class EgressRuntime: PollSource {
         }
         upstream = DNSEndpoint(address: address, port: parsed.port)
 
+        let hostAddresses = HostAddresses.current()
         do {
-            lease = try pool.allocate(owner: LeaseOwner.current())
+            lease = try pool.allocate(owner: LeaseOwner.current(), addressInUse: { hostAddresses.contains(.v4(IPv4Address(value: $0))) })
         } catch {
             throw SetupError(step: "address_lease", code: error.code, errno: error.errno, subject: error.target, message: "cannot lease a sandbox subnet from \(pool.pool)")
         }
@@ -100,7 +101,7 @@ final class EgressRuntime: PollSource {
         let qps = getenv("STOCKADE_DNS_QPS").flatMap { Double(String(cString: $0)) } ?? 100
         let config = DNSProxyConfig(
             allowlist: allowlist,
-            rebinding: RebindingPolicy(allowPrivate: privateRanges, hostAddresses: HostAddresses.current()),
+            rebinding: RebindingPolicy(allowPrivate: privateRanges, hostAddresses: hostAddresses),
             auditMode: audit, minTimeoutSeconds: 5,
             queriesPerSecond: qps, queryBurst: max(200, qps * 2))
         engine = DNSProxyEngine(config: config)

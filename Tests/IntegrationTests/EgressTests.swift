@@ -285,6 +285,44 @@ struct EgressTests {
         }
     }
 
+    /// The kernel destroys an ended sandbox's namespace, and its veth with its
+    /// address and route, asynchronously. A new sandbox given the same subnet
+    /// meanwhile had its DNS answers routed into the dying namespace (and the
+    /// resolver retried only after 5 s). Here a veth holding the host
+    /// addresses of the pool's first eight subnets stands in for dying veths:
+    /// the sandbox must get another subnet, and its one query (sent the moment
+    /// it starts, never retried) must be answered.
+    @Test("a subnet whose host address an interface still holds is not leased")
+    func lingeringVethAddressIsSkipped() throws {
+        try NetworkWorld.with { w in
+            let ws = Harness.makeWorkspace()
+            defer { Harness.removeTree(ws) }
+            try Harness.installClimb(into: ws)
+            let taken = (0..<8).map { "10.201.0.\($0 * 4 + 1)" }
+            let add = try w.exec(inHost: ["/usr/sbin/ip", "link", "add", "stkdying0", "type", "veth", "peer", "name", "stkdying1"])
+            #expect(add.status == 0, "\(add.stderr)")
+            defer { _ = try? w.exec(inHost: ["/usr/sbin/ip", "link", "del", "stkdying0"]) }
+            for address in taken {
+                let r = try w.exec(inHost: ["/usr/sbin/ip", "addr", "add", address + "/30", "dev", "stkdying0"])
+                #expect(r.status == 0, "\(r.stderr)")
+            }
+            _ = try w.exec(inHost: ["/usr/sbin/ip", "link", "set", "stkdying0", "up"])
+            _ = try w.exec(inHost: ["/usr/sbin/ip", "link", "set", "stkdying1", "up"])
+            let r = try w.run(inHost: ["--workspace", ws] + w.netArgs(allow: ["allowed.test"]) +
+                              ["--", "./climb", "dnsonce", "allowed.test"], cwd: ws)
+            // sandbox.start names the leased subnet ("subnet":"10.201.0.N/30").
+            let start = r.eventLines.first { $0.contains("\"sandbox.start\"") } ?? ""
+            let subnet = start.components(separatedBy: "\"subnet\":\"").dropFirst().first?
+                .components(separatedBy: "\"").first ?? ""
+            let network = subnet.split(separator: "/").first.map(String.init) ?? ""
+            let lastOctet = Int(network.split(separator: ".").last ?? "") ?? -1
+            #expect(!subnet.isEmpty, "no subnet in sandbox.start: \(r.transcript)")
+            let hostAddress = network.split(separator: ".").dropLast().joined(separator: ".") + ".\(lastOctet + 1)"
+            #expect(!taken.contains(hostAddress), "leased \(subnet), whose host address the stand-in veth holds")
+            #expect(r.climbResult("dnsonce") == "ok", "\(r.transcript)")
+        }
+    }
+
     @Test("20 sandboxes at once all get through; afterwards no veth or nft table is left")
     func concurrentSandboxes() throws {
         try NetworkWorld.with { w in

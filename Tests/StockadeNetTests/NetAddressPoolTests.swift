@@ -29,6 +29,17 @@ struct NetAddressPoolTests {
         #expect(pool.choose(leases: full, isAlive: isAlive) == nil)
     }
 
+    /// A host address still on an interface (a just-ended sandbox's veth, which the
+    /// kernel removes asynchronously) makes its /30 unusable even without a lease.
+    @Test func skipsSubnetsWhoseHostAddressIsStillAssigned() {
+        let isAlive: (LeaseOwner) -> Bool = { _ in false }
+        let stillThere: Set<UInt32> = [pool.slot(0).hostAddress, pool.slot(1).hostAddress]
+        #expect(pool.choose(leases: [:], isAlive: isAlive, addressInUse: { stillThere.contains($0) }) == pool.slot(2))
+        let stale: [AddressLease: LeaseOwner?] = [pool.slot(0): LeaseOwner(pid: 11, startTime: 1)]
+        #expect(pool.choose(leases: stale, isAlive: isAlive, addressInUse: { stillThere.contains($0) }) == pool.slot(2))
+        #expect(pool.choose(leases: [:], isAlive: isAlive, addressInUse: { _ in true }) == nil)
+    }
+
     @Test func fileNamesAndContentsRoundTrip() {
         let lease = pool.slot(2)
         #expect(lease.fileName == "10.201.0.8-30")

@@ -108,24 +108,33 @@ public struct AddressPool: Sendable {
     }
 
     /// The first slot that is free: no lease file, or one whose owner is unreadable or
-    /// not alive. Pure: the caller supplies the leases and the liveness check.
-    public func choose(leases: [AddressLease: LeaseOwner?], isAlive: (LeaseOwner) -> Bool) -> AddressLease? {
+    /// not alive, and whose host address no interface holds any more. Pure: the caller
+    /// supplies the leases, the liveness check and the addresses in use.
+    ///
+    /// The address check matters right after a sandbox ends: the kernel destroys its
+    /// namespace, and with it the veth pair, asynchronously, so for some milliseconds
+    /// the old host-side veth still holds `.1/30` and its route. A new sandbox given the
+    /// same /30 then has its replies routed into the dying namespace.
+    public func choose(leases: [AddressLease: LeaseOwner?], isAlive: (LeaseOwner) -> Bool,
+                       addressInUse: (UInt32) -> Bool = { _ in false }) -> AddressLease? {
         for index in 0..<capacity {
             let candidate = slot(index)
+            if addressInUse(candidate.hostAddress) { continue }
             guard let entry = leases[candidate] else { return candidate }
             guard let owner = entry, isAlive(owner) else { return candidate }
         }
         return nil
     }
 
-    /// Takes a free /30 for `owner` (default: this process).
-    public func allocate(owner: LeaseOwner? = nil) throws(AddressPoolError) -> AddressLease {
+    /// Takes a free /30 for `owner` (default: this process); `addressInUse` says which
+    /// host addresses interfaces still hold (see ``choose(leases:isAlive:addressInUse:)``).
+    public func allocate(owner: LeaseOwner? = nil, addressInUse: (UInt32) -> Bool = { _ in false }) throws(AddressPoolError) -> AddressLease {
         guard let owner = owner ?? LeaseOwner.current() else {
             throw AddressPoolError(step: .ownerUnknown, errno: 0, target: "/proc/self/stat")
         }
         return try withLock { () throws(AddressPoolError) -> AddressLease in
             let leases = try readLeases()
-            guard let lease = choose(leases: leases, isAlive: { $0.isAlive }) else {
+            guard let lease = choose(leases: leases, isAlive: { $0.isAlive }, addressInUse: addressInUse) else {
                 throw AddressPoolError(step: .exhausted, errno: 0, target: "\(pool)")
             }
             try write(owner, to: lease, replacing: leases[lease] != nil)
