@@ -32,8 +32,13 @@ struct SeccompWallTests {
         let result = r.climbResult(wall)
         #expect(result?.hasPrefix("denied") == true, "\(wall): \(result ?? "no result") stderr=\(r.stderr)")
         let events = r.events("syscall.denied")
-        #expect(events.contains { ($0["syscall"]?.stringValue ?? "").hasSuffix(syscall) },
-                "no syscall.denied for \(syscall): \(events.map { $0["syscall"]?.stringValue ?? "?" })")
+        let event = events.first { ($0["syscall"]?.stringValue ?? "").hasSuffix(syscall) }
+        #expect(event != nil, "no syscall.denied for \(syscall): \(events.map { $0["syscall"]?.stringValue ?? "?" })")
+        // The errno the workload saw is the one the listener answered and the
+        // event reports, and it is a refusal, not an argument error.
+        let errno = event?["errno"]?.stringValue ?? "?"
+        #expect(["EPERM", "ENOSYS", "EACCES", "EAFNOSUPPORT"].contains(errno), "\(wall): event errno \(errno)")
+        #expect(result == "denied \(errno)", "\(wall): workload saw \(result ?? "nothing"), event says \(errno)")
         let denials = r.end?["denials"]?.objectValue?["syscalls"]?.int64Value ?? 0
         #expect(denials >= 1)
     }
