@@ -94,7 +94,7 @@ public enum Launcher {
                     return ExitStatus.setupFailed
                 }
             }
-            print(PrettyJSON.render(PlanRenderer.json(plan)))
+            print(JSONPrettyPrinter().render(PlanRenderer.json(plan)))
             return 0
         }
         let log: EventLog

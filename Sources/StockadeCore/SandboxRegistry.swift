@@ -1,3 +1,4 @@
+import StockadeNet
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,14 +67,8 @@ public struct SandboxRegistry: Sendable {
         return entry.startTicks == 0 || ticks == entry.startTicks
     }
 
-    /// Field 22 of /proc/PID/stat: start time in clock ticks since boot.
-    static func startTicks(of pid: pid_t) -> UInt64? {
-        guard let stat = readSmallFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After "comm)", fields start at 3 (state): start time is field 22.
-        guard fields.count > 19 else { return nil }
-        return UInt64(fields[19])
-    }
+    /// Start time in clock ticks since boot (`/proc/PID/stat` field 22).
+    static func startTicks(of pid: pid_t) -> UInt64? { LeaseOwner.startTime(of: pid) }
 }
 
 

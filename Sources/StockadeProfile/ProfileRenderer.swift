@@ -14,36 +14,6 @@ public enum ProfileRenderer {
             // Profile holds only strings, numbers and enums; encoding cannot fail.
             return "{}"
         }
-        var out = ""
-        render(root.value, indent: "", into: &out)
-        return out
-    }
-
-    private static func render(_ value: JSONValue, indent: String, into out: inout String) {
-        let inner = indent + "  "
-        switch value {
-        case .array(let items) where !items.isEmpty:
-            out += "[\n"
-            for (index, item) in items.enumerated() {
-                out += inner
-                render(item, indent: inner, into: &out)
-                out += index == items.count - 1 ? "\n" : ",\n"
-            }
-            out += indent + "]"
-        case .object(let object) where !object.isEmpty:
-            out += "{\n"
-            let members = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (index, member) in members.enumerated() {
-                out += inner + JSONEncoding.encode(.string(member.key)) + " : "
-                render(member.value, indent: inner, into: &out)
-                out += index == members.count - 1 ? "\n" : ",\n"
-            }
-            out += indent + "}"
-        case .double(let number) where number == number.rounded(.towardZero) && abs(number) < 9_007_199_254_740_992:
-            // Whole numbers print without ".0", as JSONEncoder writes them.
-            out += String(Int64(number))
-        default:
-            out += JSONEncoding.encode(value)
-        }
+        return JSONPrettyPrinter(sortKeys: true, keySeparator: " : ", wholeDoublesAsIntegers: true).render(root.value)
     }
 }

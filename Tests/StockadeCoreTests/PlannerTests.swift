@@ -1,5 +1,6 @@
 import StockadeProfile
 import StockadeSeccomp
+import StockadeEvents
 import Testing
 @testable import StockadeCore
 
@@ -124,7 +125,7 @@ struct PlannerTests {
 
     @Test func dryRunRenderingNamesEveryMount() throws {
         let p = try plan(Self.spec())
-        let json = PrettyJSON.render(PlanRenderer.json(p))
+        let json = JSONPrettyPrinter().render(PlanRenderer.json(p))
         #expect(json.contains("\"ro-bind\""))
         #expect(json.contains("/home/u/app/.env"))
         #expect(json.contains("\"namespaces\""))

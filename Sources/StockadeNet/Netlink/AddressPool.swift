@@ -54,8 +54,9 @@ public struct LeaseOwner: Hashable, Sendable {
     /// True while this very process runs (same pid, same start time).
     public var isAlive: Bool { Self.startTime(of: pid) == startTime }
 
-    /// Field 22 of `/proc/PID/stat`, counted after the `(comm)` field, which may hold spaces.
-    static func startTime(of pid: Int32) -> UInt64? {
+    /// Field 22 of `/proc/PID/stat` (start time in clock ticks since boot), counted after
+    /// the `(comm)` field, which may hold spaces. Also the sandbox registry's liveness key.
+    public static func startTime(of pid: Int32) -> UInt64? {
         guard let text = readSmallFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         return fields.count > 19 ? UInt64(fields[19]) : nil
