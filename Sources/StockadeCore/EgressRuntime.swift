@@ -128,8 +128,15 @@ final class EgressRuntime: PollSource {
         // noise in the firewall log). Setting the default before the veth
         // exists avoids the address teardown (and its RCU waits) that
         // turning it off on a live interface costs.
-        _ = NetworkNamespace.run(atPath: nsPath) {
-            Sysctl.write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1")
+        // The same trip into the namespace makes the socket that configures the
+        // sandbox's side below.
+        let inside: RouteExecutor
+        do {
+            inside = RouteExecutor(socket: try NetlinkSocket.open(
+                netlinkProtocol: RouteExecutor.netlinkProtocol, inNamespaceAt: nsPath,
+                first: { Sysctl.write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") }))
+        } catch {
+            throw SetupError(step: "sandbox_interface", code: error.code, errno: error.errno, subject: error.target, message: "cannot enter the sandbox's network namespace")
         }
         do {
             let routes = RouteExecutor(socket: try NetlinkSocket(netlinkProtocol: RouteExecutor.netlinkProtocol))
@@ -141,7 +148,6 @@ final class EgressRuntime: PollSource {
             throw SetupError(step: "veth", code: error.code, errno: error.errno, subject: error.target, message: "cannot create the sandbox's veth pair")
         }
         do {
-            let inside = RouteExecutor(socket: try NetlinkSocket.open(netlinkProtocol: RouteExecutor.netlinkProtocol, inNamespaceAt: nsPath))
             try inside.addIPv4Address(lease.sandboxAddress, prefixLength: lease.prefixLength, interface: "eth0")
             try inside.setLinkUp("eth0")
             try inside.addDefaultRoute(via: lease.hostAddress)

@@ -32,9 +32,12 @@ public final class NetlinkSocket: @unchecked Sendable {
     /// `/proc/PID/ns/net`).
     ///
     /// The `setns()` happens on a thread made for it, which ends right after, so no
-    /// thread of the caller's pool ever changes namespace.
-    public static func open(netlinkProtocol: Int32, groups: UInt32 = 0, inNamespaceAt path: String) throws(NetlinkError) -> NetlinkSocket {
+    /// thread of the caller's pool ever changes namespace. `first` runs on that thread
+    /// before the socket is made (one trip into the namespace instead of two).
+    public static func open(netlinkProtocol: Int32, groups: UInt32 = 0, inNamespaceAt path: String,
+                            first: (@Sendable () -> Void)? = nil) throws(NetlinkError) -> NetlinkSocket {
         let result = NetworkNamespace.run(atPath: path) { () -> Result<Int32, NetlinkError> in
+            first?()
             do throws(NetlinkError) {
                 return .success(try makeSocket(netlinkProtocol: netlinkProtocol, groups: groups))
             } catch {
