@@ -19,9 +19,12 @@ BUILD_FLAGS ?=
 # runtime and libstdc++ linked in statically (a directory holding only
 # libstdc++.a comes first on the search path), lld with packed relative
 # relocations (DT_RELR: ld.so reads kilobytes, not 700 KB, of relocations).
+# DT_RELR only where ld.so reads it (glibc 2.36+, e.g. Debian 12, Ubuntu 24.04).
 STATIC_CXX_DIR := $(CURDIR)/.build/static-libstdc++
-RELEASE_FLAGS ?= -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
-                 -Xlinker -z -Xlinker pack-relative-relocs -Xlinker -L$(STATIC_CXX_DIR)
+RELR_FLAGS := $(shell v="$$(getconf GNU_LIBC_VERSION 2>/dev/null | cut -d' ' -f2)"; \
+  [ -n "$$v" ] && [ "$$(printf '%s\n' 2.36 "$$v" | sort -V | head -n1)" = 2.36 ] && \
+  echo "-Xlinker -z -Xlinker pack-relative-relocs")
+RELEASE_FLAGS ?= -c release --static-swift-stdlib -Xswiftc -use-ld=lld $(RELR_FLAGS) -Xlinker -L$(STATIC_CXX_DIR)
 
 APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev pkg-config \
                dnsmasq-base iproute2 nftables util-linux systemd \
