@@ -372,8 +372,8 @@ struct MiniYAML {
         switch byte {
         case UInt8(ascii: "["): return try flowSequence(depth: depth)
         case UInt8(ascii: "{"): return try flowMapping(depth: depth)
-        case UInt8(ascii: "\""): return try doubleQuoted()
-        case UInt8(ascii: "'"): return try singleQuoted()
+        case UInt8(ascii: "\""): return try quoted(.doubleQuoted)
+        case UInt8(ascii: "'"): return try quoted(.singleQuoted)
         case UInt8(ascii: "&"): throw unsupported("anchors (&name) are not supported")
         case UInt8(ascii: "*"): throw unsupported("aliases (*name) are not supported")
         case UInt8(ascii: "!"): throw unsupported("tags (!tag) are not supported")
@@ -417,48 +417,33 @@ struct MiniYAML {
         return .scalar(.init(string: text, style: .plain, mark: start))
     }
 
-    private mutating func singleQuoted() throws(YAMLSyntaxError) -> YAMLNode {
+    /// A quoted scalar on one line: in single quotes `''` stands for one quote;
+    /// in double quotes a backslash starts an escape.
+    private mutating func quoted(_ style: YAMLNode.Style) throws(YAMLSyntaxError) -> YAMLNode {
         let start = mark
+        let quote = UInt8(ascii: style == .singleQuoted ? "'" : "\"")
         advance()
         var out: [UInt8] = []
         while true {
             guard let byte = peek() else { throw fail("unterminated quoted string", at: start) }
             if isBreak(byte) { throw unsupported("quoted strings continued on the next line are not supported") }
-            if byte == UInt8(ascii: "'") {
-                if peek(1) == UInt8(ascii: "'") {
-                    out.append(byte)
-                    advance()
+            if byte == quote {
+                advance()
+                if style == .singleQuoted, peek() == quote {
+                    out.append(quote)
                     advance()
                     continue
                 }
-                advance()
                 break
             }
-            out.append(byte)
-            advance()
-        }
-        return .scalar(.init(string: String(decoding: out, as: UTF8.self), style: .singleQuoted, mark: start))
-    }
-
-    private mutating func doubleQuoted() throws(YAMLSyntaxError) -> YAMLNode {
-        let start = mark
-        advance()
-        var out: [UInt8] = []
-        while true {
-            guard let byte = peek() else { throw fail("unterminated quoted string", at: start) }
-            if isBreak(byte) { throw unsupported("quoted strings continued on the next line are not supported") }
-            if byte == UInt8(ascii: "\"") {
-                advance()
-                break
-            }
-            if byte == UInt8(ascii: "\\") {
+            if style == .doubleQuoted, byte == UInt8(ascii: "\\") {
                 try escape(into: &out)
                 continue
             }
             out.append(byte)
             advance()
         }
-        return .scalar(.init(string: String(decoding: out, as: UTF8.self), style: .doubleQuoted, mark: start))
+        return .scalar(.init(string: String(decoding: out, as: UTF8.self), style: style, mark: start))
     }
 
     /// One `\` escape of a double-quoted scalar (YAML 1.1/1.2, as libyaml reads them).
