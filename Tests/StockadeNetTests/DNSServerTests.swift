@@ -74,11 +74,12 @@ import Testing
         var applyCalls = 0
     }
 
-    static func makeProxy(upstream: FakeUpstream, log: Log, client: Int32) throws -> DNSProxyServer {
+    static func makeProxy(upstream: FakeUpstream, log: Log, client: Int32, batchesPerWake: Int = 8) throws -> DNSProxyServer {
         let config = DNSProxyConfig(allowlist: try DomainAllowlist(parsing: ["api.github.com", "tc.github.com"]))
         return try DNSProxyServer(
             engine: DNSProxyEngine(config: config),
-            configuration: .init(listen: DNSEndpoint(address: loopback, port: 0), upstream: upstream.endpoint),
+            configuration: .init(listen: DNSEndpoint(address: loopback, port: 0), upstream: upstream.endpoint,
+                                 maxDatagramBatchesPerWake: batchesPerWake),
             applyInsertions: { ins in
                 // The client must not have its answer yet.
                 var probe: UInt8 = 0
@@ -195,5 +196,23 @@ import Testing
         #expect(log.insertions.map(\.address) == [IPAddress("140.82.112.6")!])
         #expect(!log.replyAlreadyVisible)
         #expect(log.records.count == 5)
+    }
+
+    /// A flood on the listener cannot hold the supervisor's thread: one
+    /// wake-up reads at most the configured number of batches, and the rest
+    /// waits for the next poll (which reports it at once).
+    @Test func oneWakeUpReadsAtMostTheConfiguredBatches() throws {
+        let upstream = try FakeUpstream()
+        let client = try DNSSocket.listener(DNSEndpoint(address: Self.loopback, port: 0), tcp: false)
+        defer { close(client) }
+        let log = Log()
+        let proxy = try Self.makeProxy(upstream: upstream, log: log, client: client, batchesPerWake: 1)
+        defer { proxy.shutdown() }
+        for id in 1...40 { DNSSocket.sendDatagram(client, query("api.github.com", id: UInt16(id)), to: proxy.localEndpoint!) }
+        proxy.runOnce(timeoutMilliseconds: 100)
+        upstream.service()
+        #expect(upstream.udpQueries == 32, "one batch of 32 slots, then back to poll")
+        Self.pump(proxy, upstream) { upstream.udpQueries == 40 }
+        #expect(upstream.udpQueries == 40)
     }
 }

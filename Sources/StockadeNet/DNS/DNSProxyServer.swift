@@ -15,11 +15,18 @@ public final class DNSProxyServer {
         public var upstream: DNSEndpoint
         public var maxTCPClients: Int
         public var tcpIdleSeconds: Double
-        public init(listen: DNSEndpoint, upstream: DNSEndpoint, maxTCPClients: Int = 64, tcpIdleSeconds: Double = 10) {
+        /// How many `recvmmsg` batches one wake-up reads from a socket. A
+        /// workload flooding its proxy must not keep the supervisor's single
+        /// thread in one drain loop: its timeout, signals and the other
+        /// sockets wait on the next `poll`, which reports the rest at once.
+        public var maxDatagramBatchesPerWake: Int
+        public init(listen: DNSEndpoint, upstream: DNSEndpoint, maxTCPClients: Int = 64, tcpIdleSeconds: Double = 10,
+                    maxDatagramBatchesPerWake: Int = 8) {
             self.listen = listen
             self.upstream = upstream
             self.maxTCPClients = maxTCPClients
             self.tcpIdleSeconds = tcpIdleSeconds
+            self.maxDatagramBatchesPerWake = max(1, maxDatagramBatchesPerWake)
         }
     }
 
@@ -166,9 +173,10 @@ public final class DNSProxyServer {
     }
 
     /// Reads datagrams from `fd` in batches until a batch comes back short
-    /// (the queue was empty); truncated ones are skipped.
+    /// (the queue was empty) or the per-wake-up bound is reached; truncated
+    /// ones are skipped.
     private func drain(_ fd: Int32, _ body: ([UInt8], DNSEndpoint?) -> Void) {
-        while true {
+        for _ in 0..<configuration.maxDatagramBatchesPerWake {
             let n = datagrams.receive(fd)
             for i in 0..<n {
                 guard let bytes = datagrams.bytes(i) else { continue }
