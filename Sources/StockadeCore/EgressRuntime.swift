@@ -296,6 +296,9 @@ final class EgressRuntime: PollSource {
 
     // MARK: PollSource
 
+    /// NFLOG datagrams read per wake-up; poll reports the rest at once.
+    static let nflogDatagramsPerWake = 64
+
     var pollDescriptors: [pollfd] {
         var out = proxy?.pollDescriptors() ?? []
         if let nflog { out.append(pollfd(fd: nflog.socket.fileDescriptor, events: Int16(POLLIN), revents: 0)) }
@@ -304,7 +307,10 @@ final class EgressRuntime: PollSource {
 
     func handle(_ fd: Int32, revents: Int16, now: Double) {
         if let nflog, fd == nflog.socket.fileDescriptor {
-            while let datagram = try? nflog.socket.receive(wait: false, target: "nflog") {
+            // Bounded like the proxy's reads: a workload sending to denied
+            // addresses as fast as it can must not keep this thread here.
+            for _ in 0..<Self.nflogDatagramsPerWake {
+                guard let datagram = try? nflog.socket.receive(wait: false, target: "nflog") else { break }
                 for p in NflogParser.packets(in: datagram) { dropped(p) }
             }
             return
