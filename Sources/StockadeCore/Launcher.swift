@@ -4,6 +4,7 @@ import Glibc
 import CStockadeSys
 import StockadeCgroups
 import StockadeEvents
+import StockadeNet
 import StockadeProfile
 import StockadeSeccomp
 
@@ -132,30 +133,72 @@ public enum SandboxID {
 
 /// `gc`: cgroups and registry entries of dead supervisors.
 public enum GarbageCollector {
+    /// Where a dead supervisor's veth and nft table are, seen from here.
+    /// They live in the network namespace it ran in, while the registry is
+    /// shared by every namespace on the machine.
+    public enum NetworkReach: Equatable, Sendable {
+        /// This namespace (or an entry that does not say): remove them.
+        case here
+        /// Another namespace that still exists: only a gc run there can
+        /// remove them, so the entry stays for it.
+        case elsewhere(NetworkNamespaceID)
+        /// Another namespace that no longer exists: they went with it.
+        case gone
+    }
+
+    public static func reach(of entry: SandboxRegistry.Entry, own: NetworkNamespaceID?,
+                             exists: (NetworkNamespaceID) -> Bool) -> NetworkReach {
+        guard let network = entry.network, let own, network != own else { return .here }
+        return exists(network) ? .elsewhere(network) : .gone
+    }
+
+    /// Removes what a dead supervisor left that this process can reach, and
+    /// forgets its entry unless its network objects are out of reach.
+    /// Returns what was removed and what was left, for `gc` to print.
+    static func collect(_ entry: SandboxRegistry.Entry, registry: SandboxRegistry, rootless: Bool,
+                        own: NetworkNamespaceID?) -> (removed: [String], left: String?) {
+        var removed: [String] = []
+        switch reach(of: entry, own: own, exists: { NetworkNamespaceID.exists($0) }) {
+        case .here:
+            if !rootless { removed += EgressRuntime.removeLeftovers(sandboxId: entry.id) }
+        case .gone:
+            EgressFiles.remove(sandboxId: entry.id)
+        case .elsewhere(let network):
+            return ([], "registry entry \(entry.id) left: its veth and nft table are in network namespace \(network), not this one; run `sandbox-run gc` there")
+        }
+        registry.unregister(id: entry.id)
+        removed.append("registry entry \(entry.id)")
+        return (removed, nil)
+    }
+
     /// The cheap pass every root start makes: objects of registry entries
     /// whose supervisor is dead (killed with SIGKILL), found by id.
     public static func collectDeadEntries(layout: CgroupLayout) {
         let registry = SandboxRegistry.default(rootless: false)
         let dead = registry.entries().filter { !registry.isAlive($0) }
         guard !dead.isEmpty else { return }
+        let own = NetworkNamespaceID.current()
         for e in dead {
-            _ = EgressRuntime.removeLeftovers(sandboxId: e.id)
+            // The cgroup hierarchy is the machine's, whatever the namespace.
             if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout) { try? cg.destroy() }
-            registry.unregister(id: e.id)
+            _ = collect(e, registry: registry, rootless: false, own: own)
         }
     }
 
-    public static func run(rootless: Bool) -> [String] {
+    public static func run(rootless: Bool) -> (removed: [String], left: [String]) {
         let registry = SandboxRegistry.default(rootless: rootless)
-        let entries = registry.entries()
+        let own = NetworkNamespaceID.current()
         var alive = Set<String>()
         var removed: [String] = []
-        for e in entries {
-            if registry.isAlive(e) { alive.insert(e.id) } else {
-                if !rootless { removed += EgressRuntime.removeLeftovers(sandboxId: e.id) }
-                registry.unregister(id: e.id)
-                removed.append("registry entry \(e.id)")
+        var left: [String] = []
+        for e in registry.entries() {
+            if registry.isAlive(e) {
+                alive.insert(e.id)
+                continue
             }
+            let result = collect(e, registry: registry, rootless: rootless, own: own)
+            removed += result.removed
+            if let l = result.left { left.append(l) }
         }
         if !rootless {
             let layout = CgroupLayout.detect()
@@ -163,6 +206,6 @@ public enum GarbageCollector {
             // supervisor (the entry is written before the cgroup is made).
             removed += CgroupJanitor.removeLeftovers(layout: layout, isOwnerAlive: { alive.contains($0) }).map { "cgroup \($0)" }
         }
-        return removed
+        return (removed, left)
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// Running sandboxes, one small file each (`<dir>/<id>`, holding the
-/// supervisor's pid and start time), so `gc` can tell leftovers of a dead
+/// supervisor's pid and start time, its name, and on a second line the
+/// network namespace it ran in), so `gc` can tell leftovers of a dead
 /// supervisor from live sandboxes and `kill` can find them.
 public struct SandboxRegistry: Sendable {
     public var directory: String
@@ -24,20 +25,25 @@ public struct SandboxRegistry: Sendable {
         public var pid: pid_t
         public var startTicks: UInt64
         public var name: String?
+        /// Where its veth and nft table live; nil in entries written before
+        /// this was recorded.
+        public var network: NetworkNamespaceID?
 
-        public init(id: String, pid: pid_t, startTicks: UInt64, name: String?) {
+        public init(id: String, pid: pid_t, startTicks: UInt64, name: String?, network: NetworkNamespaceID? = nil) {
             self.id = id
             self.pid = pid
             self.startTicks = startTicks
             self.name = name
+            self.network = network
         }
     }
 
     public func register(id: String, name: String?) {
         mkdirs(directory)
         let pid = getpid()
-        let line = "\(pid) \(Self.startTicks(of: pid) ?? 0) \(name ?? "")\n"
-        _ = FileIO.writeFile(directory + "/" + id, line, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        var text = "\(pid) \(Self.startTicks(of: pid) ?? 0) \(name ?? "")\n"
+        if let network = NetworkNamespaceID.current() { text += "net \(network)\n" }
+        _ = FileIO.writeFile(directory + "/" + id, text, flags: O_WRONLY | O_CREAT | O_TRUNC)
     }
 
     public func unregister(id: String) {
@@ -51,13 +57,21 @@ public struct SandboxRegistry: Sendable {
         while let ent = readdir(dir) {
             let name = withUnsafeBytes(of: ent.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             if name.hasPrefix(".") { continue }
-            guard let text = readSmallFile(directory + "/" + name) else { continue }
-            let parts = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count >= 2, let pid = pid_t(parts[0]), let ticks = UInt64(parts[1]) else { continue }
-            let n = parts.count > 2 ? String(parts[2]).trimmingCharacters(in: "\n") : ""
-            out.append(Entry(id: name, pid: pid, startTicks: ticks, name: n.isEmpty ? nil : n))
+            guard let text = readSmallFile(directory + "/" + name), let entry = Self.parse(id: name, text: text) else { continue }
+            out.append(entry)
         }
         return out.sorted { $0.id < $1.id }
+    }
+
+    /// An entry file's contents: `PID TICKS NAME` and an optional `net DEV:INO` line.
+    static func parse(id: String, text: String) -> Entry? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = lines.first else { return nil }
+        let parts = first.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, let pid = pid_t(parts[0]), let ticks = UInt64(parts[1]) else { return nil }
+        let n = parts.count > 2 ? String(parts[2]) : ""
+        let network = lines.dropFirst().first { $0.hasPrefix("net ") }.flatMap { NetworkNamespaceID($0.dropFirst(4)) }
+        return Entry(id: id, pid: pid, startTicks: ticks, name: n.isEmpty ? nil : n, network: network)
     }
 
     /// A supervisor is alive when its pid exists with the same start time

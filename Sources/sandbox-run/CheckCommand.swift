@@ -52,9 +52,10 @@ enum GCVerb {
     )
 
     static func run(_: ParsedArguments) -> Int32 {
-        let removed = GarbageCollector.run(rootless: getuid() != 0)
-        for r in removed { print("removed \(r)") }
-        if removed.isEmpty { print("nothing to remove") }
+        let result = GarbageCollector.run(rootless: getuid() != 0)
+        for r in result.removed { print("removed \(r)") }
+        for l in result.left { print(l) }
+        if result.removed.isEmpty && result.left.isEmpty { print("nothing to remove") }
         return 0
     }
 }

@@ -366,6 +366,13 @@ struct EgressTests {
             _ = s.wait(timeout: 10)
             for _ in 0..<40 where !Harness.hostProcesses(containing: marker).isEmpty { usleep(50_000) }
             #expect(Harness.hostProcesses(containing: marker).isEmpty, "workload survived its supervisor")
+            // Every root start collects dead supervisors' leftovers. One in
+            // another network namespace (this process's) cannot reach the
+            // table and veth, and must not forget the entry that finds them.
+            let elsewhere = try Harness.sandbox(["--workspace", ws, "--", "/bin/true"])
+            #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+            let gcElsewhere = try Harness.runProcess([Harness.binary, "gc"])
+            #expect(gcElsewhere.stdout.contains("run `sandbox-run gc` there"), "\(gcElsewhere.stdout)")
             let gc = try w.exec(inHost: [Harness.binary, "gc"])
             #expect(gc.status == 0, "\(gc.stdout)\(gc.stderr)")
             let linksAfter = try w.extraHostLinks()
