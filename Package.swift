@@ -70,11 +70,13 @@ let package = Package(
             // (which libnftnl needs) only as a shared library.
             swiftSettings: leanSettings
         ),
+        // Test helpers shared by several test targets (a seeded PRNG).
+        .target(name: "StockadeTestSupport", path: "Tests/StockadeTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCgroupsTests", dependencies: ["StockadeCgroups"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet", "StockadeTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCLITests", dependencies: ["StockadeCLI"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile"], swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents"], exclude: ["Fixtures"], swiftSettings: strictSettings),

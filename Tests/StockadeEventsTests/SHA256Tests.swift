@@ -1,5 +1,6 @@
 import Foundation
 import StockadeEvents
+import StockadeTestSupport
 import Testing
 
 @Suite("SHA-256 (FIPS 180-4)")

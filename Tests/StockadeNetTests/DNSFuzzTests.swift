@@ -1,4 +1,5 @@
 import Glibc
+import StockadeTestSupport
 import Testing
 @testable import StockadeNet
 
@@ -29,7 +30,7 @@ import Testing
         return seeds
     }
 
-    static func mutate(_ input: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             let n = bytes.count
@@ -78,7 +79,7 @@ import Testing
     }
 
     static func run(iterations: Int, seed: UInt64) -> Stats {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)
         let seeds = seeds()
         var engine = DNSProxyEngine(
             config: DNSProxyConfig(

@@ -86,14 +86,3 @@ let testClient = DNSClient(transport: .udp, address: IPAddress("10.0.0.2")!, por
 
 func at(_ seconds: Double) -> DNSInstant { DNSInstant(nanoseconds: UInt64(seconds * 1e9)) }
 
-/// Deterministic 64-bit PRNG for fuzzing (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

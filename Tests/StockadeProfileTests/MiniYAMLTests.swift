@@ -1,4 +1,5 @@
 @testable import StockadeProfile
+import StockadeTestSupport
 import Testing
 
 /// A canonical one-line rendering of a node tree, for comparisons.
@@ -136,7 +137,7 @@ struct MiniYAMLTests {
     /// Random trees written out in block and flow style with random quoting
     /// read back as the same tree.
     @Test func roundTrips() throws {
-        var rng = SeededGenerator(seed: 0xA11CE)
+        var rng = SplitMix64(seed: 0xA11CE)
         for _ in 0..<500 {
             let tree = Tree.random(depth: 0, using: &rng)
             let text = tree.block(indent: 0, using: &rng)
@@ -153,7 +154,7 @@ struct MiniYAMLTests {
 
     /// Arbitrary text from YAML's alphabet never traps; every failure is a positioned error.
     @Test func garbageNeverCrashes() {
-        var rng = SeededGenerator(seed: 77)
+        var rng = SplitMix64(seed: 77)
         let alphabet = Array("ab:- \n\t[]{},#&*!|>'\"\\%@`?~0.\r\u{e9}\u{1F600}".unicodeScalars)
         for _ in 0..<20_000 {
             var text = String.UnicodeScalarView()
@@ -191,7 +192,7 @@ indirect enum Tree {
     static let words = ["a", "b c", "x-y", "read", "/usr/bin", "1.5", "-1", "with: colon", "hash#in", "quote'd", "\"dq\"",
                         "tab\there", "é", "LC_*", "*.pem", "null", "~", "", "[x]", "{y}", "a,b", "# not comment", "k: v", "-", "?"]
 
-    static func random(depth: Int, using rng: inout SeededGenerator) -> Tree {
+    static func random(depth: Int, using rng: inout SplitMix64) -> Tree {
         let roll = depth >= 4 ? 0 : Int.random(in: 0..<3, using: &rng)
         switch roll {
         case 0: return .scalar(words.randomElement(using: &rng)!)
@@ -224,7 +225,7 @@ indirect enum Tree {
     }
 
     /// Always quoted, so words that would read as null or as syntax stay strings.
-    static func quote(_ text: String, using rng: inout SeededGenerator) -> String {
+    static func quote(_ text: String, using rng: inout SplitMix64) -> String {
         if !text.contains("'"), !text.contains("\t"), Bool.random(using: &rng) { return "'" + text + "'" }
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -239,7 +240,7 @@ indirect enum Tree {
         return out + "\""
     }
 
-    func flow(using rng: inout SeededGenerator) -> String {
+    func flow(using rng: inout SplitMix64) -> String {
         switch self {
         case .scalar(let text): return Tree.quote(text, using: &rng)
         case .list(let items): return "[" + items.map { $0.flow(using: &rng) }.joined(separator: ", ") + "]"
@@ -248,7 +249,7 @@ indirect enum Tree {
     }
 
     /// Block style at `indent`; each line ends with "\n". Empty collections and, at random, whole subtrees go flow.
-    func block(indent: Int, forceBlock: Bool = false, using rng: inout SeededGenerator) -> String {
+    func block(indent: Int, forceBlock: Bool = false, using rng: inout SplitMix64) -> String {
         let pad = String(repeating: " ", count: indent)
         let comment = Int.random(in: 0..<4, using: &rng) == 0 ? "  # note" : ""
         if isLeaf { return pad + flow(using: &rng) + comment + "\n" }

@@ -1,18 +1,6 @@
 import StockadeProfile
+import StockadeTestSupport
 import Testing
-
-/// SplitMix64: a tiny deterministic generator so property tests repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Size and duration parsers")
 struct ParserTests {
@@ -44,7 +32,7 @@ struct ParserTests {
     }
 
     @Test func sizeRoundTrips() {
-        var rng = SeededGenerator(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<5000 {
             let shift = UInt64.random(in: 0...40, using: &rng)
             let value = UInt64.random(in: 0...(1 << 20), using: &rng) << shift
@@ -56,7 +44,7 @@ struct ParserTests {
     }
 
     @Test func durationRoundTrips() {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<5000 {
             let millis = UInt64.random(in: 0...(10 * 86_400_000), using: &rng)
             let seconds = Double(millis) / 1000
@@ -67,7 +55,7 @@ struct ParserTests {
     }
 
     @Test func garbageNeverCrashes() {
-        var rng = SeededGenerator(seed: 1234)
+        var rng = SplitMix64(seed: 1234)
         let alphabet = Array("0123456789.kmgtbiKMGTBIhsdx -+_eE\u{0}\u{1F600}".unicodeScalars)
         for _ in 0..<20000 {
             let length = Int.random(in: 0...24, using: &rng)

@@ -1,18 +1,9 @@
 @testable import StockadeEvents
 
-/// SplitMix64: one small deterministic PRNG for every fuzz and property test in this
-/// target, so a failure reproduces from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+import StockadeTestSupport
 
+/// Random inputs for the fuzz and property tests of this target.
+extension SplitMix64 {
     mutating func string() -> String {
         var scalars = String.UnicodeScalarView()
         for _ in 0..<Int(next() % 12) {
