@@ -201,6 +201,8 @@ public enum GarbageCollector {
             if let l = result.left { left.append(l) }
         }
         if !rootless {
+            let freed = (try? AddressPool().releaseDeadOwners()) ?? []
+            removed += freed.map { "address lease \($0.subnet)" }
             let layout = CgroupLayout.detect()
             // A cgroup without a live registry entry belongs to a dead
             // supervisor (the entry is written before the cgroup is made).

@@ -379,6 +379,13 @@ struct EgressTests {
             let tablesAfter = try w.hostNftTables()
             #expect(tablesAfter.filter { $0.contains("stockade") }.isEmpty, "tables left: \(tablesAfter)")
             #expect(linksAfter.isEmpty, "links left: \(linksAfter)")
+            // Nor the killed supervisor's address lease.
+            let leases = (try? FileManager.default.contentsOfDirectory(atPath: "/run/stockade/leases")) ?? []
+            let held = leases.filter { name in
+                let text = (try? String(contentsOfFile: "/run/stockade/leases/" + name, encoding: .utf8)) ?? ""
+                return text.hasPrefix("\(s.pid) ")
+            }
+            #expect(held.isEmpty, "leases of the killed supervisor left: \(held)")
         }
     }
 }

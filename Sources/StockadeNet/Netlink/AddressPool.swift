@@ -157,6 +157,19 @@ public struct AddressPool: Sendable {
         }
     }
 
+    /// Removes the lease files of owners that are gone (a supervisor killed with
+    /// SIGKILL); allocation would reclaim them anyway, `gc` leaves nothing behind.
+    /// Returns the subnets freed.
+    public func releaseDeadOwners() throws(AddressPoolError) -> [AddressLease] {
+        try withLock { () throws(AddressPoolError) -> [AddressLease] in
+            var freed: [AddressLease] = []
+            for (lease, owner) in try readLeases() where !(owner?.isAlive ?? false) {
+                if unlink("\(leaseDirectory)/\(lease.fileName)") == 0 { freed.append(lease) }
+            }
+            return freed
+        }
+    }
+
     /// Every lease file in the directory with its owner (nil when unreadable).
     public func readLeases() throws(AddressPoolError) -> [AddressLease: LeaseOwner?] {
         guard let directory = opendir(leaseDirectory) else {
