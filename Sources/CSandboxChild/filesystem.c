@@ -149,6 +149,16 @@ static int clone_source(const struct stk_mount_op *op)
     close(root);
     if (pfd < 0)
         return -err;
+    if (op->flags & STK_MOUNT_F_VERIFY_SOURCE) {
+        /* The parent opened the source with its symlink-safe walk; what
+         * the string reaches now must be that same object. */
+        struct stat mine, theirs;
+        if (fstat(pfd, &mine) < 0 || fstat(op->tree_fd, &theirs) < 0 || mine.st_dev != theirs.st_dev
+            || mine.st_ino != theirs.st_ino) {
+            close(pfd);
+            return -ESTALE;
+        }
+    }
     unsigned int fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
     if (op->flags & STK_MOUNT_F_RECURSIVE)
         fl |= AT_RECURSIVE;
@@ -262,7 +272,7 @@ void stk_setup_filesystem(const struct stk_child_config *cfg)
     for (size_t i = 0; i < cfg->mount_count; i++) {
         const struct stk_mount_op *op = &cfg->mounts[i];
         tree_fds[i] = op->tree_fd;
-        if (op->kind == STK_MOUNT_ATTACH_TREE && op->tree_fd < 0) {
+        if (op->kind == STK_MOUNT_ATTACH_TREE && (op->tree_fd < 0 || (op->flags & STK_MOUNT_F_VERIFY_SOURCE))) {
             int t = clone_source(op);
             if (t < 0)
                 stk_fail(cfg, STK_STEP_MOUNT_OP, -t, (int)i);

@@ -54,19 +54,31 @@ final class CArena {
 /// Detached mount trees the parent prepares (as itself, with its own access
 /// rights) for every bind; the child only attaches them.
 struct PreparedTrees {
-    /// Per mount step index, the tree fd for binds; -1 otherwise.
+    /// Per mount step index, the tree fd for binds; -1 otherwise. Rootless:
+    /// the `O_PATH` descriptor of the source, which the child compares with
+    /// what it clones itself (`STK_MOUNT_F_VERIFY_SOURCE`).
     var fds: [Int32]
 
-    static func prepare(_ steps: [MountStep], rootless: Bool) throws(SetupError) -> PreparedTrees {
+    static func prepare(_ steps: [MountStep], rootless: Bool, caller: SudoCaller? = nil) throws(SetupError) -> PreparedTrees {
         var fds = [Int32](repeating: -1, count: steps.count)
-        // Without root, only the child's new user namespace may clone mounts;
-        // it does so itself from the same canonical paths (see clone_source).
-        if rootless { return PreparedTrees(fds: fds) }
         for (i, step) in steps.enumerated() {
             guard case .bind(let source, let destination, let readOnly, let isFile, let device) = step else { continue }
-            // Sources are canonical: any symlink met now means the path
-            // changed since planning, so resolve without following any.
-            let fd = stk_open_tree_clone(source, isFile ? 0 : 1, 1)
+            let pathFd: Int32
+            do {
+                pathFd = try BindSource.open(source, destination: destination, readOnly: readOnly, isFile: isFile, device: device, caller: caller)
+            } catch {
+                closeAll(fds)
+                throw error
+            }
+            // Without root, only the child's new user namespace may clone
+            // mounts; it does so itself and checks it reached this object.
+            if rootless {
+                fds[i] = pathFd
+                continue
+            }
+            // The descriptor from the safe walk, never the string again.
+            let fd = stk_open_tree_fd(pathFd, isFile ? 0 : 1)
+            close(pathFd)
             if fd < 0 {
                 closeAll(fds)
                 throw SetupError(step: "open_tree", code: "bind_source", errno: -fd, subject: source, message: "cannot bind \(source) at \(destination)")
@@ -109,6 +121,7 @@ struct ChildConfigBuilder {
                 op.tree_fd = trees.fds[i]
                 op.dst = arena.string(dst)
                 op.src = arena.string(src)
+                if plan.spec.rootless && op.tree_fd >= 0 { op.flags |= UInt32(STK_MOUNT_F_VERIFY_SOURCE) }
                 op.attr_set = UInt64(STK_MOUNT_ATTR_NOSUID) | (device ? 0 : UInt64(STK_MOUNT_ATTR_NODEV)) | (readOnly ? UInt64(STK_MOUNT_ATTR_RDONLY) : 0)
                 if isFile { op.flags |= UInt32(STK_MOUNT_F_FILE) } else { op.flags |= UInt32(STK_MOUNT_F_RECURSIVE) }
             case .tmpfs(let dst, let options, let ro):

@@ -21,6 +21,20 @@ public protocol HostFileSystem: Sendable {
     func canonical(_ path: String) -> String?
     /// Entries of a directory (no `.`/`..`), nil when unreadable.
     func entries(of directory: String) -> [(name: String, kind: HostFileKind)]?
+    /// An operator path resolved without following any symlink the workload
+    /// could have planted (see `SafePath`); refused with the component at fault.
+    func resolve(_ path: String) throws(PathRefusal) -> ResolvedPath
+}
+
+extension HostFileSystem {
+    /// For fakes: `canonical` plus `kind`, with nothing refused but absence.
+    public func resolve(_ path: String) throws(PathRefusal) -> ResolvedPath {
+        guard let c = canonical(path) else {
+            throw PathRefusal(requested: path, component: path, reason: .missing)
+        }
+        let k = kind(of: c)
+        return ResolvedPath(requested: path, path: c, kind: k == .directory ? .directory : k == .file ? .file : .special)
+    }
 }
 
 /// The real filesystem, through Glibc (no Foundation on the launch path).
@@ -47,6 +61,10 @@ public struct LiveHostFileSystem: HostFileSystem {
         guard let p = realpath(path, nil) else { return nil }
         defer { free(p) }
         return String(cString: p)
+    }
+
+    public func resolve(_ path: String) throws(PathRefusal) -> ResolvedPath {
+        try SafePath.resolve(path)
     }
 
     public func entries(of directory: String) -> [(name: String, kind: HostFileKind)]? {

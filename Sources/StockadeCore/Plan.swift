@@ -49,4 +49,6 @@ public struct Plan: Equatable, Sendable {
     public var loopbackUp: Bool
     /// Paths the mask globs matched inside the workspace (already in `mounts`).
     public var maskedPaths: [String]
+    /// What each bind source and the workspace resolved to (`--dry-run`).
+    public var resolvedPaths: [ResolvedPath] = []
 }

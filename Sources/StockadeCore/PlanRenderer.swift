@@ -42,6 +42,17 @@ public enum PlanRenderer {
                 "instructions": .int(Int64(plan.seccomp.instructionCount)),
                 "rules": .int(Int64(s.seccomp.rules.count)),
             ]),
+            "paths": .array(plan.resolvedPaths.map(path)),
+        ])
+    }
+
+    /// An operator path and what the symlink-safe walk made of it.
+    static func path(_ r: ResolvedPath) -> JSONValue {
+        .object([
+            "requested": .string(r.requested),
+            "resolved": .string(r.path),
+            "kind": .string(r.kind == .directory ? "directory" : r.kind == .file ? "file" : "special"),
+            "followed": .array(r.followed.map { .string($0) }),
         ])
     }
 

@@ -115,7 +115,7 @@ public struct Planner: Sendable {
             }
         }
 
-        return Plan(
+        var plan = Plan(
             spec: spec,
             namespaces: namespaces,
             mounts: mounts,
@@ -127,6 +127,8 @@ public struct Planner: Sendable {
             loopbackUp: spec.network != .host,
             maskedPaths: masked
         )
+        plan.resolvedPaths = try resolvedPaths(spec)
+        return plan
     }
 
     /// A bind becomes a bind of the canonical source, or — for a same-path
@@ -137,13 +139,10 @@ public struct Planner: Sendable {
         if case .symlink(let target) = kind, bind.source == bind.destination {
             return [.symlink(target: target, at: bind.destination)]
         }
-        guard kind != .missing, let source = fs.canonical(bind.source) else {
-            throw PlanError(code: "bind_source_missing", subject: bind.source, message: "bind source does not exist")
-        }
-        let resolved = fs.kind(of: source)
+        let resolved = try resolveSource(bind.source)
         return [.bind(
-            source: source, destination: bind.destination, readOnly: !bind.writable,
-            isFile: resolved != .directory, device: resolved == .special
+            source: resolved.path, destination: bind.destination, readOnly: !bind.writable,
+            isFile: resolved.kind != .directory, device: false
         )]
     }
 

@@ -59,6 +59,9 @@ public struct SandboxSpec: Equatable, Sendable {
     /// Egress rules for `filtered` and `audit`.
     public var egress: EgressPolicy
     public var seccomp: SeccompPolicy
+    /// The user behind `sudo`: bind sources are opened with its identity and
+    /// the workload may run only as it or nobody. nil: plain root or rootless.
+    public var caller: SudoCaller? = nil
 
     public init(
         id: String, name: String? = nil, actor: String, command: [String], cwd: String,

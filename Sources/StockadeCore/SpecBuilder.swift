@@ -72,6 +72,12 @@ public struct HostContext: Sendable {
 public protocol UserDatabase: Sendable {
     func uid(named: String) -> (uid: UInt32, gid: UInt32)?
     func gid(named: String) -> UInt32?
+    /// Groups whose member list names `user` (its supplementary groups).
+    func groups(ofMember user: String) -> [UInt32]
+}
+
+extension UserDatabase {
+    public func groups(ofMember user: String) -> [UInt32] { [] }
 }
 
 /// Reads `/etc/passwd` and `/etc/group` directly rather than through NSS
@@ -93,6 +99,18 @@ public struct SystemUserDatabase: UserDatabase {
         guard let fields = Self.entry(named: name, in: passwdPath, minimumFields: 4),
               let uid = UInt32(fields[2]), let gid = UInt32(fields[3]) else { return nil }
         return (uid, gid)
+    }
+
+    public func groups(ofMember user: String) -> [UInt32] {
+        guard !user.isEmpty, !user.contains(":"), !user.contains(","), let text = readSmallFile(groupPath) else { return [] }
+        var out: [UInt32] = []
+        for line in text.split(whereSeparator: { $0 == "\n" }) {
+            // name:password:gid:member,member
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count >= 4, let gid = UInt32(fields[2]) else { continue }
+            if fields[3].split(separator: ",").contains(where: { $0 == user }) { out.append(gid) }
+        }
+        return out
     }
 
     public func gid(named name: String) -> UInt32? {
@@ -190,8 +208,19 @@ public struct SpecBuilder: Sendable {
         var workspace: String? = nil
         if mode != .none {
             let raw = absolute(o.workspace ?? host.cwd, cwd: host.cwd)
-            guard let canon = fs.canonical(raw) else {
-                throw PlanError(code: "workspace_missing", subject: raw, message: "workspace does not exist or is not reachable")
+            let canon: String
+            do {
+                let resolved = try fs.resolve(raw)
+                guard resolved.kind == .directory else {
+                    throw PlanError(code: "workspace_not_directory", subject: raw, message: "workspace must be a directory")
+                }
+                canon = resolved.path
+            } catch let refusal as PathRefusal {
+                throw PlanError.refused(refusal, missingCode: "workspace_missing", what: "workspace")
+            } catch let error as PlanError {
+                throw error
+            } catch {
+                throw PlanError(code: "workspace_missing", subject: raw, message: "\(error)")
             }
             guard fs.kind(of: canon) == .directory else {
                 throw PlanError(code: "workspace_not_directory", subject: raw, message: "workspace must be a directory")
@@ -255,7 +284,7 @@ public struct SpecBuilder: Sendable {
             cwd = ws
         }
 
-        return SandboxSpec(
+        var spec = SandboxSpec(
             id: id, name: o.name, actor: o.actor ?? profile.actor ?? defaultActor(host: host),
             command: o.command, cwd: cwd,
             profileName: profile.name, profileSources: profile.sources,
@@ -277,6 +306,8 @@ public struct SpecBuilder: Sendable {
             egress: try egress(profile: profile, overrides: o, presets: presets),
             seccomp: profile.seccomp.policy ?? SeccompPolicy()
         )
+        spec.caller = SudoCaller.from(host: host)
+        return spec
     }
 
     /// Who the workload runs as. Rootless: yourself (the only id you may map).
@@ -307,6 +338,9 @@ public struct SpecBuilder: Sendable {
             if let n = UInt32(g) { gid = n } else if let n = host.users.gid(named: g) { gid = n } else {
                 throw PlanError(code: "unknown_group", subject: "group", message: "no group named \(g)")
             }
+        }
+        if let caller = SudoCaller.from(host: host) {
+            try SudoCaller.check(uid: uid, gid: gid, caller: caller)
         }
         guard uid != 0 else {
             throw PlanError(code: "root_workload", subject: "user", message: "refusing to run the workload as uid 0; choose an unprivileged --user")

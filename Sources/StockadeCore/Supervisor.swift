@@ -84,7 +84,7 @@ public final class Supervisor {
 
         let trees: PreparedTrees
         do {
-            trees = try PreparedTrees.prepare(plan.mounts, rootless: plan.spec.rootless)
+            trees = try PreparedTrees.prepare(plan.mounts, rootless: plan.spec.rootless, caller: plan.spec.caller)
         } catch {
             return fail(error)
         }

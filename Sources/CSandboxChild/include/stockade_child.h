@@ -52,6 +52,10 @@ enum stk_mount_kind {
 #define STK_MOUNT_F_OPTIONAL  0x2u /* skip silently when dst is missing or not reachable */
 #define STK_MOUNT_F_RDONLY    0x4u /* tmpfs: mount read-only */
 #define STK_MOUNT_F_RECURSIVE 0x8u /* ATTACH_TREE cloned by the child: whole subtree */
+/* ATTACH_TREE, rootless: tree_fd is the parent's O_PATH descriptor of `src`
+ * (from its symlink-safe walk); the child clones `src` itself and fails with
+ * ESTALE unless it reached that same object (st_dev, st_ino). */
+#define STK_MOUNT_F_VERIFY_SOURCE 0x10u
 
 /* Most ops a config may hold (bounds the child's stack use). */
 #define STK_MAX_MOUNT_OPS 4096

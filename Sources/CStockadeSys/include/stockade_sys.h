@@ -98,6 +98,26 @@ extern "C" {
 #endif
 /* Whether pidfd_open(2) works on this kernel (it is probed on ourselves). */
 int stk_pidfd_supported(void);
+/* The O_PATH open flag, which Swift's Glibc module does not export. */
+#define STK_O_PATH 010000000
+
+/* open_tree(fd, "", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_EMPTY_PATH), plus
+ * AT_RECURSIVE when recursive: a detached copy of the tree `fd` names, with
+ * no path resolved at all. */
+int stk_open_tree_fd(int fd, int recursive);
+
+/* Runs fn(ctx) on a new thread whose file-system identity is uid/gid with
+ * exactly `groups` as supplementary groups. setfsuid/setfsgid/setgroups are
+ * issued as raw syscalls, so only that thread changes (glibc's wrappers
+ * broadcast to every thread of the process). Returns 0 once fn returned,
+ * or -errno when the thread or an identity change failed (fn not run). */
+int stk_with_fs_identity(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t ngroups,
+                         void (*fn)(void *), void *ctx);
+
+/* faccessat2(fd, "", mode, AT_EMPTY_PATH|AT_EACCESS): checked with the
+ * calling thread's file-system identity. 0 or -errno. */
+int stk_faccess_fd(int fd, int mode);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CStockadeSys
+
+/// The user behind `sudo sandbox-run`: root runs the supervisor, but the
+/// sandbox gets only what this user has (the ids it may run as, the files it
+/// may bind). Plain root (no `SUDO_UID`) has no caller and keeps full authority.
+public struct SudoCaller: Equatable, Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+    /// Supplementary groups of the caller's account (`/etc/group` members).
+    public var groups: [UInt32]
+
+    public init(uid: UInt32, gid: UInt32, groups: [UInt32] = []) {
+        self.uid = uid
+        self.gid = gid
+        self.groups = groups
+    }
+
+    /// From `SUDO_UID`/`SUDO_GID`/`SUDO_USER` when the real uid is 0; nil for
+    /// plain root, rootless runs and a sudo to root from root.
+    static func from(host: HostContext) -> SudoCaller? {
+        guard host.uid == 0, let s = host.value(of: "SUDO_UID"), let uid = UInt32(s), uid != 0 else { return nil }
+        let gid = host.value(of: "SUDO_GID").flatMap { UInt32($0) } ?? uid
+        let name = host.value(of: "SUDO_USER") ?? ""
+        var groups = host.users.groups(ofMember: name)
+        if !groups.contains(gid) { groups.insert(gid, at: 0) }
+        return SudoCaller(uid: uid, gid: gid, groups: groups)
+    }
+
+    /// Ids the caller may give the workload: its own, or nobody.
+    public func mayRunAs(uid: UInt32) -> Bool { uid == self.uid || uid == SpecBuilder.nobody }
+    public func mayRunAs(gid: UInt32) -> Bool { gid == self.gid || groups.contains(gid) || gid == SpecBuilder.nobody }
+}
+
+/// Opens operator paths with the sudo caller's file-system identity, so a
+/// bind source is reachable only if the caller could read it: every
+/// directory on the way needs the caller's search permission, the object
+/// itself its read (and, for a writable bind, write) permission.
+enum CallerAccess {
+    private final class Job: @unchecked Sendable {
+        // Touched by the identity thread only while the caller waits in join.
+        let path: String
+        let mode: Int32
+        var result: Result<(fd: Int32, resolved: ResolvedPath), PathRefusal>?
+        var denied: Int32 = 0
+        init(path: String, mode: Int32) {
+            self.path = path
+            self.mode = mode
+        }
+    }
+
+    enum Failure: Error {
+        case refused(PathRefusal)
+        /// The caller lacks `mode` on the object (errno from faccessat2).
+        case denied(errno: Int32)
+        case identity(errno: Int32)
+    }
+
+    /// `SafePath.open(path)` as the caller, then `faccessat2` of `mode`
+    /// (R_OK, plus W_OK for writable binds).
+    static func open(_ path: String, caller: SudoCaller, mode: Int32) throws(Failure) -> (fd: Int32, resolved: ResolvedPath) {
+        let job = Job(path: path, mode: mode)
+        let r: Int32 = caller.groups.withUnsafeBufferPointer { groups in
+            stk_with_fs_identity(caller.uid, caller.gid, groups.baseAddress, groups.count, { ctx in
+                let job = Unmanaged<Job>.fromOpaque(ctx!).takeUnretainedValue()
+                do throws(PathRefusal) {
+                    let opened = try SafePath.open(job.path)
+                    let a = stk_faccess_fd(opened.fd, job.mode)
+                    if a < 0 {
+                        close(opened.fd)
+                        job.denied = -a
+                    } else {
+                        job.result = .success(opened)
+                    }
+                } catch {
+                    job.result = .failure(error)
+                }
+            }, Unmanaged.passUnretained(job).toOpaque())
+        }
+        guard r == 0 else { throw .identity(errno: -r) }
+        if job.denied != 0 { throw .denied(errno: job.denied) }
+        switch job.result {
+        case .success(let opened): return opened
+        case .failure(let refusal): throw .refused(refusal)
+        case nil: throw .identity(errno: EIO)
+        }
+    }
+}
+
+extension SudoCaller {
+    /// Under sudo the workload runs as the caller or nobody: `--user root`
+    /// or `--group shadow` would hand the caller what sudo was not asked for.
+    static func check(uid: UInt32, gid: UInt32, caller: SudoCaller) throws(PlanError) {
+        guard caller.mayRunAs(uid: uid) else {
+            throw PlanError(code: "user_not_permitted", subject: "user",
+                            message: "under sudo the workload may run only as you (uid \(caller.uid)) or nobody, not uid \(uid)")
+        }
+        guard caller.mayRunAs(gid: gid) else {
+            throw PlanError(code: "group_not_permitted", subject: "group",
+                            message: "under sudo the workload may run only with one of your groups (\(caller.groups.map(String.init).joined(separator: ", "))) or nogroup, not gid \(gid)")
+        }
+    }
+}
