@@ -79,6 +79,6 @@ let package = Package(
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCLITests", dependencies: ["StockadeCLI"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile"], swiftSettings: strictSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents"], exclude: ["Fixtures"], swiftSettings: strictSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents", "StockadeSeccomp", "StockadeProfile"], exclude: ["Fixtures"], swiftSettings: strictSettings),
     ]
 )

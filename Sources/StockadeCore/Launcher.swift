@@ -84,7 +84,7 @@ public enum Launcher {
         let plan: Plan
         do {
             spec = try SpecBuilder(presets: PresetLoader(searchPaths: ProfileSearch.paths())).build(profile: profile, overrides: overrides, host: host, id: id)
-            plan = try Planner(seccompCache: SeccompFilterCache.defaultDirectory().map { SeccompFilterCache(directory: $0) }).plan(spec)
+            plan = try Planner(seccompCache: SeccompFilterCache.defaultDirectory().map { SeccompFilterCache(directory: $0, writes: !dryRun) }).plan(spec)
         } catch {
             return early("plan", error.code, error.description)
         }

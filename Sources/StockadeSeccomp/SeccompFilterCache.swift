@@ -15,34 +15,41 @@ import Glibc
 /// the same, so a digest collision can never hand out another policy's
 /// program. Entries and the directory must belong to the effective user and
 /// be writable by nobody else: whoever can write the cache chooses the filter.
+/// Every directory above it must be a real directory owned by root or the
+/// effective user and writable by nobody else (sticky directories such as
+/// /tmp excepted), or a workload could swap the whole directory.
 public struct SeccompFilterCache: Sendable {
     public var directory: String
+    /// false: look entries up but never write one (`--dry-run` changes nothing).
+    public var writes: Bool
 
-    public init(directory: String) {
+    public init(directory: String, writes: Bool = true) {
         self.directory = directory
+        self.writes = writes
     }
 
-    /// `/run/stockade/seccomp-cache` for root; otherwise
-    /// `$XDG_CACHE_HOME/stockade/seccomp` (or `~/.cache/stockade/seccomp`).
+    /// `/run/stockade/seccomp-cache` for root, nil otherwise. A rootless
+    /// workload runs as the same uid as the supervisor, so any cache that
+    /// user can write (`~/.cache`) the workload can write too, and could
+    /// plant an allow-all filter for the next run: rootless runs compile
+    /// afresh every time (about 3 ms).
     public static func defaultDirectory() -> String? {
-        if geteuid() == 0 { return "/run/stockade/seccomp-cache" }
-        if let xdg = getenv("XDG_CACHE_HOME"), xdg.pointee == UInt8(ascii: "/") {
-            return String(cString: xdg) + "/stockade/seccomp"
-        }
-        if let home = getenv("HOME"), home.pointee == UInt8(ascii: "/") {
-            return String(cString: home) + "/.cache/stockade/seccomp"
-        }
-        return nil
+        geteuid() == 0 ? "/run/stockade/seccomp-cache" : nil
     }
 
     /// The cached program for `policy`, or a fresh compile stored for next time.
     public func compile(_ policy: SeccompPolicy, hardening: SeccompHardening = .standard) throws(SeccompError) -> CompiledSeccompFilter {
         let key = Self.key(policy, hardening)
-        let path = directory + "/" + CompiledSeccompFilter.fnv1a64Hex(Array(key.utf8)) + ".filter"
+        let path = entryPath(for: policy, hardening: hardening)
         if let cached = load(path: path, key: key, mode: hardening.denyMode) { return cached }
         let filter = try SeccompCompiler.compile(policy, hardening: hardening)
-        store(filter, path: path, key: key)
+        if writes { store(filter, path: path, key: key) }
         return filter
+    }
+
+    /// Where the entry for `policy` lives (tests plant and inspect it).
+    public func entryPath(for policy: SeccompPolicy, hardening: SeccompHardening = .standard) -> String {
+        directory + "/" + CompiledSeccompFilter.fnv1a64Hex(Array(Self.key(policy, hardening).utf8)) + ".filter"
     }
 
     // MARK: Key
@@ -105,7 +112,7 @@ public struct SeccompFilterCache: Sendable {
     // MARK: Files
 
     private func load(path: String, key: String, mode: SeccompHardening.DenyMode) -> CompiledSeccompFilter? {
-        guard Self.isPrivate(directory, directory: true) else { return nil }
+        guard Self.ancestorsAreTrusted(directory), Self.isPrivate(directory, directory: true) else { return nil }
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -124,7 +131,7 @@ public struct SeccompFilterCache: Sendable {
     }
 
     private func store(_ filter: CompiledSeccompFilter, path: String, key: String) {
-        guard makeDirectory(), Self.isPrivate(directory, directory: true) else { return }
+        guard Self.ancestorsAreTrusted(directory), makeDirectory(), Self.isPrivate(directory, directory: true) else { return }
         let bytes = Array(key.utf8) + [0] + Array(Self.metadata(filter).utf8) + [0] + filter.bpf
         let temporary = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -146,6 +153,25 @@ public struct SeccompFilterCache: Sendable {
         for component in directory.split(separator: "/") {
             prefix += "/" + component
             if mkdir(prefix, 0o700) != 0 && errno != EEXIST { return false }
+        }
+        return true
+    }
+
+    /// Every existing directory above `path`: not a symlink, owned by root
+    /// or the effective user, and writable by nobody else unless sticky (in
+    /// a sticky directory only an entry's owner may rename or remove it).
+    static func ancestorsAreTrusted(_ path: String) -> Bool {
+        guard path.hasPrefix("/") else { return false }
+        var prefix = ""
+        for component in ["/"] + path.split(separator: "/").dropLast().map(String.init) {
+            prefix = component == "/" ? "/" : (prefix == "/" ? "" : prefix) + "/" + component
+            var st = stat()
+            guard lstat(prefix, &st) == 0 else {
+                // Missing from here on: `makeDirectory` creates them 0700.
+                return errno == ENOENT
+            }
+            guard st.st_mode & S_IFMT == S_IFDIR, st.st_uid == 0 || st.st_uid == geteuid() else { return false }
+            if st.st_mode & 0o022 != 0 && st.st_mode & S_ISVTX == 0 { return false }
         }
         return true
     }
