@@ -69,6 +69,7 @@ struct SeccompCacheTrustTests {
         let cacheDir = home + "/.cache/stockade/seccomp"
         try FileManager.default.createDirectory(atPath: cacheDir, withIntermediateDirectories: true)
         let planted = cacheDir + "/" + URL(fileURLWithPath: made).lastPathComponent
+        try? FileManager.default.removeItem(atPath: planted)
         try FileManager.default.copyItem(atPath: made, toPath: planted)
         for p in [home + "/.cache", home + "/.cache/stockade", cacheDir] {
             chown(p, 65534, 65534)
