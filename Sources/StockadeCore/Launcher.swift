@@ -67,6 +67,13 @@ public enum Launcher {
             return ExitStatus.setupFailed
         }
 
+        // Under sudo a profile named by path must be one the caller may read
+        // (the loader reads as root and quotes bad lines in its errors).
+        if let caller = SudoCaller.from(host: host),
+           let named = try? ProfileLoader(searchPaths: ProfileSearch.paths()).path(of: profileReference),
+           !caller.mayRead(named) {
+            return early("profile", "profile_denied", "you (uid \(caller.uid) under sudo) may not read the profile \(named)")
+        }
         let profile: Profile
         do {
             profile = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profileReference)
@@ -90,7 +97,16 @@ public enum Launcher {
         }
         if dryRun {
             if let path = exportBPF {
-                if FileIO.writeFile(path, bytes: plan.seccomp.bpf, flags: O_WRONLY | O_CREAT | O_TRUNC) != 0 {
+                // Under sudo, written as the caller: only where it may write.
+                // The identity thread sets it while this thread waits in join.
+                nonisolated(unsafe) var written: Int32 = -1
+                let bpf = plan.seccomp.bpf
+                if let caller = spec.caller {
+                    caller.asCaller { written = FileIO.writeFile(path, bytes: bpf, flags: O_WRONLY | O_CREAT | O_TRUNC) }
+                } else {
+                    written = FileIO.writeFile(path, bytes: bpf, flags: O_WRONLY | O_CREAT | O_TRUNC)
+                }
+                if written != 0 {
                     writeStderr("sandbox-run: --export-bpf: cannot write \(path)\n")
                     return ExitStatus.setupFailed
                 }

@@ -103,3 +103,45 @@ extension SudoCaller {
         }
     }
 }
+
+extension SudoCaller {
+    /// The caller of this process, if it runs under sudo.
+    public static func current() -> SudoCaller? { from(host: .current()) }
+
+    private final class Body: @unchecked Sendable {
+        // Run by the identity thread while the caller waits in join.
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    /// Runs `body` on a thread with the caller's file-system identity, so
+    /// what it opens or creates is checked against, and owned by, the caller.
+    /// Returns 0, or -errno when the identity could not be taken (body not run).
+    @discardableResult
+    public func asCaller(_ body: @escaping () -> Void) -> Int32 {
+        let box = Body(body)
+        return groups.withUnsafeBufferPointer { g in
+            stk_with_fs_identity(uid, gid, g.baseAddress, g.count, { ctx in
+                Unmanaged<Body>.fromOpaque(ctx!).takeUnretainedValue().run()
+            }, Unmanaged.passUnretained(box).toOpaque())
+        }
+    }
+
+    /// For verbs that need no root at all (`check`, `report`, `verify`):
+    /// become the caller for good, so they read only what the caller may.
+    /// True when there is no caller or the switch took.
+    public static func dropToCallerIfSudo() -> Bool {
+        guard let c = current() else { return true }
+        let groups = c.groups.map { gid_t($0) }
+        guard setgroups(groups.count, groups) == 0, setgid(c.gid) == 0, setuid(c.uid) == 0 else { return false }
+        return getuid() == c.uid && geteuid() == c.uid && getegid() == c.gid
+    }
+
+    /// Whether the caller may read `path` (searching every directory on the
+    /// way, following no symlink a workload could have planted).
+    public func mayRead(_ path: String) -> Bool {
+        guard let opened = try? CallerAccess.open(path, caller: self, mode: R_OK) else { return false }
+        close(opened.fd)
+        return true
+    }
+}

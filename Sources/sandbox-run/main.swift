@@ -16,6 +16,11 @@ let program = ProgramSpec(
 )
 
 func perform(_ verb: String, _ arguments: ParsedArguments) throws(UsageError) -> Int32 {
+    // Under sudo, verbs that only read files read them as the caller.
+    if ["check", "report", "verify"].contains(verb) && !SudoCaller.dropToCallerIfSudo() {
+        writeStderr("sandbox-run: cannot switch to the sudo caller's identity\n")
+        return 125
+    }
     switch verb {
     case "check": return CheckVerb.run(arguments)
     case "agent": return AgentVerb.run(arguments)

@@ -86,4 +86,35 @@ struct SudoCallerTests {
         #expect(rw.status == 125, "\(rw.stderr)")
         #expect(rw.events("sandbox.error").first?["code"]?.stringValue == "bind_source_denied")
     }
+
+    @Test("files the supervisor reads or writes for the caller: profile, check, report, --export-bpf")
+    func callerFiles() throws {
+        guard FileManager.default.fileExists(atPath: "/etc/shadow") else {
+            print("SKIP: no /etc/shadow")
+            return
+        }
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let env = Self.sudoEnvironment
+        let run = try Harness.runProcess([Harness.binary, "--profile", "/etc/shadow", "--", "/bin/true"], cwd: ws, env: env)
+        #expect(run.status == 125)
+        #expect(!run.stderr.contains("root:"), "the profile loader quoted the shadow file: \(run.stderr)")
+        for verb in ["check", "report", "verify"] {
+            let r = try Harness.runProcess([Harness.binary, verb, "/etc/shadow"], cwd: ws, env: env)
+            #expect(r.status != 0, "\(verb)")
+            #expect(!(r.stdout + r.stderr).contains("root:"), "\(verb) read the shadow file: \(r.stdout) \(r.stderr)")
+        }
+        // --export-bpf writes as the caller: not into a root-only directory.
+        var template = Array("/tmp/stockade-rootdir-XXXXXX".utf8CString)
+        let rootDir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
+        defer { Harness.removeTree(rootDir) }
+        chmod(rootDir, 0o755)
+        let bpf = try Harness.runProcess([Harness.binary, "--dry-run", "--export-bpf", rootDir + "/x.bpf", "--", "/bin/true"], cwd: ws, env: env)
+        #expect(bpf.status == 125, "\(bpf.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: rootDir + "/x.bpf"))
+        let mine = try Harness.runProcess([Harness.binary, "--dry-run", "--export-bpf", ws + "/x.bpf", "--", "/bin/true"], cwd: ws, env: env)
+        #expect(mine.status == 0, "\(mine.stderr)")
+        let owner = (try? FileManager.default.attributesOfItem(atPath: ws + "/x.bpf"))?[.ownerAccountID] as? NSNumber
+        #expect(owner?.uint32Value == Self.caller)
+    }
 }
