@@ -52,4 +52,35 @@ import Testing
         ]
         #expect(keys.count == 4)
     }
+
+    @Test func aWritableAncestorDisablesTheCache() throws {
+        let tmp = TemporaryDirectory()
+        mkdir(tmp.path, 0o755)
+        let cache = SeccompFilterCache(directory: tmp.path + "/parent/seccomp")
+        mkdir(tmp.path + "/parent", 0o755)
+        #expect(SeccompFilterCache.ancestorsAreTrusted(cache.directory))
+        chmod(tmp.path + "/parent", 0o777)
+        #expect(!SeccompFilterCache.ancestorsAreTrusted(cache.directory))
+        _ = try cache.compile(TestPolicies.defaultLike())
+        #expect(!FileManager.default.fileExists(atPath: cache.directory))
+        // Sticky and world-writable (like /tmp) is fine: only an entry's owner may replace it.
+        chmod(tmp.path + "/parent", 0o1777)
+        #expect(SeccompFilterCache.ancestorsAreTrusted(cache.directory))
+    }
+
+    @Test func aCacheThatDoesNotWriteLeavesNoEntry() throws {
+        let tmp = TemporaryDirectory()
+        let reader = SeccompFilterCache(directory: tmp.path, writes: false)
+        _ = try reader.compile(TestPolicies.defaultLike())
+        #expect(!FileManager.default.fileExists(atPath: tmp.path))
+        // An entry another (writing) run stored is still used.
+        let writer = SeccompFilterCache(directory: tmp.path)
+        let stored = try writer.compile(TestPolicies.defaultLike())
+        #expect(try reader.compile(TestPolicies.defaultLike()) == stored)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).count == 1)
+    }
+
+    @Test func rootlessHasNoDefaultCache() {
+        #expect((SeccompFilterCache.defaultDirectory() == nil) == (geteuid() != 0))
+    }
 }
