@@ -8,7 +8,7 @@ import Glibc
 /// `mkdirat`, opened with `O_NOFOLLOW` (a planted symlink fails with
 /// `ELOOP`), and must belong to `owner` with no write bit for anyone else.
 /// Under a world-writable base such as `/tmp`, where another user can create
-/// the name first, `privateMode` also refuses any group or other bit.
+/// the name first, `privateMode` also closes it to everyone else (0700).
 public struct OwnedDirectory: Equatable, Sendable {
     /// Trusted: chosen by root or by the user's session, followed as given.
     public var base: String
@@ -16,7 +16,7 @@ public struct OwnedDirectory: Equatable, Sendable {
     public var components: [String]
     public var owner: uid_t
     /// Mode for the components created here; with `privateMode`, an existing
-    /// one must not have any group or other bit either.
+    /// one keeps no group or other bit either.
     public var mode: mode_t
     public var privateMode: Bool
 
@@ -38,16 +38,23 @@ public struct OwnedDirectory: Equatable, Sendable {
         public var description: String { "\(path): \(reason)" }
     }
 
-    /// What an existing component's status says about it: nil when it is
-    /// fit to hold our state, else the reason.
-    public static func judge(mode: mode_t, uid: uid_t, owner: uid_t, privateMode: Bool) -> String? {
-        if mode & S_IFMT != S_IFDIR { return "not a directory" }
-        if uid != owner { return "owned by uid \(uid), not \(owner): someone else made it; remove it or set XDG_RUNTIME_DIR" }
-        let loose: mode_t = privateMode ? 0o077 : 0o022
-        if mode & loose != 0 {
-            return "its mode \(String(mode & 0o7777, radix: 8)) lets others \(privateMode ? "in" : "write"); expected \(privateMode ? "0700" : "no group/other write")"
+    /// What an existing component's status says about it.
+    public enum Verdict: Equatable, Sendable {
+        case fit
+        /// Ours, and nobody else could write into it, but others may read
+        /// it (made by an older version with 0755): close it to 0700.
+        case tighten
+        case refuse(String)
+    }
+
+    public static func judge(mode: mode_t, uid: uid_t, owner: uid_t, privateMode: Bool) -> Verdict {
+        if mode & S_IFMT != S_IFDIR { return .refuse("not a directory") }
+        if uid != owner { return .refuse("owned by uid \(uid), not \(owner): someone else made it; remove it or set XDG_RUNTIME_DIR") }
+        // Anyone who can write here can plant entries: never trusted.
+        if mode & 0o022 != 0 {
+            return .refuse("its mode \(String(mode & 0o7777, radix: 8)) lets others write into it; remove it (it is recreated 0700)")
         }
-        return nil
+        return privateMode && mode & 0o077 != 0 ? .tighten : .fit
     }
 
     /// An `O_DIRECTORY` descriptor of the last component (close it), made
@@ -76,7 +83,15 @@ public struct OwnedDirectory: Equatable, Sendable {
                 close(next)
                 throw Refusal(path: at, errno: e, reason: "cannot stat")
             }
-            if let why = Self.judge(mode: st.st_mode, uid: st.st_uid, owner: owner, privateMode: privateMode) {
+            switch Self.judge(mode: st.st_mode, uid: st.st_uid, owner: owner, privateMode: privateMode) {
+            case .fit: break
+            case .tighten:
+                if fchmod(next, 0o700) < 0 {
+                    let e = errno
+                    close(next)
+                    throw Refusal(path: at, errno: e, reason: "cannot make it private (0700)")
+                }
+            case .refuse(let why):
                 close(next)
                 throw Refusal(path: at, errno: EPERM, reason: why)
             }

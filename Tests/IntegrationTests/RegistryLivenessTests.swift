@@ -144,3 +144,64 @@ struct RegistryLivenessTests {
         #expect(p.terminationStatus == 143, "ended with \(p.terminationStatus)")
     }
 }
+
+/// Item 12b of issue 9: without `$XDG_RUNTIME_DIR` a rootless registry lives
+/// in `/tmp/stockade-UID`, a name anyone can create first.
+@Suite("Rootless registry in /tmp", .enabled(if: Harness.requireRoot()), .serialized)
+struct RootlessRegistryTests {
+    /// A uid of its own per test, so nothing else on the machine uses its /tmp name.
+    static func freshUID() -> uid_t { 62000 + UInt32.random(in: 0..<3000) }
+
+    static func runRootless(_ uid: uid_t, _ ws: String) throws -> Harness.ProcessResult {
+        try Harness.runProcess(["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
+                                "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(ws)", Harness.binary,
+                                "--workspace", ws, "--", "/bin/true"])
+    }
+
+    @Test("a planted symlink or another user's directory is refused (125); nothing is written through it")
+    func plantedRefused() throws {
+        for plant in ["symlink", "foreign-dir"] {
+            let uid = Self.freshUID(), attacker: uid_t = 65533
+            let ws = Harness.makeWorkspace(owner: uid)
+            let name = "/tmp/stockade-\(uid)"
+            let target = Harness.makeWorkspace(owner: attacker)
+            chmod(target, 0o777)
+            defer {
+                Harness.removeTree(ws)
+                Harness.removeTree(target)
+                unlink(name)
+                Harness.removeTree(name)
+            }
+            if plant == "symlink" {
+                #expect(symlink(target, name) == 0)
+                lchown(name, attacker, attacker)
+            } else {
+                #expect(mkdir(name, 0o777) == 0)
+                chmod(name, 0o777)
+                chown(name, attacker, attacker)
+            }
+            let r = try Self.runRootless(uid, ws)
+            #expect(r.status == 125, "\(plant): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains(name), "\(plant): \(r.stderr)")
+            let inside = (try? FileManager.default.contentsOfDirectory(atPath: plant == "symlink" ? target : name)) ?? []
+            #expect(inside.isEmpty, "\(plant): written through: \(inside)")
+        }
+    }
+
+    @Test("a fresh one is created 0700 and the run succeeds")
+    func freshIsPrivate() throws {
+        let uid = Self.freshUID()
+        let ws = Harness.makeWorkspace(owner: uid)
+        let name = "/tmp/stockade-\(uid)"
+        defer {
+            Harness.removeTree(ws)
+            Harness.removeTree(name)
+        }
+        let r = try Self.runRootless(uid, ws)
+        #expect(r.status == 0, "\(r.stderr)")
+        var st = stat()
+        #expect(lstat(name, &st) == 0)
+        #expect(st.st_mode & S_IFMT == S_IFDIR && st.st_uid == uid && st.st_mode & 0o777 == 0o700,
+                "mode \(String(st.st_mode, radix: 8)) uid \(st.st_uid)")
+    }
+}

@@ -80,12 +80,13 @@ struct RegistryLockTests {
     @Test func ownedDirectoriesRefuseSymlinksLooseModesAndStrangers() throws {
         let dir = TempDir()
         let me = getuid()
-        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o700, uid: me, owner: me, privateMode: true) == nil)
-        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o755, uid: me, owner: me, privateMode: true) != nil)
-        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o755, uid: me, owner: me, privateMode: false) == nil)
-        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o775, uid: me, owner: me, privateMode: false) != nil)
-        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o700, uid: me &+ 1, owner: me, privateMode: true) != nil)
-        #expect(OwnedDirectory.judge(mode: S_IFREG | 0o700, uid: me, owner: me, privateMode: true) != nil)
+        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o700, uid: me, owner: me, privateMode: true) == .fit)
+        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o755, uid: me, owner: me, privateMode: true) == .tighten)
+        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o755, uid: me, owner: me, privateMode: false) == .fit)
+        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o775, uid: me, owner: me, privateMode: false) != .fit)
+        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o1777, uid: me, owner: me, privateMode: true) != .tighten)
+        #expect(OwnedDirectory.judge(mode: S_IFDIR | 0o700, uid: me &+ 1, owner: me, privateMode: true) != .fit)
+        #expect(OwnedDirectory.judge(mode: S_IFREG | 0o700, uid: me, owner: me, privateMode: true) != .fit)
 
         // A planted symlink in place of a component is not followed.
         let other = dir.path + "/target"
@@ -95,11 +96,18 @@ struct RegistryLockTests {
         #expect(throws: OwnedDirectory.Refusal.self) { try viaLink.open(create: true) }
         #expect(!FileManager.default.fileExists(atPath: other + "/sandboxes"))
 
-        // An existing component with loose permissions is refused, not fixed.
+        // An existing component others can write into is refused, not fixed.
         mkdir(dir.path + "/loose", 0o700)
         chmod(dir.path + "/loose", 0o777)
         let loose = OwnedDirectory(base: dir.path, components: ["loose"], owner: me, mode: 0o700, privateMode: true)
         #expect(throws: OwnedDirectory.Refusal.self) { try loose.open(create: true) }
+
+        // One others may only read is closed to 0700.
+        mkdir(dir.path + "/readable", 0o700)
+        chmod(dir.path + "/readable", 0o755)
+        close(try OwnedDirectory(base: dir.path, components: ["readable"], owner: me, mode: 0o700, privateMode: true).open(create: true))
+        var rs = stat()
+        #expect(stat(dir.path + "/readable", &rs) == 0 && rs.st_mode & 0o777 == 0o700)
 
         let fine = OwnedDirectory(base: dir.path, components: ["fine", "sandboxes"], owner: me, mode: 0o700, privateMode: true)
         let fd = try fine.open(create: true)
