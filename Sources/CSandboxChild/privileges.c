@@ -3,7 +3,6 @@
 #include "child_internal.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <sys/prctl.h>
@@ -17,8 +16,11 @@ void stk_switch_identity(const struct stk_child_config *cfg)
     if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
         stk_fail(cfg, STK_STEP_SECUREBITS_EARLY, errno, 0);
     /* Supplementary groups are the supervisor's (root's): drop them, or the
-     * workload would keep kgid 0 for group permission checks. */
-    if (cfg->set_groups && setgroups(0, NULL) < 0)
+     * workload would keep kgid 0 for group permission checks. The raw
+     * syscall, not glibc's setgroups(): once the supervisor has had threads,
+     * glibc applies it to every thread it recorded by signalling them
+     * (nptl setxid), which is not async-signal-safe after a raw clone. */
+    if (cfg->set_groups && syscall(SYS_setgroups, 0, NULL) < 0)
         stk_fail(cfg, STK_STEP_SETGROUPS, errno, 0);
     /* Group before user: after setresuid we may lack the right to change it. */
     if (syscall(SYS_setresgid, cfg->gid, cfg->gid, cfg->gid) < 0)

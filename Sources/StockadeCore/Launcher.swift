@@ -191,13 +191,17 @@ public enum GarbageCollector {
     /// whose supervisor is dead (killed with SIGKILL), found by id.
     public static func collectDeadEntries(layout: CgroupLayout) {
         let registry = SandboxRegistry.default(rootless: false)
-        let dead = registry.entries().filter { !registry.isAlive($0) }
+        // Dead means nobody holds the entry's lock, whatever pid namespace
+        // its supervisor ran in; the claim keeps it ours while we clean.
+        let dead = registry.entries().compactMap { registry.claimIfDead($0) }
         guard !dead.isEmpty else { return }
         let own = NetworkNamespaceID.current()
-        for e in dead {
+        for claim in dead {
+            let e = claim.entry
             // The cgroup hierarchy is the machine's, whatever the namespace.
             if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout) { try? cg.destroy() }
             _ = collect(e, registry: registry, rootless: false, own: own)
+            claim.release()
         }
     }
 
@@ -208,11 +212,12 @@ public enum GarbageCollector {
         var removed: [String] = []
         var left: [String] = []
         for e in registry.entries() {
-            if registry.isAlive(e) {
+            guard let claim = registry.claimIfDead(e) else {
                 alive.insert(e.id)
                 continue
             }
             let result = collect(e, registry: registry, rootless: rootless, own: own)
+            claim.release()
             removed += result.removed
             if let l = result.left { left.append(l) }
         }
@@ -222,7 +227,10 @@ public enum GarbageCollector {
             let layout = CgroupLayout.detect()
             // A cgroup without a live registry entry belongs to a dead
             // supervisor (the entry is written before the cgroup is made).
-            removed += CgroupJanitor.removeLeftovers(layout: layout, isOwnerAlive: { alive.contains($0) }).map { "cgroup \($0)" }
+            removed += CgroupJanitor.removeLeftovers(layout: layout, isOwnerAlive: { id in
+                // Also asked now, for a sandbox that registered after the listing above.
+                alive.contains(id) || registry.isAlive(SandboxRegistry.Entry(id: id, pid: 0, startTicks: 0, name: nil))
+            }).map { "cgroup \($0)" }
         }
         return (removed, left)
     }

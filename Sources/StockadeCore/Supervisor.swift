@@ -42,13 +42,22 @@ public final class Supervisor {
         let started = Clock.monotonic()
         var state = RunState()
         var cgroup: SandboxCgroup? = nil
-        let registry = SandboxRegistry.default(rootless: plan.spec.rootless)
-        registry.register(id: plan.spec.id, name: plan.spec.name)
+        // Registered (and locked) before any host object exists, so gc never
+        // takes this sandbox's cgroup for a dead one's.
+        let registry: SandboxRegistry.Registration?
+        let registryError: SetupError?
+        do {
+            registry = try SandboxRegistry.default(rootless: plan.spec.rootless).register(id: plan.spec.id, name: plan.spec.name)
+            registryError = nil
+        } catch {
+            registry = nil
+            registryError = SetupError(step: "registry", code: "registry", errno: error.errno, subject: error.path, message: "cannot register the sandbox: \(error.description)")
+        }
 
         // The egress lease comes first so sandbox.start can name the subnet.
         var egress: EgressRuntime? = nil
         var egressError: SetupError? = nil
-        if plan.spec.network == .filtered || plan.spec.network == .audit {
+        if registryError == nil, plan.spec.network == .filtered || plan.spec.network == .audit {
             do { egress = try EgressRuntime(plan: plan, events: events) } catch { egressError = error }
         }
         self.egress = egress
@@ -65,6 +74,7 @@ public final class Supervisor {
             events.emit(.sandboxError, ErrorEvent.fields(error))
             return finish(state: state, cgroup: cgroup, started: started, setupFailed: true, exitStatus: ExitStatus.setupFailed, registry: registry)
         }
+        if let e = registryError { return fail(e) }
         if let e = egressError { return fail(e) }
 
         if !plan.spec.rootless, cgroupLayout.isUsable {
@@ -174,7 +184,7 @@ public final class Supervisor {
     }
 
     /// Teardown and the final event, on every path.
-    private func finish(state: RunState, cgroup: SandboxCgroup?, started: Double, setupFailed: Bool, exitStatus: Int32?, registry: SandboxRegistry) -> Int32 {
+    private func finish(state: RunState, cgroup: SandboxCgroup?, started: Double, setupFailed: Bool, exitStatus: Int32?, registry: SandboxRegistry.Registration?) -> Int32 {
         let stats = cgroup?.stats()
         notify?.stopping("stopping: removing host objects")
         egress?.teardown(sandboxGone: state.initReaped && state.setupError == nil)
@@ -183,7 +193,7 @@ public final class Supervisor {
                 events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(SystemNames.errnoName(error.errno)); `sandbox-run gc` will retry")])
             }
         }
-        registry.unregister(id: plan.spec.id)
+        registry?.release()
 
         var outcome = Outcome.decide(state: state, stats: stats, setupFailed: setupFailed, forcedStatus: exitStatus)
         if let n = stats?.oomKills, n > 0 {

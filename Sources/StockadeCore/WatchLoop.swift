@@ -216,13 +216,16 @@ struct WatchLoop {
         state.deniedTotal += 1
         state.deniedBySyscall[name, default: 0] += 1
         if state.deniedTotal <= Supervisor.deniedEventCap {
-            events.emit(.syscallDenied, [
+            var fields: JSONObject = [
                 "syscall": .string(name),
                 "nr": .int(Int64(n.nr)),
                 "arch": .string(isX32 ? "x32" : (n.arch == 0xC000_003E ? "x86_64" : String(n.arch, radix: 16))),
                 "errno": .string(SystemNames.errnoName(err)),
                 "pid": .int(Int64(n.pid)),
-            ])
+            ]
+            let args = withUnsafeBytes(of: n.args) { Array($0.bindMemory(to: UInt64.self)) }
+            for (key, value) in SocketDenialFields.fields(syscall: name, args: args) { fields[key] = value }
+            events.emit(.syscallDenied, fields)
         } else {
             state.deniedSuppressed += 1
         }

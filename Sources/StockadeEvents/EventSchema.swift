@@ -26,6 +26,7 @@ public enum EventSchema {
             return [
                 FieldSpec("syscall", .string), FieldSpec("nr", .int), FieldSpec("arch", .string),
                 FieldSpec("errno", .string), FieldSpec("pid", .int),
+                .optional("family", .string), .optional("protocol", .string),
             ]
         case .limitHit:
             return [

@@ -54,7 +54,9 @@ public struct SeccompFilterCache: Sendable {
 
     // MARK: Key
 
-    static let format = "stockade-seccomp-cache 1"
+    /// Bumped whenever the compiler emits a different program for the same
+    /// policy (2: netlink protocols restricted).
+    static let format = "stockade-seccomp-cache 2"
 
     /// Canonical text of everything the program depends on.
     static func key(_ policy: SeccompPolicy, _ hardening: SeccompHardening) -> String {

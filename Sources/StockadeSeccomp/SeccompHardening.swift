@@ -16,6 +16,11 @@
 /// - `socket`: when the policy has `socketFamilies`, only those families
 ///   (low 32 bits of the first argument, an `int`); others are denied with
 ///   `EAFNOSUPPORT`, what a kernel without that family would say.
+/// - `socket(AF_NETLINK, …)`: when `socketFamilies` admits netlink, only
+///   for the protocols in ``netlinkProtocols`` (third argument, low 32
+///   bits): `NETLINK_ROUTE`, which getaddrinfo and `ip addr` need. Audit,
+///   netfilter, xfrm, uevent and the rest reach kernel code the workload has
+///   no business with; they are denied (`EAFNOSUPPORT`) and reported.
 /// - ``runtimeBaseSet`` is always allowed: the sandbox's own C init needs it
 ///   after the filter is installed.
 public struct SeccompHardening: Equatable, Sendable {
@@ -52,6 +57,13 @@ public struct SeccompHardening: Equatable, Sendable {
     /// controlling terminal's owner) and `TIOCLINUX` (console selection and
     /// paste, the same hole on a virtual console).
     public static let deniedIoctls: [UInt64] = [0x5412, 0x541C]
+
+    /// `AF_NETLINK`.
+    public static let netlinkFamily: Int32 = 16
+
+    /// Netlink protocols a workload may open when netlink is an allowed
+    /// family: `NETLINK_ROUTE` (0) only.
+    public static let netlinkProtocols: [Int32] = [0]
 
     /// Syscalls denied whatever the policy says.
     public static let alwaysDenied: [String] = ["io_uring_setup", "io_uring_enter", "io_uring_register", "setns"]

@@ -145,7 +145,48 @@ extension SeccompPlan {
                          allowed: ArgCube.lowWordEquals(index: 0, values),
                          denied: ArgCube.lowWordComplement(index: 0, excluding: values),
                          errno: EAFNOSUPPORT, hardening: hardening)
+            if families.contains(SeccompHardening.netlinkFamily) {
+                try restrictNetlink(&bySyscall, nr: nr("socket"), hardening: hardening)
+            }
         }
+    }
+
+    /// `socket(AF_NETLINK, *, proto)` only for ``SeccompHardening/netlinkProtocols``:
+    /// the allow clauses the family restriction pinned to `AF_NETLINK` also
+    /// pin the protocol (argument 2, an `int`). Other protocols fall to the
+    /// default (denied and notified) or, when that would not deny them, to
+    /// explicit deny clauses.
+    private mutating func restrictNetlink(
+        _ bySyscall: inout [Int32: [PlannedClause]], nr: Int32, hardening: SeccompHardening
+    ) throws(SeccompError) {
+        guard let clauses = bySyscall[nr], !clauses.isEmpty else { return }
+        let family = UInt64(UInt32(bitPattern: SeccompHardening.netlinkFamily))
+        let protocols = SeccompHardening.netlinkProtocols.map { UInt64(UInt32(bitPattern: $0)) }
+        func pinnedToNetlink(_ c: PlannedClause) -> Bool {
+            c.conditions.contains { $0.index == 0 && $0.op == .maskedEqual && $0.value & 0xFFFF_FFFF == 0xFFFF_FFFF && $0.valueTwo & 0xFFFF_FFFF == family }
+        }
+        var result: [PlannedClause] = []
+        for clause in clauses {
+            guard clause.action == .allow, pinnedToNetlink(clause) else {
+                result.append(clause)
+                continue
+            }
+            for cube in ArgCube.lowWordEquals(index: 2, protocols) {
+                switch cube.and(clause.conditions) {
+                case .merged(let conditions): result.append(PlannedClause(action: .allow, conditions: conditions))
+                case .unsatisfiable: continue
+                case .incompatible(let condition):
+                    throw SeccompError(step: .rule, syscall: "socket", errno: EINVAL,
+                                       message: "argument \(condition.index) test \(condition.op.rawValue) cannot be combined with the netlink protocol test")
+                }
+            }
+        }
+        if defaultAction != .deny || hardening.denyMode == .errno {
+            let netlink = ArgCube(index: 0, mask: 0xFFFF_FFFF, value: family).condition
+            result += ArgCube.lowWordComplement(index: 2, excluding: protocols)
+                .map { PlannedClause(action: .deny, conditions: [netlink, $0.condition]) }
+        }
+        bySyscall[nr] = result
     }
 
     /// Narrows a syscall to the calls inside `allowed` (a union of cubes);

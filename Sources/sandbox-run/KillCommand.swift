@@ -35,19 +35,27 @@ enum KillVerb {
         let registry = SandboxRegistry.default(rootless: getuid() != 0)
         let running = registry.entries().filter { registry.isAlive($0) }
         if list {
-            for e in running { print("\(e.id)\tpid \(e.pid)\t\(e.name ?? "")") }
+            for e in running { print("\(e.id)\tpid \(registry.lockHolder(of: e).map(String.init) ?? "?")\t\(e.name ?? "")") }
             return 0
         }
         let targets = all ? running : ids.map { id in running.first { $0.id == id } ?? SandboxRegistry.Entry(id: id, pid: 0, startTicks: 0, name: nil) }
         var failed = false
         for t in targets {
-            guard t.pid > 0 else {
+            guard running.contains(t) else {
                 writeStderr("sandbox-run: no running sandbox \(t.id)\n")
                 failed = true
                 continue
             }
-            if Glibc.kill(t.pid, SIGTERM) == 0 { print("ended \(t.id)") } else {
-                writeStderr("sandbox-run: cannot signal \(t.id) (pid \(t.pid)): \(String(cString: strerror(errno)))\n")
+            // The pid in the entry is as its supervisor saw it, maybe in
+            // another pid namespace (where 1 is not our init): signal the
+            // holder of its lock, as the kernel names it here.
+            guard let pid = registry.lockHolder(of: t) else {
+                writeStderr("sandbox-run: sandbox \(t.id) runs in a pid namespace not visible from here; run `sandbox-run kill` there\n")
+                failed = true
+                continue
+            }
+            if Glibc.kill(pid, SIGTERM) == 0 { print("ended \(t.id)") } else {
+                writeStderr("sandbox-run: cannot signal \(t.id) (pid \(pid)): \(String(cString: strerror(errno)))\n")
                 failed = true
             }
         }

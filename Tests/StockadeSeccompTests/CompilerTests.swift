@@ -147,6 +147,29 @@ private func nr(_ name: String) -> Int32 { SyscallTable.number(of: name)! }
         }
     }
 
+    @Test func netlinkRouteOnly() throws {
+        let route: UInt64 = 0, audit: UInt64 = 9, netfilter: UInt64 = 12, xfrm: UInt64 = 6, uevent: UInt64 = 15
+        for defaultAction in [SeccompAction.deny(errno: EPERM), .allow] {
+            for mode in [SeccompHardening.DenyMode.notify, .errno] {
+                var p = TestPolicies.defaultLike(socketFamilies: [AF_UNIX, AF_INET, AF_NETLINK])
+                p.defaultAction = defaultAction
+                let filter = try SeccompCompiler.compile(p, hardening: SeccompHardening(denyMode: mode))
+                let socket = nr("socket")
+                let denied = mode == .notify ? Ret.notify : Ret.errno(EAFNOSUPPORT)
+                let netlink = UInt64(AF_NETLINK)
+                #expect(try runSeccomp(filter.instructions, SeccompData(nr: socket, args: [netlink, 3, route])) == Ret.allow)
+                // Only the low 32 bits are the kernel's int.
+                #expect(try runSeccomp(filter.instructions, SeccompData(nr: socket, args: [netlink, 3, 0x5_0000_0000])) == Ret.allow)
+                for proto in [audit, netfilter, xfrm, uevent, 4, 16, 0xFFFF_FFFF, 0x1_0000_0009] {
+                    #expect(try runSeccomp(filter.instructions, SeccompData(nr: socket, args: [netlink, 3, proto])) == denied,
+                            "proto \(proto) default \(defaultAction) \(mode)")
+                }
+                // Other families are untouched by the protocol test.
+                #expect(try runSeccomp(filter.instructions, SeccompData(nr: socket, args: [UInt64(AF_INET), 2, 17])) == Ret.allow)
+            }
+        }
+    }
+
     @Test func baseSetAlwaysAllowed() throws {
         let filter = try SeccompCompiler.compile(SeccompPolicy(defaultAction: .killProcess,
                                                                rules: [SeccompRule(name: "wait4", action: .deny(errno: 1))]))
