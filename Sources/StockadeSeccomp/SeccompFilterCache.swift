@@ -47,7 +47,7 @@ public struct SeccompFilterCache: Sendable {
 
     // MARK: Key
 
-    static let format = "stockade-seccomp-cache 1"
+    static let format = "stockade-seccomp-cache 2"
 
     /// Canonical text of everything the program depends on.
     static func key(_ policy: SeccompPolicy, _ hardening: SeccompHardening) -> String {
