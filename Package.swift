@@ -25,11 +25,13 @@ let package = Package(
     ],
     dependencies: [],
     targets: [
-        // System libraries (Debian: libseccomp-dev, libcap-dev).
+        // System libraries (Debian: libseccomp-dev, libcap-dev, libnftnl-dev, libmnl-dev, libyaml-dev).
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .systemLibrary(name: "CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
         .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        // libyaml reads profiles (Debian: libyaml-dev); StockadeProfile builds its node tree from the events.
+        .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
         // The only code that runs between clone and execve. Pure C, no allocation.
         .target(name: "CSandboxChild"),
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "StockadeProfile",
             dependencies: [
-                "StockadeSeccomp", "StockadeEvents",
+                "StockadeSeccomp", "StockadeEvents", "CYaml",
             ],
             swiftSettings: leanSettings
         ),

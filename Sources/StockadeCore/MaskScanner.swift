@@ -8,11 +8,18 @@ import Glibc
 /// is matched against the path relative to the workspace root. Symlinks are
 /// never followed nor masked: a mount cannot sit on a symlink, and what a
 /// symlink leads to inside the sandbox is itself scanned or not visible.
+///
+/// The workspace is hostile (an earlier run wrote it), so the scan fails
+/// closed: a directory deeper than `maxDepth`, more than `maxEntries`
+/// entries, or a directory it cannot read is a `ScanError` (the run exits
+/// 125), never a quiet end of masking. On the host the walk goes descriptor
+/// by descriptor (`openat` with `O_NOFOLLOW`), so a directory swapped for a
+/// symlink mid-scan is an error, not a detour (`WorkspaceTree.swift`).
 public struct MaskScanner: Sendable {
     public var maxDepth: Int
     public var maxEntries: Int
 
-    public init(maxDepth: Int = 32, maxEntries: Int = 500_000) {
+    public init(maxDepth: Int = 64, maxEntries: Int = 500_000) {
         self.maxDepth = maxDepth
         self.maxEntries = maxEntries
     }
@@ -22,21 +29,48 @@ public struct MaskScanner: Sendable {
         public var isDirectory: Bool
     }
 
-    public enum ScanError: Error, Equatable {
-        case tooManyEntries(limit: Int)
+    public enum ScanError: Error, Equatable, CustomStringConvertible {
+        /// More entries than `limit`; `path` is the directory being read.
+        case tooManyEntries(limit: Int, path: String)
+        /// A directory below `limit` levels; `path` is that directory.
+        case tooDeep(limit: Int, path: String)
+        /// A directory that could not be opened or read.
+        case unreadable(path: String, errno: Int32)
+
+        public var path: String {
+            switch self {
+            case .tooManyEntries(_, let path), .tooDeep(_, let path), .unreadable(let path, _): return path
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .tooManyEntries(let limit, let path):
+                return "the mask scan stopped at its limit of \(limit) entries (at \(path)); masks cannot be checked past it, so the run is refused. Narrow the workspace or remove files from it"
+            case .tooDeep(let limit, let path):
+                return "the mask scan stopped at its depth limit of \(limit) directories (at \(path)); masks cannot be checked below it, so the run is refused. Flatten or remove that tree"
+            case .unreadable(let path, let code):
+                return "the mask scan cannot read \(path) (\(String(cString: strerror(code)))); masks cannot be checked there, so the run is refused"
+            }
+        }
     }
 
     public func scan(workspace: String, patterns: [String], fs: any HostFileSystem) throws(ScanError) -> [Match] {
         guard !patterns.isEmpty else { return [] }
+        let tree: any WorkspaceTree = (fs as? LiveHostFileSystem).map { _ in LiveWorkspaceTree() } ?? PathWorkspaceTree(fs: fs)
+        let root = try tree.open(workspace)
         var matches: [Match] = []
         var seen = 0
-        // Depth-first with an explicit stack: (absolute dir, relative dir, depth).
-        var stack: [(String, String, Int)] = [(workspace, "", 0)]
-        while let (dir, rel, depth) = stack.popLast() {
-            guard let entries = fs.entries(of: dir) else { continue }
-            for entry in entries {
+        // Depth-first with an explicit stack of directories still to read,
+        // each opened only when its turn comes (from its open parent), so at
+        // most `maxDepth` descriptors are open at once.
+        var stack: [(parent: (any WorkspaceDirectory)?, name: String, abs: String, rel: String, depth: Int)] =
+            [(nil, "", workspace, "", 0)]
+        while let (parent, name, dir, rel, depth) = stack.popLast() {
+            let handle = try parent.map { parent throws(ScanError) in try parent.child(name, path: dir) } ?? root
+            for entry in try handle.entries(path: dir) {
                 seen += 1
-                if seen > maxEntries { throw .tooManyEntries(limit: maxEntries) }
+                if seen > maxEntries { throw .tooManyEntries(limit: maxEntries, path: dir) }
                 let relPath = rel.isEmpty ? entry.name : rel + "/" + entry.name
                 let absPath = dir == "/" ? "/" + entry.name : dir + "/" + entry.name
                 if case .symlink = entry.kind { continue }
@@ -45,8 +79,9 @@ public struct MaskScanner: Sendable {
                     matches.append(Match(path: absPath, isDirectory: isDir))
                     continue // a covered directory hides its contents already
                 }
-                if isDir && depth + 1 < maxDepth {
-                    stack.append((absPath, relPath, depth + 1))
+                if isDir {
+                    guard depth + 1 < maxDepth else { throw .tooDeep(limit: maxDepth, path: absPath) }
+                    stack.append((handle, entry.name, absPath, relPath, depth + 1))
                 }
             }
         }

@@ -107,7 +107,7 @@ public struct Planner: Sendable {
             do {
                 matches = try maskScanner.scan(workspace: ws, patterns: spec.mask, fs: fs)
             } catch {
-                throw PlanError(code: "mask_scan_limit", subject: ws, message: "workspace has more entries than the mask scan allows; narrow `mask:` or the workspace")
+                throw PlanError(code: "mask_scan_limit", subject: error.path, message: error.description)
             }
             for m in matches {
                 mounts.append(.hide(path: m.path, isFile: !m.isDirectory, optional: true))

@@ -88,7 +88,7 @@ public struct AgentDefinition: Equatable, Sendable {
         let reader = YAMLReader(file: file)
         let root: YAMLNode?
         do {
-            root = try MiniYAML.parse(yaml)
+            root = try YAMLComposer.parse(yaml)
         } catch {
             throw ProfileError(code: error.code, file: file, line: error.line, column: error.column, message: error.message)
         }

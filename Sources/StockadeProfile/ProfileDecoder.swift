@@ -23,7 +23,7 @@ struct ProfileDecoder {
         }
         let root: YAMLNode?
         do {
-            root = try MiniYAML.parse(yaml)
+            root = try YAMLComposer.parse(yaml)
         } catch {
             throw ProfileError(code: error.code, file: reader.file, line: error.line, column: error.column,
                                message: error.message)

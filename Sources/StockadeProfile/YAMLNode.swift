@@ -1,9 +1,8 @@
 /// A parsed YAML node with the position it started at.
 ///
-/// The shape follows what the decoder needs and what the earlier Yams-based
-/// reader used (`.scalar`/`.mapping`/`.sequence`, `string`, `style`, `mark`),
-/// so `YAMLReader` reads both the same way. Mappings keep file order and
-/// duplicate keys: rejecting those is the decoder's job, with its own error.
+/// Composed from libyaml's events by `YAMLComposer`. Mappings keep file
+/// order and duplicate keys: rejecting those is the decoder's job, with its
+/// own error.
 enum YAMLNode: Sendable {
     case scalar(Scalar)
     case mapping(Mapping)
@@ -19,6 +18,10 @@ enum YAMLNode: Sendable {
         case plain
         case singleQuoted
         case doubleQuoted
+        /// `|`: line breaks kept.
+        case literal
+        /// `>`: lines folded into spaces.
+        case folded
     }
 
     struct Scalar: Sendable {
@@ -45,7 +48,7 @@ enum YAMLNode: Sendable {
         }
     }
 
-    /// Optional only to read like Yams' `mark`; every node has one.
+    /// Optional for the reader's `node?.mark`; every node has one.
     var mark: Mark? {
         switch self {
         case .scalar(let scalar): return scalar.mark
@@ -55,10 +58,10 @@ enum YAMLNode: Sendable {
     }
 }
 
-/// Why a text is not in the YAML subset profiles are written in, and where.
+/// Why a text is not a profile's YAML, and where.
 struct YAMLSyntaxError: Error, Equatable {
-    /// `.syntax` for malformed YAML, `.unsupported` for valid YAML outside
-    /// the subset (anchors, aliases, tags, block scalars, several documents).
+    /// `.syntax` for malformed YAML, `.unsupported` for valid YAML profiles
+    /// refuse (anchors, aliases, tags, directives, several documents).
     var code: ProfileError.Code
     var line: Int
     var column: Int

@@ -55,8 +55,8 @@ public struct SeccompFilterCache: Sendable {
     // MARK: Key
 
     /// Bumped whenever the compiler emits a different program for the same
-    /// policy (2: netlink protocols restricted).
-    static let format = "stockade-seccomp-cache 2"
+    /// policy (2: netlink protocols restricted; 3: mknod by file type).
+    static let format = "stockade-seccomp-cache 3"
 
     /// Canonical text of everything the program depends on.
     static func key(_ policy: SeccompPolicy, _ hardening: SeccompHardening) -> String {

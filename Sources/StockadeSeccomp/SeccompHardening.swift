@@ -23,6 +23,10 @@
 ///   no business with; they are denied (`EAFNOSUPPORT`) and reported.
 /// - ``runtimeBaseSet`` is always allowed: the sandbox's own C init needs it
 ///   after the filter is installed.
+/// - `mknod`, `mknodat`: when the policy allows them, only for the file types
+///   in ``mknodAllowedTypes`` (`mode & S_IFMT` of argument 1 of `mknod`, 2 of
+///   `mknodat`); device nodes and every other type are denied with `EPERM`
+///   (notified, so evented). See ``MknodFilter``.
 public struct SeccompHardening: Equatable, Sendable {
     /// What a denied syscall returns to the workload.
     public enum DenyMode: String, Equatable, Sendable {

@@ -139,6 +139,12 @@ extension SeccompPlan {
                      denied: ArgCube.lowWordEquals(index: 1, SeccompHardening.deniedIoctls),
                      errno: EPERM, hardening: hardening)
 
+        for (name, index) in MknodFilter.modeArgument.sorted(by: { $0.key < $1.key }) {
+            try restrict(&bySyscall, nr: nr(name), name: name,
+                         allowed: MknodFilter.allowed(index: index), denied: MknodFilter.denied(index: index),
+                         errno: EPERM, hardening: hardening)
+        }
+
         if let families = policy.socketFamilies {
             let values = families.map { UInt64(UInt32(bitPattern: $0)) }
             try restrict(&bySyscall, nr: nr("socket"), name: "socket",

@@ -30,7 +30,7 @@ struct ShippedPolicyTests {
         "io_uring_register", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
         "open_by_handle_at", "name_to_handle_at", "userfaultfd", "reboot", "swapon", "swapoff", "acct", "settimeofday",
         "clock_settime", "adjtimex", "clock_adjtime", "syslog", "lookup_dcookie", "quotactl", "fanotify_init",
-        "mknod", "mknodat", "personality", "vhangup", "kcmp", "pidfd_getfd",
+        "personality", "vhangup", "kcmp", "pidfd_getfd",
     ]
 
     @Test(arguments: ["default", "strict", "agent", "ci"])

@@ -7,7 +7,14 @@ func shape(_ node: YAMLNode?) -> String {
     guard let node else { return "nil" }
     switch node {
     case .scalar(let scalar):
-        let tag = scalar.style == .plain ? "p" : scalar.style == .singleQuoted ? "s" : "d"
+        let tag: String
+        switch scalar.style {
+        case .plain: tag = "p"
+        case .singleQuoted: tag = "s"
+        case .doubleQuoted: tag = "d"
+        case .literal: tag = "l"
+        case .folded: tag = "f"
+        }
         return "\(tag)\(scalar.string.debugDescription)"
     case .sequence(let list): return "[" + list.items.map(shape).joined(separator: ",") + "]"
     case .mapping(let map): return "{" + map.pairs.map { shape($0.0) + ":" + shape($0.1) }.joined(separator: ",") + "}"
@@ -16,15 +23,15 @@ func shape(_ node: YAMLNode?) -> String {
 
 func yamlError(_ text: String) -> YAMLSyntaxError? {
     do {
-        _ = try MiniYAML.parse(text)
+        _ = try YAMLComposer.parse(text)
         return nil
     } catch {
         return error
     }
 }
 
-@Suite("YAML subset parser")
-struct MiniYAMLTests {
+@Suite("YAML reader (libyaml)")
+struct YAMLReaderTests {
     @Test func blockAndFlowStructure() throws {
         let text = """
         # comment
@@ -43,13 +50,13 @@ struct MiniYAMLTests {
         : g
         ...
         """
-        let root = try MiniYAML.parse(text)
+        let root = try YAMLComposer.parse(text)
         #expect(shape(root) == #"{p"a":p"1",p"b":[p"x",{p"y":p"2",p"z":[p"p",d"q",s"r\'s"]},p""],"#
             + #"p"c":{p"k":p"v",d"e":d"\téA",p"m":p""},p"d":[p"1"],p"e":p"plain text with:colon#hash",p"f":p"g"}"#)
     }
 
     @Test func marksAreOneBasedAndCountCharacters() throws {
-        guard case .mapping(let map)? = try MiniYAML.parse("é: [ab, \"c\"]\nnext:\n  - x\nempty:\n") else {
+        guard case .mapping(let map)? = try YAMLComposer.parse("é: [ab, \"c\"]\nnext:\n  - x\nempty:\n") else {
             Issue.record("not a mapping")
             return
         }
@@ -65,11 +72,11 @@ struct MiniYAMLTests {
     }
 
     @Test func emptyAndCommentOnlyDocuments() throws {
-        #expect(try MiniYAML.parse("") == nil)
-        #expect(try MiniYAML.parse("# only a comment\n\n") == nil)
-        #expect(shape(try MiniYAML.parse("---\n")) == #"p"""#)
-        #expect(shape(try MiniYAML.parse("--- [a]\n")) == #"[p"a"]"#)
-        #expect(shape(try MiniYAML.parse("\u{FEFF}a: b\r\nc: d\r\n")) == #"{p"a":p"b",p"c":p"d"}"#)
+        #expect(try YAMLComposer.parse("") == nil)
+        #expect(try YAMLComposer.parse("# only a comment\n\n") == nil)
+        #expect(shape(try YAMLComposer.parse("---\n")) == #"p"""#)
+        #expect(shape(try YAMLComposer.parse("--- [a]\n")) == #"[p"a"]"#)
+        #expect(shape(try YAMLComposer.parse("\u{FEFF}a: b\r\nc: d\r\n")) == #"{p"a":p"b",p"c":p"d"}"#)
     }
 
     struct Rejected: Sendable, CustomTestStringConvertible {
@@ -82,30 +89,37 @@ struct MiniYAMLTests {
 
     static let rejected: [Rejected] = [
         .init(text: "a: &x 1\n", code: .unsupported, line: 1, column: 4),
-        .init(text: "a: *x\n", code: .unsupported, line: 1, column: 4),
+        .init(text: "a: &x [1]\n", code: .unsupported, line: 1, column: 4),
+        .init(text: "a: 1\nb: *x\n", code: .unsupported, line: 2, column: 4),
         .init(text: "a: !!str 1\n", code: .unsupported, line: 1, column: 4),
-        .init(text: "a: |\n  text\n", code: .unsupported, line: 1, column: 4),
-        .init(text: "a: >\n  text\n", code: .unsupported, line: 1, column: 4),
+        .init(text: "a: ! 1\n", code: .unsupported, line: 1, column: 4),
+        .init(text: "a: !local {b: 1}\n", code: .unsupported, line: 1, column: 4),
+        .init(text: "a: !!binary |\n  aGk=\n", code: .unsupported, line: 1, column: 4),
         .init(text: "a: 1\n---\nb: 2\n", code: .unsupported, line: 2, column: 1),
-        .init(text: "%YAML 1.2\n---\na: 1\n", code: .unsupported, line: 1, column: 1),
-        .init(text: "a: \"x\ny\"\n", code: .unsupported, line: 1, column: 6),
-        .init(text: "a: [b: c]\n", code: .unsupported, line: 1, column: 6),
-        .init(text: "a: this is\n  continued\n", code: .syntax, line: 2, column: 3),
+        .init(text: "%YAML 1.1\n---\na: 1\n", code: .unsupported, line: 1, column: 1),
+        .init(text: "%TAG !e! tag:example.com,2000:\n---\na: 1\n", code: .unsupported, line: 1, column: 1),
         .init(text: "a: b: c\n", code: .syntax, line: 1, column: 5),
-        .init(text: "a: \"unterminated\n", code: .unsupported, line: 1, column: 17),
-        .init(text: "a: \"unterminated", code: .syntax, line: 1, column: 4),
+        .init(text: "a: \"unterminated\n", code: .syntax, line: 2, column: 1),
+        .init(text: "a: \"unterminated", code: .syntax, line: 1, column: 17),
         .init(text: "a: \"\\q\"\n", code: .syntax, line: 1, column: 5),
-        .init(text: "a: \"\\uD800\"\n", code: .syntax, line: 1, column: 5),
+        .init(text: "a: \"\\uD800\"\n", code: .syntax, line: 1, column: 7),
         .init(text: "a: {b: 1\n", code: .syntax, line: 2, column: 1),
         .init(text: "a: [1,,2]\n", code: .syntax, line: 1, column: 7),
-        .init(text: "a: 1\n b: 2\n", code: .syntax, line: 2, column: 2),
+        .init(text: "a: 1\n b: 2\n", code: .syntax, line: 2, column: 3),
         .init(text: "- a\nb: 1\n", code: .syntax, line: 2, column: 1),
         .init(text: "a: - b\n", code: .syntax, line: 1, column: 4),
         .init(text: "a: 1\n\t\n", code: .syntax, line: 2, column: 1),
+        .init(text: "a:\n\tb: 1\n", code: .syntax, line: 2, column: 1),
+        .init(text: "- \tx\n", code: .syntax, line: 1, column: 3),
+        .init(text: "a: |\n\ttext\n", code: .syntax, line: 2, column: 1),
         .init(text: "a: \u{1}\n", code: .syntax, line: 1, column: 4),
+        .init(text: "a: b\u{85}c\n", code: .syntax, line: 1, column: 5),
+        .init(text: "a: b\u{2028}\n", code: .syntax, line: 1, column: 5),
+        .init(text: "a: \u{FEFF}b\n", code: .syntax, line: 1, column: 4),
         .init(text: "a: @x\n", code: .syntax, line: 1, column: 4),
         .init(text: "a: ]\n", code: .syntax, line: 1, column: 4),
         .init(text: "a: 'x'y\n", code: .syntax, line: 1, column: 7),
+        .init(text: "a: |\n  x\n y\n", code: .syntax, line: 3, column: 2),
     ]
 
     @Test(arguments: rejected)
@@ -117,6 +131,66 @@ struct MiniYAMLTests {
         #expect(error.code == example.code, "\(error)")
         #expect(error.line == example.line && error.column == example.column, "\(error)")
         #expect(!error.message.isEmpty)
+    }
+
+    @Test func refusalsSaySo() {
+        #expect(yamlError("a: &anchor 1\n")?.message.contains("anchors (&anchor) are not supported") == true)
+        #expect(yamlError("a: *alias\n")?.message.contains("aliases (*name) are not supported") == true)
+        #expect(yamlError("a: !!str 1\n")?.message.contains("tags") == true)
+        #expect(yamlError("a: 1\n---\nb: 2\n")?.message.contains("several documents") == true)
+        #expect(yamlError("a:\n\tb: 1\n")?.message == "invalid YAML: found a tab character where indentation is expected; indent with spaces")
+        // libyaml's own sentence, with where the construct it was reading began.
+        #expect(yamlError("a: [1, 2\n")?.message == "invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at 1:4)")
+    }
+
+    struct Accepted: Sendable, CustomTestStringConvertible {
+        var text: String
+        var shape: String
+        var testDescription: String { text.debugDescription }
+    }
+
+    /// Full YAML that the old hand-written subset refused, as libyaml reads it.
+    static let accepted: [Accepted] = [
+        // Block scalars: literal keeps line breaks, folded joins lines; clip (one final break), strip (-), keep (+).
+        .init(text: "a: |\n  one\n  two\n\n", shape: #"{p"a":l"one\ntwo\n"}"#),
+        .init(text: "a: |-\n  one\n  two\n\n", shape: #"{p"a":l"one\ntwo"}"#),
+        .init(text: "a: |+\n  one\n  two\n\n", shape: #"{p"a":l"one\ntwo\n\n"}"#),
+        .init(text: "a: >\n  one\n  two\n\n  three\n", shape: #"{p"a":f"one two\nthree\n"}"#),
+        .init(text: "a: >-\n  one\n  two\n", shape: #"{p"a":f"one two"}"#),
+        .init(text: "a: >+\n  one\n\n", shape: #"{p"a":f"one\n\n"}"#),
+        .init(text: "a: |2\n    indented\n  less\n", shape: #"{p"a":l"  indented\nless\n"}"#),
+        .init(text: "a: |\n  keeps # not a comment\n  \ttab inside\nb: 1\n", shape: #"{p"a":l"keeps # not a comment\n\ttab inside\n",p"b":p"1"}"#),
+        .init(text: "- |\n  x\n- >\n  y\n", shape: #"[l"x\n",f"y\n"]"#),
+        .init(text: "a: |\nb: 1\n", shape: #"{p"a":l"",p"b":p"1"}"#),
+        // Multi-line plain and quoted scalars fold their line breaks.
+        .init(text: "a: this is\n  continued\n", shape: #"{p"a":p"this is continued"}"#),
+        .init(text: "a: \"x\n  y\"\n", shape: #"{p"a":d"x y"}"#),
+        .init(text: "a: 'x\n\n  y'\n", shape: #"{p"a":s"x\ny"}"#),
+        .init(text: "a: \"one \\\n  two\"\n", shape: #"{p"a":d"one two"}"#),
+        // Quoted scalars: escapes, '' for a quote, text that would otherwise be syntax or null.
+        .init(text: "a: \"\\t\\u00e9\\x41\\U0001F600\\\\\"\n", shape: #"{p"a":d"\téA😀\\"}"#),
+        .init(text: "a: 'it''s # not a comment: [x]'\n", shape: #"{p"a":s"it\'s # not a comment: [x]"}"#),
+        .init(text: "a: \"~\"\nb: ''\n", shape: #"{p"a":d"~",p"b":s""}"#),
+        // Flow collections, nested, across lines, with a single pair inside [ ].
+        .init(text: "a: [b: c]\n", shape: #"{p"a":[{p"b":p"c"}]}"#),
+        .init(text: "a: {b: [1, {c: d}], e: }\n", shape: #"{p"a":{p"b":[p"1",{p"c":p"d"}],p"e":p""}}"#),
+        .init(text: "a: [\n  x,  # one\n  y,\n]\n", shape: #"{p"a":[p"x",p"y"]}"#),
+        .init(text: "[a, [b, []], {}]\n", shape: #"[p"a",[p"b",[]],{}]"#),
+        // "<<" is an ordinary key (no merge): the decoder then calls it unknown.
+        .init(text: "<<: {a: 1}\n", shape: #"{p"<<":{p"a":p"1"}}"#),
+    ]
+
+    @Test(arguments: accepted)
+    func accepts(_ example: Accepted) throws {
+        #expect(shape(try YAMLComposer.parse(example.text)) == example.shape)
+    }
+
+    @Test func blockScalarMarkIsItsIndicator() throws {
+        guard case .mapping(let map)? = try YAMLComposer.parse("description: |\n  Two\n  lines.\n") else {
+            Issue.record("not a mapping")
+            return
+        }
+        #expect(map.pairs[0].1.mark == .init(line: 1, column: 14))
     }
 
     @Test func nestingIsBounded() {
@@ -132,6 +206,10 @@ struct MiniYAMLTests {
         // Within the bound, fine.
         let ok = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
         #expect(yamlError(ok) == nil)
+        let limit = String(repeating: "[", count: YAMLComposer.maxDepth) + String(repeating: "]", count: YAMLComposer.maxDepth)
+        #expect(yamlError(limit) == nil)
+        let past = "[" + limit + "]"
+        #expect(yamlError(past)?.message == "invalid YAML: nesting deeper than 64 levels")
     }
 
     /// Random trees written out in block and flow style with random quoting
@@ -143,7 +221,7 @@ struct MiniYAMLTests {
             let text = tree.block(indent: 0, using: &rng)
             let parsed: YAMLNode?
             do {
-                parsed = try MiniYAML.parse(text)
+                parsed = try YAMLComposer.parse(text)
             } catch {
                 Issue.record("\(error)\n\(text)")
                 continue
@@ -281,6 +359,32 @@ indirect enum Tree {
                 }
             }
             return out
+        }
+    }
+}
+
+@Suite("Profiles in full YAML")
+struct FullYAMLProfileTests {
+    @Test func blockScalarDescriptionDecodes() throws {
+        let yaml = """
+        name: notes
+        description: |
+          Two lines,
+          kept as written.
+        filesystem:
+          mask: [ "*.pem", '*.key' ]
+        """
+        let document = try ProfileLoader.decode(yaml: yaml, path: "notes.yaml")
+        #expect(document.profile.description == "Two lines,\nkept as written.\n")
+    }
+
+    @Test func refusalsNameTheFileAndPosition() {
+        do {
+            _ = try ProfileLoader.decode(yaml: "name: x\ndescription: &d text\n", path: "p.yaml")
+            Issue.record("accepted an anchor")
+        } catch {
+            #expect(error.code == .unsupported)
+            #expect(error.description.hasPrefix("p.yaml:2:14: "), "\(error)")
         }
     }
 }

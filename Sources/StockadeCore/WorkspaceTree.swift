@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A directory tree as the mask scanner reads it: open the root, list a
+/// directory, open a child directory from its parent. Two implementations:
+/// descriptors on the host (no symlink ever followed) and path strings over
+/// any `HostFileSystem` (the planning tests' fake tree).
+protocol WorkspaceTree {
+    func open(_ path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory
+}
+
+protocol WorkspaceDirectory {
+    /// The entries, without `.` and `..`; `path` names it in errors.
+    func entries(path: String) throws(MaskScanner.ScanError) -> [(name: String, kind: HostFileKind)]
+    /// The child directory `name`, opened without following a symlink.
+    func child(_ name: String, path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory
+}
+
+/// The host's tree, one descriptor per directory. Each child is opened from
+/// its parent's descriptor with `O_NOFOLLOW|O_DIRECTORY`: a symlink put in
+/// place of a directory between listing and opening fails (`ELOOP`), and no
+/// path string is resolved twice.
+struct LiveWorkspaceTree: WorkspaceTree {
+    func open(_ path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
+        return LiveWorkspaceDirectory(fd: fd)
+    }
+}
+
+final class LiveWorkspaceDirectory: WorkspaceDirectory {
+    private let fd: Int32
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    deinit {
+        close(fd)
+    }
+
+    func entries(path: String) throws(MaskScanner.ScanError) -> [(name: String, kind: HostFileKind)] {
+        // fdopendir owns the descriptor it gets; give it a duplicate so this one stays ours.
+        let copy = dup(fd)
+        guard copy >= 0 else { throw .unreadable(path: path, errno: errno) }
+        guard let dir = fdopendir(copy) else {
+            let code = errno
+            close(copy)
+            throw .unreadable(path: path, errno: code)
+        }
+        defer { closedir(dir) }
+        rewinddir(dir)
+        var result: [(name: String, kind: HostFileKind)] = []
+        while true {
+            errno = 0
+            guard let ent = readdir(dir) else {
+                if errno != 0 { throw .unreadable(path: path, errno: errno) }
+                break
+            }
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name == "." || name == ".." { continue }
+            let kind: HostFileKind
+            switch Int32(ent.pointee.d_type) {
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_REG): kind = .file
+            case Int32(DT_LNK): kind = .symlink(target: "")
+            case Int32(DT_UNKNOWN): kind = try statKind(name, path: path)
+            default: kind = .special
+            }
+            result.append((name, kind))
+        }
+        return result
+    }
+
+    func child(_ name: String, path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory {
+        let child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard child >= 0 else { throw .unreadable(path: path, errno: errno) }
+        return LiveWorkspaceDirectory(fd: child)
+    }
+
+    /// For filesystems that leave `d_type` unknown: `fstatat` without following.
+    private func statKind(_ name: String, path: String) throws(MaskScanner.ScanError) -> HostFileKind {
+        var st = stat()
+        guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+            throw .unreadable(path: path + "/" + name, errno: errno)
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .file
+        case S_IFLNK: return .symlink(target: "")
+        default: return .special
+        }
+    }
+}
+
+/// Any `HostFileSystem` read by path (tests' fake trees).
+struct PathWorkspaceTree: WorkspaceTree {
+    let fs: any HostFileSystem
+
+    func open(_ path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory {
+        PathWorkspaceDirectory(fs: fs, path: path)
+    }
+}
+
+struct PathWorkspaceDirectory: WorkspaceDirectory {
+    let fs: any HostFileSystem
+    let path: String
+
+    func entries(path: String) throws(MaskScanner.ScanError) -> [(name: String, kind: HostFileKind)] {
+        guard let entries = fs.entries(of: self.path) else { throw .unreadable(path: path, errno: EACCES) }
+        return entries
+    }
+
+    func child(_ name: String, path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory {
+        guard fs.kind(of: path) == .directory else { throw .unreadable(path: path, errno: ENOTDIR) }
+        return PathWorkspaceDirectory(fs: fs, path: path)
+    }
+}
