@@ -134,6 +134,15 @@ struct ChildConfigBuilder {
             case .remountReadOnly(let path):
                 op.kind = Int32(STK_MOUNT_REMOUNT_RO.rawValue)
                 op.dst = arena.string(path)
+            case .sysfs(let dst):
+                op.kind = Int32(STK_MOUNT_SYSFS.rawValue)
+                op.dst = arena.string(dst)
+            case .cgroupView(let dst):
+                // Not expanded (no cgroup to show): an empty read-only dir.
+                op.kind = Int32(STK_MOUNT_TMPFS.rawValue)
+                op.dst = arena.string(dst)
+                op.data = arena.string("mode=0755,size=4k")
+                op.flags |= UInt32(STK_MOUNT_F_RDONLY)
             }
             ops.append(op)
         }

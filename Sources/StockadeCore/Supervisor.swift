@@ -82,9 +82,12 @@ public final class Supervisor {
             writeStderr("sandbox-run: warning: \(why); memory/pids/cpu limits are not enforced\n")
         }
 
+        // /sys/fs/cgroup shows the cgroup just made (CgroupView).
+        var launchPlan = plan
+        launchPlan.mounts = CgroupView.expand(plan.mounts, cgroup: cgroup, layout: cgroupLayout)
         let trees: PreparedTrees
         do {
-            trees = try PreparedTrees.prepare(plan.mounts, rootless: plan.spec.rootless)
+            trees = try PreparedTrees.prepare(launchPlan.mounts, rootless: plan.spec.rootless)
         } catch {
             return fail(error)
         }
@@ -104,7 +107,7 @@ public final class Supervisor {
         }
 
         let arena = CArena()
-        var cfg = ChildConfigBuilder(plan: plan, trees: trees, arena: arena).build(reportFd: reportPipe[1], goFd: goPipe[0])
+        var cfg = ChildConfigBuilder(plan: launchPlan, trees: trees, arena: arena).build(reportFd: reportPipe[1], goFd: goPipe[0])
         var pidfd: Int32 = -1
         let pid = stk_spawn(&cfg, &pidfd)
         trees.closeAll()
@@ -128,7 +131,7 @@ public final class Supervisor {
         defer { close(pidfd) }
 
         var loop = WatchLoop(
-            plan: plan, events: events, pidfd: pidfd, reportFd: reportFd, goFd: goFd,
+            plan: launchPlan, events: events, pidfd: pidfd, reportFd: reportFd, goFd: goFd,
             signalFd: sigfd, started: started)
         if let egress { loop.sources.append(egress) }
         loop.notify = notify

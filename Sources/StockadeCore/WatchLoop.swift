@@ -244,6 +244,8 @@ enum MountStepDescription {
         case .symlink(let t, _): return "symlink to \(t)"
         case .hide: return "cover"
         case .remountReadOnly: return "read-only remount"
+        case .sysfs: return "sysfs"
+        case .cgroupView: return "cgroup view"
         }
     }
 }
