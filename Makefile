@@ -31,7 +31,8 @@ RELEASE_FLAGS ?= -c release --static-swift-stdlib -Xswiftc -use-ld=lld $(RELR_FL
 
 APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev libyaml-dev pkg-config \
                dnsmasq-base iproute2 nftables util-linux systemd \
-               gcc make git python3 ca-certificates
+               gcc make git python3 ca-certificates \
+               g++ python3-venv nodejs default-jre-headless
 BENCH_PACKAGES = hyperfine bubblewrap
 
 .PHONY: all deps print-apt-packages build release static-libstdc++ test unit-test demo bench bench-net install uninstall clean

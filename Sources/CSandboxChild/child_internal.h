@@ -34,6 +34,18 @@ void stk_install_seccomp(const struct stk_child_config *cfg);
 /* Fork the workload, report exec outcome, reap and forward until it exits. */
 __attribute__((noreturn)) void stk_run_init(const struct stk_child_config *cfg);
 
+/* A fresh read-only sysfs at `target` (a /proc/self/fd path). Returns 0 or
+ * -errno. */
+int stk_mount_sysfs(const char *target);
+
+/* Open the sandbox's own pty (cfg->pty), hand the master to the parent,
+ * make the slave fds 0, 1 and 2 of init. Fails through stk_fail. */
+void stk_setup_pty(const struct stk_child_config *cfg);
+
+/* In the workload, after setsid: take the pty on fd 0 as the controlling
+ * terminal. */
+void stk_take_controlling_tty(const struct stk_child_config *cfg);
+
 /* Small string helpers (no libc locale or allocation). */
 size_t stk_strlen(const char *s);
 int stk_append(char *buf, size_t cap, size_t *len, const char *s);

@@ -253,6 +253,9 @@ static int run_op(const struct stk_child_config *cfg, int rootfd, const struct s
             r = -errno;
         break;
     }
+    case STK_MOUNT_SYSFS:
+        r = stk_mount_sysfs(target);
+        break;
     default:
         r = -EINVAL;
     }

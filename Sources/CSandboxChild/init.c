@@ -146,6 +146,9 @@ void stk_child_main(const struct stk_child_config *cfg)
      * into the caller's terminal (setsid(2), tty_ioctl(4)). */
     if (setsid() < 0)
         stk_fail(cfg, STK_STEP_SIGNALS, errno, 1);
+    /* The workload's own terminal, while init is still dumpable (the
+     * parent takes the master with pidfd_getfd). */
+    stk_setup_pty(cfg);
 
     stk_drop_privileges(cfg);
     /* Seccomp last: everything above needs syscalls the filter denies. */

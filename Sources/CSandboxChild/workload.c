@@ -70,6 +70,7 @@ static __attribute__((noreturn)) void become_workload(const struct stk_child_con
     sigprocmask(SIG_SETMASK, &none, NULL);
     /* Own session and process group: no controlling terminal. */
     (void)setsid();
+    stk_take_controlling_tty(cfg);
     int err = exec_with_path(cfg);
     (void)!write(exec_w, &err, sizeof err);
     _exit(err == ENOENT ? 127 : 126);

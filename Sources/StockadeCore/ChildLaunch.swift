@@ -109,6 +109,9 @@ struct ChildConfigBuilder {
     let plan: Plan
     let trees: PreparedTrees
     let arena: CArena
+    /// The workload's own pty (`--tty`): the caller's modes and window size
+    /// for it, or nil for no pty.
+    var pty: PtySettings? = nil
 
     func build(reportFd: Int32, goFd: Int32) -> stk_child_config {
         var ops: [stk_mount_op] = []
@@ -147,6 +150,15 @@ struct ChildConfigBuilder {
             case .remountReadOnly(let path):
                 op.kind = Int32(STK_MOUNT_REMOUNT_RO.rawValue)
                 op.dst = arena.string(path)
+            case .sysfs(let dst):
+                op.kind = Int32(STK_MOUNT_SYSFS.rawValue)
+                op.dst = arena.string(dst)
+            case .cgroupView(let dst):
+                // Not expanded (no cgroup to show): an empty read-only dir.
+                op.kind = Int32(STK_MOUNT_TMPFS.rawValue)
+                op.dst = arena.string(dst)
+                op.data = arena.string("mode=0755,size=4k")
+                op.flags |= UInt32(STK_MOUNT_F_RDONLY)
             }
             ops.append(op)
         }
@@ -178,6 +190,17 @@ struct ChildConfigBuilder {
         cfg.path = arena.optionalString(plan.spec.searchPath)
         cfg.report_fd = reportFd
         cfg.go_fd = goFd
+        if let pty {
+            cfg.pty = 1
+            cfg.pty_termios = pty.modes.flatMap { m in arena.bytes(withUnsafeBytes(of: m) { Array($0) }) }
+            cfg.pty_winsize = pty.windowSize.flatMap { w in arena.bytes(withUnsafeBytes(of: w) { Array($0) }) }
+        }
         return cfg
     }
+}
+
+/// What the child applies to the pty it opens.
+struct PtySettings {
+    var modes: termios?
+    var windowSize: winsize?
 }

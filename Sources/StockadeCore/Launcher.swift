@@ -39,7 +39,7 @@ public enum ProfileSearch {
 /// parse → spec → plan → run, with fail-closed reporting at each arrow.
 public enum Launcher {
     public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool, exportBPF: String? = nil,
-                           failOnDeny: Bool = false, profilePin: PolicyPin? = nil) -> Int32 {
+                           failOnDeny: Bool = false, profilePin: PolicyPin? = nil, tty: TTYMode = .auto) -> Int32 {
         let id = SandboxID.generate()
         let host = HostContext.current()
         let sink: EventSinkSpec
@@ -127,6 +127,7 @@ public enum Launcher {
         if !spec.rootless { GarbageCollector.collectDeadEntries(layout: layout) }
         let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: layout, features: KernelFeatures.detect())
         supervisor.failOnDeny = failOnDeny
+        supervisor.tty = tty
         let status = supervisor.run()
         if status == ExitStatus.setupFailed || status == ExitStatus.notFound || status == ExitStatus.notExecutable {
             if let e = supervisor.lastError { writeStderr("sandbox-run: \(e)\n") }

@@ -12,12 +12,19 @@ public enum MountStep: Equatable, Sendable {
     /// `optional`: a missing or unreachable path is skipped (nothing to hide).
     case hide(path: String, isFile: Bool, optional: Bool)
     case remountReadOnly(path: String)
+    /// A fresh read-only sysfs (needs the sandbox's own network namespace).
+    case sysfs(destination: String)
+    /// The sandbox's own cgroup directories, read-only. A placeholder: the
+    /// supervisor replaces it with concrete steps once the cgroup exists
+    /// (`CgroupView.expand`).
+    case cgroupView(destination: String)
 
     public var destination: String {
         switch self {
         case .bind(_, let d, _, _, _), .tmpfs(let d, _, _), .proc(let d), .devpts(let d): return d
         case .symlink(_, let at): return at
         case .hide(let p, _, _), .remountReadOnly(let p): return p
+        case .sysfs(let d), .cgroupView(let d): return d
         }
     }
 }

@@ -68,6 +68,8 @@ public enum PlanRenderer {
         case .symlink(let t, let at): return .object(["op": .string("symlink"), "target": .string(t), "destination": .string(at)])
         case .hide(let p, let isFile, _): return .object(["op": .string("hide"), "destination": .string(p), "file": .bool(isFile)])
         case .remountReadOnly(let p): return .object(["op": .string("remount-ro"), "destination": .string(p)])
+        case .sysfs(let d): return .object(["op": .string("sysfs"), "destination": .string(d)])
+        case .cgroupView(let d): return .object(["op": .string("cgroup-view"), "destination": .string(d)])
         }
     }
 }

@@ -73,6 +73,7 @@ public struct Planner: Sendable {
             .symlink(target: "/proc/self/fd/2", at: "/dev/stderr"),
         ]
         add("/dev", dev)
+        add("/sys", SysView.steps(network: spec.network))
         if spec.network == .filtered || spec.network == .audit {
             // Deeper than /etc, so they land on top of a bound /etc.
             add("/etc/resolv.conf", [EgressFiles.mountSteps(sandboxId: spec.id)[0]])

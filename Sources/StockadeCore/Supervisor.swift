@@ -27,6 +27,9 @@ public final class Supervisor {
     /// `--fail-on-deny`: a passing run with denials exits `FailOnDeny.status`.
     public var failOnDeny = false
 
+    /// `--tty`: whether the workload gets its own pseudo-terminal.
+    public var tty: TTYMode = .auto
+
     /// Per-sandbox cap on `syscall.denied` events; the rest are only counted.
     public static let deniedEventCap = 1000
 
@@ -92,9 +95,12 @@ public final class Supervisor {
             writeStderr("sandbox-run: warning: \(why); memory/pids/cpu limits are not enforced\n")
         }
 
+        // /sys/fs/cgroup shows the cgroup just made (CgroupView).
+        var launchPlan = plan
+        launchPlan.mounts = CgroupView.expand(plan.mounts, cgroup: cgroup, layout: cgroupLayout)
         let trees: PreparedTrees
         do {
-            trees = try PreparedTrees.prepare(plan.mounts, rootless: plan.spec.rootless, caller: plan.spec.caller)
+            trees = try PreparedTrees.prepare(launchPlan.mounts, rootless: plan.spec.rootless, caller: plan.spec.caller)
         } catch {
             return fail(error)
         }
@@ -113,8 +119,16 @@ public final class Supervisor {
             signals.withUnsafeBufferPointer { stk_unblock_signals($0.baseAddress, Int32($0.count)) }
         }
 
+        // The workload's own terminal (PtyRelay); the caller's is restored
+        // on every way out of here.
+        let relay = tty.wantsPty(stdinIsTerminal: isatty(0) == 1, stdoutIsTerminal: isatty(1) == 1)
+            ? PtyRelay(terminal: CallerTerminal()) : nil
+        defer { relay?.restore() }
+
         let arena = CArena()
-        var cfg = ChildConfigBuilder(plan: plan, trees: trees, arena: arena).build(reportFd: reportPipe[1], goFd: goPipe[0])
+        var builder = ChildConfigBuilder(plan: launchPlan, trees: trees, arena: arena)
+        if let relay { builder.pty = PtySettings(modes: relay.terminal.savedModes, windowSize: relay.terminal.windowSize) }
+        var cfg = builder.build(reportFd: reportPipe[1], goFd: goPipe[0])
         var pidfd: Int32 = -1
         let pid = stk_spawn(&cfg, &pidfd)
         trees.closeAll()
@@ -138,9 +152,13 @@ public final class Supervisor {
         defer { close(pidfd) }
 
         var loop = WatchLoop(
-            plan: plan, events: events, pidfd: pidfd, reportFd: reportFd, goFd: goFd,
+            plan: launchPlan, events: events, pidfd: pidfd, reportFd: reportFd, goFd: goFd,
             signalFd: sigfd, started: started)
         if let egress { loop.sources.append(egress) }
+        if let relay {
+            loop.sources.append(relay)
+            loop.onPtyMaster = { relay.attach(master: $0) }
+        }
         loop.notify = notify
         if let notify, let watchdog = WatchdogSource(notify: notify) { loop.sources.append(watchdog) }
         // When a host-side step fails, the child may have failed first and
@@ -171,6 +189,8 @@ public final class Supervisor {
         }
 
         loop.run(&state)
+        relay?.drain()
+        relay?.restore()
 
         if let e = state.execErrno {
             lastError = "\(plan.argv[0]): " + (e == ENOENT ? "command not found" : "cannot execute: \(String(cString: strerror(e)))")

@@ -62,6 +62,8 @@ struct WatchLoop {
     var sources: [any PollSource] = []
     /// The service manager, when started by one (`$NOTIFY_SOCKET`).
     var notify: SdNotify? = nil
+    /// Receives the workload's pty master (`--tty`), taken from the init.
+    var onPtyMaster: ((Int32) -> Void)? = nil
 
     func run(_ state: inout RunState) {
         var listener: Int32 = -1
@@ -182,6 +184,15 @@ struct WatchLoop {
             state.execErrno = rec.err
         case Int32(STK_REPORT_EXIT.rawValue):
             state.workloadStatus = rec.value
+        case Int32(STK_REPORT_PTY.rawValue):
+            let fd = stk_pidfd_getfd(pidfd, rec.value)
+            if fd < 0 {
+                state.setupError = SetupError(step: "pty_handoff", code: "pty", errno: -fd, message: "cannot take the pty master from the sandbox init")
+                _ = stk_pidfd_send_signal(pidfd, SIGKILL)
+            } else {
+                if let take = onPtyMaster { take(fd) } else { close(fd) }
+                _ = writeByte(goFd)
+            }
         default:
             break
         }
@@ -247,6 +258,8 @@ enum MountStepDescription {
         case .symlink(let t, _): return "symlink to \(t)"
         case .hide: return "cover"
         case .remountReadOnly: return "read-only remount"
+        case .sysfs: return "sysfs"
+        case .cgroupView: return "cgroup view"
         }
     }
 }

@@ -49,6 +49,7 @@ enum RunVerb {
             OptionSpec("actor", .single, value: "ID", help: "Who is running this (agent or CI job id), recorded in every event."),
             OptionSpec("fail-on-deny", .flag, help: "Exit 1 when the command exits 0 but the sandbox denied something (a system call, a DNS query, a packet); a sandbox.warning fail_on_deny says so. Other statuses are kept."),
             OptionSpec("profile-sha256", .single, value: "HEX", help: "Run only if the profile file's SHA-256, or its policy digest (covering extends:; see `check`), is HEX."),
+            OptionSpec("tty", .single, value: "MODE", help: "Give the command its own pseudo-terminal: auto (when stdin or stdout is a terminal; the default), always, or never (share sandbox-run's stdin/stdout/stderr)."),
             OptionSpec("dry-run", .flag, help: "Print the plan as JSON and exit; nothing is created."),
             OptionSpec("export-bpf", .single, value: "PATH", help: "With --dry-run: also write the compiled seccomp BPF (struct sock_filter[]) to PATH, e.g. for bwrap --seccomp.", hidden: true),
         ],
@@ -69,9 +70,14 @@ enum RunVerb {
         if a.value("workspace-mode") == "none" && a.value("workspace") != nil {
             throw .invalid("--workspace and --workspace-mode none conflict: choose one")
         }
+        var tty = TTYMode.auto
+        if let t = a.value("tty") {
+            guard let mode = TTYMode(rawValue: t) else { throw .invalid("--tty: expected auto, always or never, got '\(t)'") }
+            tty = mode
+        }
         let overrides = try LaunchOptions.overrides(from: a)
         return Launcher.run(
             profileReference: a.value("profile") ?? "default", overrides: overrides, eventSink: a.value("events"),
-            dryRun: dryRun, exportBPF: a.value("export-bpf"), failOnDeny: a.flag("fail-on-deny"), profilePin: pin)
+            dryRun: dryRun, exportBPF: a.value("export-bpf"), failOnDeny: a.flag("fail-on-deny"), profilePin: pin, tty: tty)
     }
 }

@@ -80,6 +80,177 @@ struct CompatibilityTests {
     }
 }
 
+
+/// Programs that size themselves from their sandbox, and everyday developer
+/// tools, under the shipped profiles (issue 11). Nothing here uses the network.
+@Suite("Compatibility: runtimes and tools", .enabled(if: Harness.requireRoot()))
+struct RuntimeCompatibilityTests {
+    static let profiles = ["default", "agent"]
+    static let limits = ["--memory", "256m", "--pids-limit", "64", "--cpus", "1"]
+
+    private func run(_ profile: String, extra: [String] = [], _ script: String, setup: (String) throws -> Void = { _ in }) throws -> Harness.Result {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        try setup(ws)
+        return try Harness.sandbox(["--profile", profile] + extra + ["--workspace", ws, "--", "/bin/sh", "-c", script], cwd: ws)
+    }
+
+    static func exists(_ path: String, _ what: String) -> Bool {
+        if FileManager.default.isExecutableFile(atPath: path) { return true }
+        print("SKIP: \(what): \(path) is not installed (make deps installs it)")
+        return false
+    }
+
+    /// The files a JVM, Go, .NET or libuv read, at the paths they read them,
+    /// with the values given on the command line; /proc/self/cgroup maps
+    /// each hierarchy to the root of what /sys/fs/cgroup shows.
+    @Test("a program reads its own cgroup limits back", arguments: profiles)
+    func cgroupLimits(profile: String) throws {
+        let script = """
+        set -e
+        if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+          echo "mem=$(cat /sys/fs/cgroup/memory.max)"; echo "pids=$(cat /sys/fs/cgroup/pids.max)"; echo "cpu=$(cat /sys/fs/cgroup/cpu.max)"
+        else
+          echo "mem=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"; echo "pids=$(cat /sys/fs/cgroup/pids/pids.max)"
+          echo "cpu=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"
+          grep -E ':(memory|pids|cpu[^:]*):' /proc/self/cgroup | sed 's/^[0-9]*:/cg=/'
+        fi
+        echo "online=$(cat /sys/devices/system/cpu/online)"
+        touch /sys/fs/cgroup/x 2>/dev/null && echo WROTE || echo readonly
+        """
+        let r = try run(profile, extra: Self.limits, script)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("mem=268435456\n"))
+        #expect(r.stdout.contains("pids=64\n"))
+        #expect(r.stdout.contains("cpu=100000 100000\n"))
+        #expect(r.stdout.contains("online=0"))
+        #expect(r.stdout.contains("readonly"))
+        for line in r.stdout.split(separator: "\n") where line.hasPrefix("cg=") {
+            #expect(line.hasSuffix(":/"), "not rooted at the sandbox's cgroup: \(line)")
+        }
+    }
+
+    @Test("the masked parts of /sys are empty, and /sys is read-only", arguments: profiles)
+    func sysMasks(profile: String) throws {
+        let script = """
+        for d in /sys/firmware /sys/kernel/security /sys/kernel/debug /sys/power /sys/devices/virtual/powercap; do
+          [ -d "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ] && echo "VISIBLE $d"
+        done
+        ls /sys/class/net
+        echo 1 > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null && echo WROTE
+        echo end
+        """
+        let r = try run(profile, script)
+        #expect(r.stdout.contains("end"), "\(r.stderr)")
+        #expect(!r.stdout.contains("VISIBLE"), "\(r.stdout)")
+        #expect(!r.stdout.contains("WROTE"))
+        // A fresh sysfs in the sandbox's network namespace: only its loopback.
+        #expect(r.stdout.contains("lo\n"))
+        #expect(!r.stdout.contains("eth0"))
+    }
+
+    @Test("the JVM sizes itself from the sandbox's limits", arguments: profiles)
+    func jvm(profile: String) throws {
+        guard Self.exists("/usr/bin/java", "JVM test") else { return }
+        let r = try run(profile, extra: Self.limits, "java -XshowSettings:system -version 2>&1")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("Memory Limit: 256.00M"), "\(r.stdout)")
+        #expect(r.stdout.contains("Maximum Processes Limit: 64"))
+        #expect(r.stdout.contains("CPU Quota: 100000us"))
+    }
+
+    @Test("node runs, and libuv sees the memory limit", arguments: profiles)
+    func node(profile: String) throws {
+        guard Self.exists("/usr/bin/node", "node test") else { return }
+        let js = "const os=require('os');console.log('constrained', typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 'unsupported');console.log('sum', [1,2,3].reduce((a,b)=>a+b));require('child_process').execFileSync('/bin/true')"
+        let r = try run(profile, extra: Self.limits, "node -e \"\(js)\"")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("sum 6"))
+        if r.stdout.contains("constrained unsupported") {
+            print("SKIP: this node has no process.constrainedMemory (added in node 19.6); only the run is checked")
+        } else {
+            #expect(r.stdout.contains("constrained 268435456"), "\(r.stdout)")
+        }
+    }
+
+    @Test("pip installs a local wheel into a venv, offline", arguments: profiles)
+    func pipWheel(profile: String) throws {
+        guard Self.exists("/usr/bin/python3", "pip test") else { return }
+        // The wheel is written by hand (a zip with the package and its
+        // dist-info), so nothing needs a build backend or an index.
+        let make = """
+        import base64, hashlib, zipfile
+        files = {"tinypkg/__init__.py": b"ANSWER = 42\\n",
+                 "tinypkg-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: tinypkg\\nVersion: 1.0\\n",
+                 "tinypkg-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\\nGenerator: hand\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+        def h(b): return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
+        record = "".join(f"{n},{h(b)},{len(b)}\\n" for n, b in files.items()) + "tinypkg-1.0.dist-info/RECORD,,\\n"
+        with zipfile.ZipFile("tinypkg-1.0-py3-none-any.whl", "w") as z:
+            for n, b in files.items(): z.writestr(n, b)
+            z.writestr("tinypkg-1.0.dist-info/RECORD", record)
+        """
+        let script = """
+        set -e
+        export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+        /usr/bin/python3 mkwheel.py
+        /usr/bin/python3 -m venv venv
+        venv/bin/pip install --no-index --no-cache-dir ./tinypkg-1.0-py3-none-any.whl
+        venv/bin/python -c 'import tinypkg; print("answer", tinypkg.ANSWER)'
+        """
+        let r = try run(profile, script, setup: { ws in
+            try make.write(toFile: ws + "/mkwheel.py", atomically: false, encoding: .utf8)
+        })
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("answer 42"))
+    }
+
+    @Test("python multiprocessing with the spawn start method", arguments: profiles)
+    func multiprocessingSpawn(profile: String) throws {
+        let py = """
+        import multiprocessing as mp
+        def sq(x): return x * x
+        if __name__ == "__main__":
+            mp.set_start_method("spawn")
+            with mp.Pool(2) as p: print("spawned", sum(p.map(sq, range(10))))
+            q = mp.Queue(); pr = mp.Process(target=q.put, args=("via-queue",)); pr.start(); print(q.get()); pr.join()
+        """
+        let r = try run(profile, "/usr/bin/python3 mp.py", setup: { ws in
+            try py.write(toFile: ws + "/mp.py", atomically: false, encoding: .utf8)
+        })
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("spawned 285"))
+        #expect(r.stdout.contains("via-queue"))
+    }
+
+    @Test("make drives a C++ build", arguments: profiles)
+    func cxxMake(profile: String) throws {
+        guard Self.exists("/usr/bin/g++", "C++ test") else { return }
+        let r = try run(profile, "make -s -j2 && ./app", setup: { ws in
+            try "#include <string>\nstd::string greet();\n".write(toFile: ws + "/greet.h", atomically: false, encoding: .utf8)
+            try "#include \"greet.h\"\nstd::string greet() { return std::string(\"hello \") + std::to_string(6 * 7); }\n".write(toFile: ws + "/greet.cpp", atomically: false, encoding: .utf8)
+            try "#include <iostream>\n#include <thread>\n#include \"greet.h\"\nint main() { std::thread t([] { std::cout << greet() << std::endl; }); t.join(); }\n".write(toFile: ws + "/main.cpp", atomically: false, encoding: .utf8)
+            try "app: main.o greet.o\n\tg++ -pthread -o $@ $^\n%.o: %.cpp greet.h\n\tg++ -std=c++17 -O1 -c $<\n".write(toFile: ws + "/Makefile", atomically: false, encoding: .utf8)
+        })
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("hello 42"))
+    }
+
+    @Test("git: init, commit, branch, diff", arguments: profiles)
+    func git(profile: String) throws {
+        let script = """
+        set -e
+        git init -q -b main . && git config user.name t && git config user.email t@e
+        echo one > f && git add f && git commit -qm one
+        git checkout -qb topic && echo two >> f && git commit -qam two
+        git checkout -q main && git merge -q --ff-only topic && git diff HEAD~1 --stat | tail -1
+        git log --oneline | wc -l
+        """
+        let r = try run(profile, script)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("1 file changed"))
+    }
+}
+
 /// Bad input: clear messages and the documented exit statuses.
 @Suite("Bad input", .enabled(if: Harness.requireRoot()))
 struct BadInputTests {

@@ -45,6 +45,8 @@ enum stk_mount_kind {
     STK_MOUNT_HIDE_DIR = 7,
     /* Remount the mount at `dst` read-only (MS_REMOUNT|MS_BIND|MS_RDONLY). */
     STK_MOUNT_REMOUNT_RO = 8,
+    /* A fresh read-only sysfs at `dst` (sysfs_view.c). */
+    STK_MOUNT_SYSFS = 9,
 };
 
 /* Operation flags. */
@@ -107,6 +109,14 @@ struct stk_child_config {
 
     int report_fd;              /* child → parent, records below */
     int go_fd;                  /* parent → child: one byte per handshake */
+
+    /* Own pseudo-terminal (pty.c): when set, init opens a pty pair in the
+     * sandbox's devpts, applies these settings to it, hands the master to
+     * the parent (STK_REPORT_PTY, then waits for "go") and makes the slave
+     * the workload's stdin/stdout/stderr and controlling terminal. */
+    int pty;
+    const void *pty_termios;    /* struct termios (glibc), NULL: kernel defaults */
+    const void *pty_winsize;    /* struct winsize, NULL: leave 0x0 */
 };
 
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */
@@ -140,6 +150,7 @@ enum stk_step {
     STK_STEP_FORK,
     STK_STEP_SIGNALS,
     STK_STEP_EXEC,
+    STK_STEP_PTY,               /* value: 0 open, 1 unlock, 2 peer, 3 termios, 4 winsize, 5 dup */
     STK_STEP_COUNT
 };
 
@@ -150,6 +161,7 @@ enum stk_report_kind {
     STK_REPORT_EXEC_OK = 3,    /* value = workload pid inside the namespace */
     STK_REPORT_EXEC_FAILED = 4,/* err = errno of execve (ENOENT → 127, else 126) */
     STK_REPORT_EXIT = 5,       /* value = wait status of the workload */
+    STK_REPORT_PTY = 6,        /* value = pty master fd number in the child */
 };
 
 struct stk_report {
