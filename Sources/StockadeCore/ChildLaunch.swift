@@ -97,6 +97,8 @@ struct ChildConfigBuilder {
     let plan: Plan
     let trees: PreparedTrees
     let arena: CArena
+    /// What of the plan's Landlock ruleset this kernel enforces.
+    var landlock: LandlockEnforcement = .none
 
     func build(reportFd: Int32, goFd: Int32) -> stk_child_config {
         var ops: [stk_mount_op] = []
@@ -165,6 +167,7 @@ struct ChildConfigBuilder {
         cfg.path = arena.optionalString(plan.spec.searchPath)
         cfg.report_fd = reportFd
         cfg.go_fd = goFd
+        landlock.fill(&cfg, arena: arena)
         return cfg
     }
 }

@@ -81,13 +81,15 @@ public enum Launcher {
             }
         }
         let spec: SandboxSpec
-        let plan: Plan
+        var plan: Plan
         do {
             spec = try SpecBuilder(presets: PresetLoader(searchPaths: ProfileSearch.paths())).build(profile: profile, overrides: overrides, host: host, id: id)
             plan = try Planner(seccompCache: SeccompFilterCache.defaultDirectory().map { SeccompFilterCache(directory: $0) }).plan(spec)
         } catch {
             return early("plan", error.code, error.description)
         }
+        var features = KernelFeatures.detect()
+        TestOnlyHooks.apply(plan: &plan, features: &features)
         if dryRun {
             if let path = exportBPF {
                 if FileIO.writeFile(path, bytes: plan.seccomp.bpf, flags: O_WRONLY | O_CREAT | O_TRUNC) != 0 {
@@ -109,7 +111,7 @@ public enum Launcher {
         }
         let layout = CgroupLayout.detect()
         if !spec.rootless { GarbageCollector.collectDeadEntries(layout: layout) }
-        let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: layout, features: KernelFeatures.detect())
+        let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: layout, features: features)
         supervisor.failOnDeny = failOnDeny
         let status = supervisor.run()
         if status == ExitStatus.setupFailed || status == ExitStatus.notFound || status == ExitStatus.notExecutable {

@@ -49,4 +49,6 @@ public struct Plan: Equatable, Sendable {
     public var loopbackUp: Bool
     /// Paths the mask globs matched inside the workspace (already in `mounts`).
     public var maskedPaths: [String]
+    /// The Landlock ruleset derived from `mounts` (LandlockPlan.swift).
+    public var landlock: LandlockPlan = LandlockPlan()
 }

@@ -42,6 +42,7 @@ public enum PlanRenderer {
                 "instructions": .int(Int64(plan.seccomp.instructionCount)),
                 "rules": .int(Int64(s.seccomp.rules.count)),
             ]),
+            "landlock": plan.landlock.json,
         ])
     }
 

@@ -125,7 +125,8 @@ public struct Planner: Sendable {
             environment: spec.environment.map { "\($0.name)=\($0.value)" },
             cwd: spec.cwd,
             loopbackUp: spec.network != .host,
-            maskedPaths: masked
+            maskedPaths: masked,
+            landlock: LandlockPlan.derive(from: mounts, required: spec.requireLandlock)
         )
     }
 

@@ -59,6 +59,8 @@ public struct SandboxSpec: Equatable, Sendable {
     /// Egress rules for `filtered` and `audit`.
     public var egress: EgressPolicy
     public var seccomp: SeccompPolicy
+    /// A missing or partial Landlock is a setup failure, not a warning.
+    public var requireLandlock: Bool = false
 
     public init(
         id: String, name: String? = nil, actor: String, command: [String], cwd: String,

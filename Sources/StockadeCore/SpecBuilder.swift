@@ -28,6 +28,8 @@ public struct LaunchOverrides: Equatable, Sendable {
     public var allowDomains: [String] = []
     public var allowPresets: [String] = []
     public var dnsUpstream: String?
+    /// `--require-landlock`.
+    public var requireLandlock: Bool?
 
     public init() {}
 }
@@ -255,7 +257,7 @@ public struct SpecBuilder: Sendable {
             cwd = ws
         }
 
-        return SandboxSpec(
+        var spec = SandboxSpec(
             id: id, name: o.name, actor: o.actor ?? profile.actor ?? defaultActor(host: host),
             command: o.command, cwd: cwd,
             profileName: profile.name, profileSources: profile.sources,
@@ -277,6 +279,8 @@ public struct SpecBuilder: Sendable {
             egress: try egress(profile: profile, overrides: o, presets: presets),
             seccomp: profile.seccomp.policy ?? SeccompPolicy()
         )
+        spec.requireLandlock = o.requireLandlock ?? profile.filesystem.requireLandlock ?? false
+        return spec
     }
 
     /// Who the workload runs as. Rootless: yourself (the only id you may map).

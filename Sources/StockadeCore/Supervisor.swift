@@ -52,7 +52,8 @@ public final class Supervisor {
             do { egress = try EgressRuntime(plan: plan, events: events) } catch { egressError = error }
         }
         self.egress = egress
-        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams))
+        let landlock = plan.landlock.enforcement(abi: features.landlockABI)
+        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams, landlock: landlock))
         if plan.spec.network == .host {
             events.emit(.sandboxWarning, [
                 "code": .string("network_host"),
@@ -66,6 +67,7 @@ public final class Supervisor {
             return finish(state: state, cgroup: cgroup, started: started, setupFailed: true, exitStatus: ExitStatus.setupFailed, registry: registry)
         }
         if let e = egressError { return fail(e) }
+        if let e = landlock.check(events: events) { return fail(e) }
 
         if !plan.spec.rootless, cgroupLayout.isUsable {
             do {
@@ -104,7 +106,7 @@ public final class Supervisor {
         }
 
         let arena = CArena()
-        var cfg = ChildConfigBuilder(plan: plan, trees: trees, arena: arena).build(reportFd: reportPipe[1], goFd: goPipe[0])
+        var cfg = ChildConfigBuilder(plan: plan, trees: trees, arena: arena, landlock: landlock).build(reportFd: reportPipe[1], goFd: goPipe[0])
         var pidfd: Int32 = -1
         let pid = stk_spawn(&cfg, &pidfd)
         trees.closeAll()

@@ -68,6 +68,15 @@ struct stk_mount_op {
     const char *data;     /* mount data for tmpfs */
 };
 
+/* One Landlock rule: everything beneath `path` (absolute inside the new
+ * root, resolved without following symlinks) gets `access`
+ * (LANDLOCK_ACCESS_FS_* bits, already masked by the parent to what the
+ * kernel's ABI handles and to file rights for non-directories). */
+struct stk_landlock_rule {
+    const char *path;
+    uint64_t access;
+};
+
 struct stk_rlimit {
     int resource;
     uint64_t soft;
@@ -103,6 +112,14 @@ struct stk_child_config {
 
     int report_fd;              /* child → parent, records below */
     int go_fd;                  /* parent → child: one byte per handshake */
+
+    /* Landlock (landlock.c), applied after the privileges drop and before
+     * seccomp. landlock_abi 0: no Landlock at all. */
+    int landlock_abi;
+    uint64_t landlock_handled_fs;   /* LANDLOCK_ACCESS_FS_* the ruleset handles */
+    uint64_t landlock_scoped;       /* LANDLOCK_SCOPE_* (ABI 6) */
+    const struct stk_landlock_rule *landlock_rules;
+    size_t landlock_rule_count;
 };
 
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */
@@ -136,6 +153,9 @@ enum stk_step {
     STK_STEP_FORK,
     STK_STEP_SIGNALS,
     STK_STEP_EXEC,
+    STK_STEP_LANDLOCK_RULESET,
+    STK_STEP_LANDLOCK_RULE,     /* value = index of the rule */
+    STK_STEP_LANDLOCK_RESTRICT,
     STK_STEP_COUNT
 };
 
