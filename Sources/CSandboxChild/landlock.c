@@ -36,7 +36,7 @@ struct stk_ll_path_beneath_attr {
     int32_t parent_fd;
 } __attribute__((packed));
 
-static int open_rule_path(const char *path)
+static int open_rule_path(int root, const char *path)
 {
     struct open_how how;
     memset(&how, 0, sizeof how);
@@ -46,14 +46,8 @@ static int open_rule_path(const char *path)
         path++;
     if (*path == '\0')
         path = ".";
-    /* After pivot_root, "/" is the sandbox's own root. */
-    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0)
-        return -errno;
     int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
-    int e = errno;
-    close(root);
-    return fd < 0 ? -e : fd;
+    return fd < 0 ? -errno : fd;
 }
 
 void stk_apply_landlock(const struct stk_child_config *cfg)
@@ -70,12 +64,16 @@ void stk_apply_landlock(const struct stk_child_config *cfg)
     if (rs < 0)
         stk_fail(cfg, STK_STEP_LANDLOCK_RULESET, errno, 0);
     int ruleset = (int)rs;
+    /* After pivot_root, "/" is the sandbox's own root. */
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        stk_fail(cfg, STK_STEP_LANDLOCK_RULESET, errno, 1);
 
     for (size_t i = 0; i < cfg->landlock_rule_count; i++) {
         const struct stk_landlock_rule *r = &cfg->landlock_rules[i];
         if (r->access == 0)
             continue;
-        int fd = open_rule_path(r->path);
+        int fd = open_rule_path(root, r->path);
         if (fd == -EACCES)
             continue; /* the sandbox user cannot reach it: no rule is narrower */
         if (fd < 0)
@@ -90,6 +88,7 @@ void stk_apply_landlock(const struct stk_child_config *cfg)
             stk_fail(cfg, STK_STEP_LANDLOCK_RULE, e, (int)i);
     }
 
+    close(root);
     /* no_new_privs is already set (stk_drop_privileges), which is what lets
      * a process without CAP_SYS_ADMIN restrict itself (landlock(7)). */
     if (syscall(STK_NR_landlock_restrict_self, ruleset, 0u) < 0)
