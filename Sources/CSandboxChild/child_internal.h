@@ -25,6 +25,10 @@ void stk_switch_identity(const struct stk_child_config *cfg);
 /* Drop every capability in every set, lock securebits, set no_new_privs. */
 void stk_drop_privileges(const struct stk_child_config *cfg);
 
+/* Build the parent-prepared Landlock ruleset and restrict ourselves (and so
+ * the workload we fork) to it. No-op when cfg->landlock_abi is 0. */
+void stk_apply_landlock(const struct stk_child_config *cfg);
+
 /* PR_SET_DUMPABLE 0, after the listener handoff. */
 void stk_make_undumpable(const struct stk_child_config *cfg);
 

@@ -151,6 +151,9 @@ void stk_child_main(const struct stk_child_config *cfg)
     stk_setup_pty(cfg);
 
     stk_drop_privileges(cfg);
+    /* The second wall, under the mount view: needs no_new_privs (set just
+     * above) and must precede seccomp, which denies the landlock calls. */
+    stk_apply_landlock(cfg);
     /* Seccomp last: everything above needs syscalls the filter denies. */
     stk_install_seccomp(cfg);
     stk_make_undumpable(cfg);

@@ -90,6 +90,9 @@ static const char *const step_names[STK_STEP_COUNT] = {
     [STK_STEP_SIGNALS] = "signals",
     [STK_STEP_EXEC] = "exec",
     [STK_STEP_PTY] = "pty",
+    [STK_STEP_LANDLOCK_RULESET] = "landlock_ruleset",
+    [STK_STEP_LANDLOCK_RULE] = "landlock_rule",
+    [STK_STEP_LANDLOCK_RESTRICT] = "landlock_restrict",
 };
 
 const char *stk_step_name(int step)

@@ -112,6 +112,8 @@ struct ChildConfigBuilder {
     /// The workload's own pty (`--tty`): the caller's modes and window size
     /// for it, or nil for no pty.
     var pty: PtySettings? = nil
+    /// What of the plan's Landlock ruleset this kernel enforces.
+    var landlock: LandlockEnforcement = .none
 
     func build(reportFd: Int32, goFd: Int32) -> stk_child_config {
         var ops: [stk_mount_op] = []
@@ -195,6 +197,7 @@ struct ChildConfigBuilder {
             cfg.pty_termios = pty.modes.flatMap { m in arena.bytes(withUnsafeBytes(of: m) { Array($0) }) }
             cfg.pty_winsize = pty.windowSize.flatMap { w in arena.bytes(withUnsafeBytes(of: w) { Array($0) }) }
         }
+        landlock.fill(&cfg, arena: arena)
         return cfg
     }
 }

@@ -9,7 +9,7 @@ import StockadeSeccomp
 /// Fields of `sandbox.start`: what will run and under which policy. Names
 /// only for the environment — values never leave the supervisor.
 enum StartEvent {
-    static func fields(plan: Plan, features: KernelFeatures, cgroup: CgroupLayout, subnet: String? = nil, dnsUpstreams: [String]? = nil) -> JSONObject {
+    static func fields(plan: Plan, features: KernelFeatures, cgroup: CgroupLayout, subnet: String? = nil, dnsUpstreams: [String]? = nil, landlock: LandlockEnforcement? = nil) -> JSONObject {
         let s = plan.spec
         var limits: JSONObject = ["kill_after_s": .double(s.killAfterSeconds)]
         if let m = s.memoryBytes { limits["memory_bytes"] = .uint(m) }
@@ -48,6 +48,10 @@ enum StartEvent {
         ])
         if s.network == .filtered || s.network == .audit, case .object(var policy)? = out["policy"] {
             policy["egress"] = .object(egressFields(s, subnet: subnet, dnsUpstreams: dnsUpstreams))
+            out["policy"] = .object(policy)
+        }
+        if let landlock, case .object(var policy)? = out["policy"] {
+            policy["landlock"] = .object(landlock.eventFields)
             out["policy"] = .object(policy)
         }
         out["kernel"] = .object([

@@ -88,13 +88,15 @@ public enum Launcher {
             }
         }
         let spec: SandboxSpec
-        let plan: Plan
+        var plan: Plan
         do {
             spec = try SpecBuilder(presets: PresetLoader(searchPaths: ProfileSearch.paths())).build(profile: profile, overrides: overrides, host: host, id: id)
             plan = try Planner(seccompCache: SeccompFilterCache.defaultDirectory().map { SeccompFilterCache(directory: $0, writes: !dryRun) }).plan(spec)
         } catch {
             return early("plan", error.code, error.description)
         }
+        var features = KernelFeatures.detect()
+        TestOnlyHooks.apply(plan: &plan, features: &features)
         if dryRun {
             if let path = exportBPF {
                 // Under sudo, written as the caller: only where it may write.
@@ -125,7 +127,7 @@ public enum Launcher {
         }
         let layout = CgroupLayout.detect()
         if !spec.rootless { GarbageCollector.collectDeadEntries(layout: layout) }
-        let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: layout, features: KernelFeatures.detect())
+        let supervisor = Supervisor(plan: plan, events: log, cgroupLayout: layout, features: features)
         supervisor.failOnDeny = failOnDeny
         supervisor.tty = tty
         let status = supervisor.run()

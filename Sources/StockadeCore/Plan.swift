@@ -58,4 +58,6 @@ public struct Plan: Equatable, Sendable {
     public var maskedPaths: [String]
     /// What each bind source and the workspace resolved to (`--dry-run`).
     public var resolvedPaths: [ResolvedPath] = []
+    /// The Landlock ruleset derived from `mounts` (LandlockPlan.swift).
+    public var landlock: LandlockPlan = LandlockPlan()
 }

@@ -43,6 +43,7 @@ public enum PlanRenderer {
                 "rules": .int(Int64(s.seccomp.rules.count)),
             ]),
             "paths": .array(plan.resolvedPaths.map(path)),
+            "landlock": plan.landlock.json,
         ])
     }
 

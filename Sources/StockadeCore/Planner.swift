@@ -126,7 +126,8 @@ public struct Planner: Sendable {
             environment: spec.environment.map { "\($0.name)=\($0.value)" },
             cwd: spec.cwd,
             loopbackUp: spec.network != .host,
-            maskedPaths: masked
+            maskedPaths: masked,
+            landlock: LandlockPlan.derive(from: mounts, required: spec.requireLandlock)
         )
         plan.resolvedPaths = try resolvedPaths(spec)
         return plan

@@ -62,6 +62,8 @@ public struct SandboxSpec: Equatable, Sendable {
     /// The user behind `sudo`: bind sources are opened with its identity and
     /// the workload may run only as it or nobody. nil: plain root or rootless.
     public var caller: SudoCaller? = nil
+    /// A missing or partial Landlock is a setup failure, not a warning.
+    public var requireLandlock: Bool = false
 
     public init(
         id: String, name: String? = nil, actor: String, command: [String], cwd: String,

@@ -28,6 +28,8 @@ public struct LaunchOverrides: Equatable, Sendable {
     public var allowDomains: [String] = []
     public var allowPresets: [String] = []
     public var dnsUpstream: String?
+    /// `--require-landlock`.
+    public var requireLandlock: Bool?
 
     public init() {}
 }
@@ -307,6 +309,7 @@ public struct SpecBuilder: Sendable {
             seccomp: profile.seccomp.policy ?? SeccompPolicy()
         )
         spec.caller = SudoCaller.from(host: host)
+        spec.requireLandlock = o.requireLandlock ?? profile.filesystem.requireLandlock ?? false
         return spec
     }
 

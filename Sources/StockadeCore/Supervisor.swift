@@ -64,7 +64,8 @@ public final class Supervisor {
             do { egress = try EgressRuntime(plan: plan, events: events) } catch { egressError = error }
         }
         self.egress = egress
-        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams))
+        let landlock = plan.landlock.enforcement(abi: features.landlockABI)
+        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams, landlock: landlock))
         if plan.spec.network == .host {
             events.emit(.sandboxWarning, [
                 "code": .string("network_host"),
@@ -79,6 +80,7 @@ public final class Supervisor {
         }
         if let e = registryError { return fail(e) }
         if let e = egressError { return fail(e) }
+        if let e = landlock.check(events: events) { return fail(e) }
 
         if !plan.spec.rootless, cgroupLayout.isUsable {
             do {
@@ -126,7 +128,7 @@ public final class Supervisor {
         defer { relay?.restore() }
 
         let arena = CArena()
-        var builder = ChildConfigBuilder(plan: launchPlan, trees: trees, arena: arena)
+        var builder = ChildConfigBuilder(plan: launchPlan, trees: trees, arena: arena, landlock: landlock)
         if let relay { builder.pty = PtySettings(modes: relay.terminal.savedModes, windowSize: relay.terminal.windowSize) }
         var cfg = builder.build(reportFd: reportPipe[1], goFd: goPipe[0])
         var pidfd: Int32 = -1

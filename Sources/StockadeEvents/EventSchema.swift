@@ -120,6 +120,14 @@ public enum EventSchema {
                 FieldSpec("set", .array(.string)),
                 FieldSpec("scrubbed", .array(.string)),
             ])),
+            .optional("landlock", .object([
+                FieldSpec("abi", .int),
+                FieldSpec("fs_rights", .array(.string)),
+                FieldSpec("scopes", .array(.string)),
+                FieldSpec("rules", .int),
+                FieldSpec("complete", .bool),
+                FieldSpec("required", .bool),
+            ])),
         ])),
         FieldSpec("kernel", .object([
             FieldSpec("release", .string),

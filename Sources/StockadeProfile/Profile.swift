@@ -71,6 +71,8 @@ public struct FilesystemSection: Equatable, Sendable, Codable {
     public var mask: [String] = []
     /// `workspace:` rw | ro | none.
     public var workspace: WorkspaceMode?
+    /// `require_landlock:` a missing or partial Landlock fails the start.
+    public var requireLandlock: Bool?
 
     public init(readOnly: [String] = [], readWrite: [String] = [], tmpfs: [String] = [],
                 hide: [String] = [], mask: [String] = [], workspace: WorkspaceMode? = nil) {

@@ -87,7 +87,7 @@ struct ProfileDecoder {
 
     private func filesystem(_ section: YAMLReader.Entry) throws(ProfileError) -> FilesystemSection {
         var fs = FilesystemSection()
-        let keys = ["read_only", "read_write", "tmpfs", "hide", "mask", "workspace"]
+        let keys = ["read_only", "read_write", "tmpfs", "hide", "mask", "workspace", "require_landlock"]
         for entry in try reader.mapping(section.value, section.field, allowed: keys) {
             switch entry.key {
             case "read_only": fs.readOnly = try absolutePaths(entry)
@@ -109,6 +109,12 @@ struct ProfileDecoder {
                     throw reader.error(.invalidValue, at: entry.value, entry.field, "expected rw, ro or none, got \(reader.quoted(text))")
                 }
                 fs.workspace = mode
+            case "require_landlock":
+                let text = try reader.string(entry.value, entry.field, what: "true or false")
+                guard text == "true" || text == "false" else {
+                    throw reader.error(.invalidValue, at: entry.value, entry.field, "expected true or false, got \(reader.quoted(text))")
+                }
+                fs.requireLandlock = text == "true"
             default: break
             }
         }

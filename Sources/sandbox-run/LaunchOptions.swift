@@ -80,6 +80,7 @@ enum LaunchOptions {
             }
             o.dnsUpstream = u
         }
+        if c.flag("require-landlock") { o.requireLandlock = true }
         return o
     }
 

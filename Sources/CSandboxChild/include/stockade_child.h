@@ -74,6 +74,15 @@ struct stk_mount_op {
     const char *data;     /* mount data for tmpfs */
 };
 
+/* One Landlock rule: everything beneath `path` (absolute inside the new
+ * root, resolved without following symlinks) gets `access`
+ * (LANDLOCK_ACCESS_FS_* bits, already masked by the parent to what the
+ * kernel's ABI handles and to file rights for non-directories). */
+struct stk_landlock_rule {
+    const char *path;
+    uint64_t access;
+};
+
 struct stk_rlimit {
     int resource;
     uint64_t soft;
@@ -117,6 +126,13 @@ struct stk_child_config {
     int pty;
     const void *pty_termios;    /* struct termios (glibc), NULL: kernel defaults */
     const void *pty_winsize;    /* struct winsize, NULL: leave 0x0 */
+    /* Landlock (landlock.c), applied after the privileges drop and before
+     * seccomp. landlock_abi 0: no Landlock at all. */
+    int landlock_abi;
+    uint64_t landlock_handled_fs;   /* LANDLOCK_ACCESS_FS_* the ruleset handles */
+    uint64_t landlock_scoped;       /* LANDLOCK_SCOPE_* (ABI 6) */
+    const struct stk_landlock_rule *landlock_rules;
+    size_t landlock_rule_count;
 };
 
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */
@@ -151,6 +167,9 @@ enum stk_step {
     STK_STEP_SIGNALS,
     STK_STEP_EXEC,
     STK_STEP_PTY,               /* value: 0 open, 1 unlock, 2 peer, 3 termios, 4 winsize, 5 dup */
+    STK_STEP_LANDLOCK_RULESET,
+    STK_STEP_LANDLOCK_RULE,     /* value = index of the rule */
+    STK_STEP_LANDLOCK_RESTRICT,
     STK_STEP_COUNT
 };
 
