@@ -70,6 +70,9 @@ public struct LandlockPlan: Equatable, Sendable {
                 set(dst, [.readFile, .readDir, .writeFile, .truncate], dir: true)
             case .devpts(let dst):
                 set(dst, [.readFile, .readDir, .writeFile, .truncate, .ioctlDev], dir: true)
+            case .sysfs(let dst), .cgroupView(let dst):
+                // Mounted read-only (filesystem.c); nothing there is run.
+                set(dst, [.readFile, .readDir], dir: true)
             case .symlink, .hide:
                 continue
             case .remountReadOnly(let path):
