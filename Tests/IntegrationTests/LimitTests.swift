@@ -38,13 +38,30 @@ struct LimitTests {
     func cpuTime() throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
-        // A backgrounded grandchild burns CPU for about 300 ms; the shell waits for it.
-        let burn = "(end=$(( $(date +%s%N) + 300000000 )); while [ $(date +%s%N) -lt $end ]; do :; done) & wait"
+        // A backgrounded grandchild burns a fixed amount of CPU; the shell
+        // waits for it, then `times` prints the CPU its children used, as the
+        // kernel counted it. The sandbox's figure must cover that, however
+        // loaded the machine is (a wall-clock burn gets less CPU under load).
+        let burn = "(i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done) & wait; times"
         for extra in [[], ["--cpus", "1"]] {
             let r = try Harness.sandbox(["--workspace", ws] + extra + ["--", "/bin/sh", "-c", burn])
             #expect(r.status == 0, "\(r.stderr)")
+            let children = Self.childrenCPUms(timesOutput: r.stdout)
+            #expect(children >= 50, "the burn used too little CPU to tell: \(r.stdout)")
             let cpu = r.end?["cpu_time_ms"]?.doubleValue ?? 0
-            #expect(cpu >= 150, "cpu_time_ms \(cpu) with \(extra)")
+            #expect(cpu >= children * 0.9, "cpu_time_ms \(cpu) < children's \(children) ms with \(extra)")
+        }
+    }
+
+    /// The children's user + system time from the second line of `times`
+    /// (`0m0.310000s 0m0.004000s`), in milliseconds.
+    static func childrenCPUms(timesOutput: String) -> Double {
+        let lines = timesOutput.split(separator: "\n")
+        guard lines.count >= 2 else { return 0 }
+        return lines[1].split(separator: " ").reduce(0.0) { sum, field in
+            let parts = field.dropLast().split(separator: "m")
+            guard parts.count == 2, let m = Double(parts[0]), let s = Double(parts[1]) else { return sum }
+            return sum + (m * 60 + s) * 1000
         }
     }
 
