@@ -104,6 +104,15 @@ struct SudoCallerTests {
             #expect(r.status != 0, "\(verb)")
             #expect(!(r.stdout + r.stderr).contains("root:"), "\(verb) read the shadow file: \(r.stdout) \(r.stderr)")
         }
+        // An agent definition that is the caller's symlink to the shadow file.
+        let defs = Harness.makeWorkspace()
+        defer { Harness.removeTree(defs) }
+        symlink("/etc/shadow", defs + "/x.yaml")
+        lchown(defs + "/x.yaml", Self.caller, Self.caller)
+        let agent = try Harness.runProcess([Harness.binary, "agent", "--definition-dir", defs, "x"], cwd: ws, env: env)
+        #expect(agent.status == 125)
+        #expect(!agent.stderr.contains("root:"), "the agent loader quoted the shadow file: \(agent.stderr)")
+
         // --export-bpf writes as the caller: not into a root-only directory.
         var template = Array("/tmp/stockade-rootdir-XXXXXX".utf8CString)
         let rootDir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
