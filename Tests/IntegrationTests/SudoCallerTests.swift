@@ -76,6 +76,7 @@ struct SudoCallerTests {
         let hidden = try Self.sudo(["--ro-bind", "\(priv)/note:/note", "--", "/bin/cat", "/note"], cwd: ws)
         #expect(hidden.status == 125, "\(hidden.stderr)")
         #expect(!hidden.stdout.contains("root only"))
+        #expect(hidden.events("sandbox.error").first?["code"]?.stringValue == "bind_source_denied", "\(hidden.eventLines)")
 
         // Searchable and readable, but not writable by the caller: --ro-bind works, --bind does not.
         chmod(priv, 0o755)
