@@ -76,7 +76,7 @@ public enum Launcher {
         }
         let profile: Profile
         do {
-            profile = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profileReference)
+            profile = try SudoCaller.loadProfile(profileReference, caller: SudoCaller.from(host: host))
         } catch {
             return early("profile", error.code.rawValue, "profile error: \(error)")
         }

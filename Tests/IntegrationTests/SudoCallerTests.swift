@@ -105,6 +105,13 @@ struct SudoCallerTests {
             #expect(r.status != 0, "\(verb)")
             #expect(!(r.stdout + r.stderr).contains("root:"), "\(verb) read the shadow file: \(r.stdout) \(r.stderr)")
         }
+        // A readable profile whose extends: names the shadow file.
+        FileManager.default.createFile(atPath: ws + "/p.yaml", contents: Data("name: child\nextends: /etc/shadow\n".utf8))
+        chown(ws + "/p.yaml", Self.caller, Self.caller)
+        let extends = try Harness.runProcess([Harness.binary, "--profile", ws + "/p.yaml", "--", "/bin/true"], cwd: ws, env: env)
+        #expect(extends.status == 125)
+        #expect(!extends.stderr.contains("root:"), "extends: read the shadow file as root: \(extends.stderr)")
+
         // An agent definition that is the caller's symlink to the shadow file.
         let defs = Harness.makeWorkspace()
         defer { Harness.removeTree(defs) }
