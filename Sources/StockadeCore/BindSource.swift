@@ -16,7 +16,18 @@ enum BindSource {
         } catch {
             switch error {
             case .refused(let refusal):
-                throw SetupError(step: "open_bind_source", code: refusal.reason == .missing ? "bind_source_missing" : "untrusted_symlink",
+                let code: String
+                var e: Int32 = 0
+                switch refusal.reason {
+                case .missing: code = "bind_source_missing"
+                case .untrustedSymlink: code = "untrusted_symlink"
+                case .system(let n) where n == EACCES || n == EPERM:
+                    // A directory on the way the sudo caller may not search.
+                    code = "bind_source_denied"
+                    e = n
+                default: code = "path_unresolvable"
+                }
+                throw SetupError(step: "open_bind_source", code: code, errno: e,
                                  subject: refusal.component, message: "cannot bind \(source) at \(destination): \(refusal)")
             case .denied(let e):
                 throw SetupError(step: "open_bind_source", code: "bind_source_denied", errno: e, subject: source,

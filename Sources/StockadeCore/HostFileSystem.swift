@@ -17,7 +17,9 @@ public enum HostFileKind: Equatable, Sendable {
 public protocol HostFileSystem: Sendable {
     /// `lstat(2)`: never follows a final symlink.
     func kind(of path: String) -> HostFileKind
-    /// `realpath(3)`, nil when the path does not resolve.
+    /// `realpath(3)`, nil when the path does not resolve. It follows every
+    /// symlink: never use it for a path the supervisor will open or bind
+    /// (`resolve` is for those).
     func canonical(_ path: String) -> String?
     /// Entries of a directory (no `.`/`..`), nil when unreadable.
     func entries(of directory: String) -> [(name: String, kind: HostFileKind)]?

@@ -71,12 +71,12 @@ public enum Launcher {
         // (the loader reads as root and quotes bad lines in its errors).
         if let caller = SudoCaller.from(host: host),
            let named = try? ProfileLoader(searchPaths: ProfileSearch.paths()).path(of: profileReference),
-           !caller.mayRead(named) {
-            return early("profile", "profile_denied", "you (uid \(caller.uid) under sudo) may not read the profile \(named)")
+           let refusal = caller.readRefusal(named) {
+            return early("profile", "profile_denied", "profile: \(refusal)")
         }
         let profile: Profile
         do {
-            profile = try ProfileLoader(searchPaths: ProfileSearch.paths()).load(profileReference)
+            profile = try SudoCaller.loadProfile(profileReference, caller: SudoCaller.from(host: host))
         } catch {
             return early("profile", error.code.rawValue, "profile error: \(error)")
         }

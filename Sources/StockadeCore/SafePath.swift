@@ -145,7 +145,7 @@ public enum SafePath {
                 pending += target.split(separator: "/").map(String.init).reversed()
                 continue
             }
-            if st.st_mode & S_IFMT != S_IFDIR && pending.contains(where: { $0 != "." }) {
+            if st.st_mode & S_IFMT != S_IFDIR && !pending.isEmpty {
                 close(fd)
                 throw fail(here(name), .notDirectory)
             }

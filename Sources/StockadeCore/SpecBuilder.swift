@@ -210,19 +210,10 @@ public struct SpecBuilder: Sendable {
         var workspace: String? = nil
         if mode != .none {
             let raw = absolute(o.workspace ?? host.cwd, cwd: host.cwd)
+            // Walked without following any symlink a workload could have planted.
             let canon: String
-            do {
-                let resolved = try fs.resolve(raw)
-                guard resolved.kind == .directory else {
-                    throw PlanError(code: "workspace_not_directory", subject: raw, message: "workspace must be a directory")
-                }
-                canon = resolved.path
-            } catch let refusal as PathRefusal {
-                throw PlanError.refused(refusal, missingCode: "workspace_missing", what: "workspace")
-            } catch let error as PlanError {
-                throw error
-            } catch {
-                throw PlanError(code: "workspace_missing", subject: raw, message: "\(error)")
+            do { canon = try fs.resolve(raw).path } catch {
+                throw PlanError.refused(error, missingCode: "workspace_missing", what: "workspace")
             }
             guard fs.kind(of: canon) == .directory else {
                 throw PlanError(code: "workspace_not_directory", subject: raw, message: "workspace must be a directory")

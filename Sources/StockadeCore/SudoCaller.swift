@@ -139,9 +139,20 @@ extension SudoCaller {
 
     /// Whether the caller may read `path` (searching every directory on the
     /// way, following no symlink a workload could have planted).
-    public func mayRead(_ path: String) -> Bool {
-        guard let opened = try? CallerAccess.open(path, caller: self, mode: R_OK) else { return false }
-        close(opened.fd)
-        return true
+    public func mayRead(_ path: String) -> Bool { readRefusal(path) == nil }
+
+    /// Why the caller may not read `path`, or nil when it may.
+    public func readRefusal(_ path: String) -> String? {
+        do {
+            let opened = try CallerAccess.open(path, caller: self, mode: R_OK)
+            close(opened.fd)
+            return nil
+        } catch {
+            switch error {
+            case .refused(let refusal): return "\(refusal)"
+            case .denied(let e): return "you (uid \(uid) under sudo) may not read \(path): \(String(cString: strerror(e)))"
+            case .identity(let e): return "cannot take your identity (uid \(uid)) to check \(path): \(String(cString: strerror(e)))"
+            }
+        }
     }
 }

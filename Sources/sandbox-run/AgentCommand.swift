@@ -34,6 +34,13 @@ enum AgentVerb {
     static func run(_ a: ParsedArguments) -> Int32 {
         let name = a.positionals[0]
         let definitionDir = a.value("definition-dir") ?? AgentDefinition.defaultDirectory
+        // Under sudo, only a definition the caller may read (the loader reads
+        // as root and quotes bad lines in its errors).
+        if let caller = SudoCaller.current(), AgentDefinition.isValidName(name),
+           let refusal = caller.readRefusal((definitionDir.hasSuffix("/") ? definitionDir : definitionDir + "/") + name + ".yaml") {
+            writeStderr("sandbox-run: agent definition: \(refusal)\n")
+            return 125
+        }
         let definition: AgentDefinition
         do {
             definition = try AgentDefinition.load(name: name, directory: definitionDir)

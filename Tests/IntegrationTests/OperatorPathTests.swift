@@ -120,4 +120,32 @@ struct OperatorPathTests {
             #expect(r.stderr.contains("device node"), "\(r.stderr)")
         }
     }
+
+    @Test("a workload flipping out between a directory and a symlink while other runs start never redirects a bind")
+    func flippingRace() throws {
+        let ws = Harness.makeWorkspace()
+        let outside = Self.makeOutside()
+        defer { Harness.removeTree(ws); Harness.removeTree(outside) }
+        // Run 1 keeps swapping ws/out under the feet of the runs that follow.
+        let flipper = Process()
+        flipper.executableURL = URL(fileURLWithPath: Harness.binary)
+        flipper.arguments = ["--workspace", ws, "--timeout", "120", "--", "/bin/sh", "-c",
+                             "cd \(ws); while :; do rm -rf out; mkdir out; rm -rf out; ln -s \(outside) out; done"]
+        flipper.standardOutput = FileHandle.nullDevice
+        flipper.standardError = FileHandle.nullDevice
+        try flipper.run()
+        defer {
+            kill(flipper.processIdentifier, SIGTERM)
+            flipper.waitUntilExit()
+        }
+        #expect(Harness.waitUntil(30) { Self.owner(ofLink: ws + "/out") != nil }, "the flipper never ran")
+        var outcomes: [Int32: Int] = [:]
+        for _ in 0..<25 {
+            let r = try Harness.runProcess([Harness.binary, "--workspace", ws, "--bind", "\(ws)/out:/out", "--",
+                                            "/bin/sh", "-c", "echo pwned >> /out/.bashrc"])
+            outcomes[r.status, default: 0] += 1
+        }
+        #expect((try? String(contentsOfFile: outside + "/.bashrc", encoding: .utf8)) == "original\n", "outcomes \(outcomes)")
+        #expect(outcomes[125, default: 0] > 0, "no run met the planted link: \(outcomes)")
+    }
 }

@@ -76,6 +76,7 @@ struct SudoCallerTests {
         let hidden = try Self.sudo(["--ro-bind", "\(priv)/note:/note", "--", "/bin/cat", "/note"], cwd: ws)
         #expect(hidden.status == 125, "\(hidden.stderr)")
         #expect(!hidden.stdout.contains("root only"))
+        #expect(hidden.events("sandbox.error").first?["code"]?.stringValue == "bind_source_denied", "\(hidden.eventLines)")
 
         // Searchable and readable, but not writable by the caller: --ro-bind works, --bind does not.
         chmod(priv, 0o755)
@@ -104,6 +105,22 @@ struct SudoCallerTests {
             #expect(r.status != 0, "\(verb)")
             #expect(!(r.stdout + r.stderr).contains("root:"), "\(verb) read the shadow file: \(r.stdout) \(r.stderr)")
         }
+        // A readable profile whose extends: names the shadow file.
+        FileManager.default.createFile(atPath: ws + "/p.yaml", contents: Data("name: child\nextends: /etc/shadow\n".utf8))
+        chown(ws + "/p.yaml", Self.caller, Self.caller)
+        let extends = try Harness.runProcess([Harness.binary, "--profile", ws + "/p.yaml", "--", "/bin/true"], cwd: ws, env: env)
+        #expect(extends.status == 125)
+        #expect(!extends.stderr.contains("root:"), "extends: read the shadow file as root: \(extends.stderr)")
+
+        // An agent definition that is the caller's symlink to the shadow file.
+        let defs = Harness.makeWorkspace()
+        defer { Harness.removeTree(defs) }
+        symlink("/etc/shadow", defs + "/x.yaml")
+        lchown(defs + "/x.yaml", Self.caller, Self.caller)
+        let agent = try Harness.runProcess([Harness.binary, "agent", "--definition-dir", defs, "x"], cwd: ws, env: env)
+        #expect(agent.status == 125)
+        #expect(!agent.stderr.contains("root:"), "the agent loader quoted the shadow file: \(agent.stderr)")
+
         // --export-bpf writes as the caller: not into a root-only directory.
         var template = Array("/tmp/stockade-rootdir-XXXXXX".utf8CString)
         let rootDir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
