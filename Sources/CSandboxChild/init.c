@@ -152,7 +152,8 @@ void stk_child_main(const struct stk_child_config *cfg)
 
     stk_drop_privileges(cfg);
     /* The second wall, under the mount view: needs no_new_privs (set just
-     * above) and must precede seccomp, which denies the landlock calls. */
+     * above) and must precede seccomp, whose filter may deny the landlock
+     * calls. */
     stk_apply_landlock(cfg);
     /* Seccomp last: everything above needs syscalls the filter denies. */
     stk_install_seccomp(cfg);

@@ -21,6 +21,8 @@ enum SampleEvents {
                     "seccomp": ["default": "errno:EPERM", "rules": 312, "digest": "sha256:00ff", "instructions": 640],
                     "limits": ["memory_bytes": 536_870_912, "pids": 256, "cpus": 1.5, "timeout_s": 600, "kill_after_s": 5],
                     "env": ["passed": ["PATH", "HOME"], "set": ["LANG"], "scrubbed": ["AWS_SECRET_ACCESS_KEY"]],
+                    "landlock": ["abi": 6, "fs_rights": ["execute", "read_file", "read_dir"], "scopes": ["abstract_unix_socket", "signal"],
+                                 "rules": 14, "complete": true, "required": false],
                 ],
                 "kernel": [
                     "release": "6.18.0",
