@@ -48,6 +48,11 @@ public struct LandlockPlan: Equatable, Sendable {
                 rules.append(LandlockRule(path: path, access: access, isDirectory: dir))
             }
         }
+        // The root directory may be listed (`ls /`, shells, `find /` are
+        // everyday tools); that right also reaches every directory below,
+        // so names in the view are visible, but no file in a directory
+        // without its own rule can be read, written or run.
+        set("/", [.readDir], dir: true)
         for step in mounts {
             switch step {
             case .bind(_, let dst, let readOnly, let isFile, let device):

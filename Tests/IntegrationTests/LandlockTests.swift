@@ -55,7 +55,7 @@ struct LandlockTests {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         let r = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c",
-                                     "echo hi > \(ws)/f && cat \(ws)/f && echo x > /dev/null && : > /tmp/t && ls /usr/bin >/dev/null && cat /proc/self/status >/dev/null && echo fine"], cwd: ws)
+                                     "echo hi > \(ws)/f && cat \(ws)/f && echo x > /dev/null && : > /tmp/t && ls /usr/bin >/dev/null && ls / >/dev/null && cat /proc/self/status >/dev/null && echo fine"], cwd: ws)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("hi\nfine"))
         let ll = r.events("sandbox.start").first?["policy"]?.objectValue?["landlock"]?.objectValue
