@@ -34,6 +34,10 @@ void stk_install_seccomp(const struct stk_child_config *cfg);
 /* Fork the workload, report exec outcome, reap and forward until it exits. */
 __attribute__((noreturn)) void stk_run_init(const struct stk_child_config *cfg);
 
+/* Overwrite the supervisor's argv area (cfg->argv_area) with the init's
+ * own name, so /proc/1/cmdline does not show the supervisor's command. */
+void stk_hide_argv(const struct stk_child_config *cfg);
+
 /* Small string helpers (no libc locale or allocation). */
 size_t stk_strlen(const char *s);
 int stk_append(char *buf, size_t cap, size_t *len, const char *s);

@@ -147,6 +147,7 @@ void stk_child_main(const struct stk_child_config *cfg)
     if (setsid() < 0)
         stk_fail(cfg, STK_STEP_SIGNALS, errno, 1);
 
+    stk_hide_argv(cfg);
     stk_drop_privileges(cfg);
     /* Seccomp last: everything above needs syscalls the filter denies. */
     stk_install_seccomp(cfg);

@@ -165,6 +165,10 @@ struct ChildConfigBuilder {
         cfg.path = arena.optionalString(plan.spec.searchPath)
         cfg.report_fd = reportFd
         cfg.go_fd = goFd
+        if let area = ArgvArea.current() {
+            cfg.argv_area = UnsafeMutableRawPointer(bitPattern: area.start)
+            cfg.argv_area_len = area.length
+        }
         return cfg
     }
 }

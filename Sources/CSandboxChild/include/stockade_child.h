@@ -103,6 +103,9 @@ struct stk_child_config {
 
     int report_fd;              /* child → parent, records below */
     int go_fd;                  /* parent → child: one byte per handshake */
+
+    void *argv_area;            /* the supervisor's argv strings (/proc/self/stat */
+    size_t argv_area_len;       /* arg_start..arg_end), overwritten in the child; NULL/0: leave */
 };
 
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */
