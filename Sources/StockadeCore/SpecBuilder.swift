@@ -28,6 +28,8 @@ public struct LaunchOverrides: Equatable, Sendable {
     public var allowDomains: [String] = []
     public var allowPresets: [String] = []
     public var dnsUpstream: String?
+    /// `--require-limits`: nil leaves it to the profile.
+    public var requireLimits: Bool?
 
     public init() {}
 }
@@ -275,7 +277,15 @@ public struct SpecBuilder: Sendable {
             killAfterSeconds: o.killAfterSeconds ?? profile.limits.killAfterSeconds ?? 5,
             network: try networkMode(profile: profile, overrides: o),
             egress: try egress(profile: profile, overrides: o, presets: presets),
-            seccomp: profile.seccomp.policy ?? SeccompPolicy()
+            seccomp: profile.seccomp.policy ?? SeccompPolicy(),
+            commandLineLimits: LimitKind.allCases.filter {
+                switch $0 {
+                case .memory: o.memoryBytes != nil
+                case .pids: o.pids != nil
+                case .cpus: o.cpus != nil
+                }
+            },
+            requireLimits: o.requireLimits ?? profile.limits.require ?? false
         )
     }
 

@@ -77,7 +77,20 @@ public final class Supervisor {
         if let e = registryError { return fail(e) }
         if let e = egressError { return fail(e) }
 
-        if !plan.spec.rootless, cgroupLayout.isUsable {
+        let limitMeans = LimitEnforcement.means(plan.spec, layout: cgroupLayout)
+        if case .unenforceable(let reason, let remedy) = limitMeans {
+            switch LimitEnforcement.verdict(plan.spec, reason: reason, remedy: remedy) {
+            case .fail(let message):
+                return fail(SetupError(step: "limits", code: "limits_unenforceable", message: message))
+            case .warn(let limits, let message):
+                events.emit(.sandboxWarning, [
+                    "code": .string(LimitEnforcement.warningCode), "message": .string(message),
+                    "limits": .array(limits.map { .string($0.rawValue) }),
+                ])
+                writeStderr("sandbox-run: warning: limits \(message)\n")
+            }
+        }
+        if limitMeans == .cgroup || (!plan.spec.rootless && cgroupLayout.isUsable) {
             do {
                 cgroup = try SandboxCgroup.create(
                     sandboxId: plan.spec.id,
@@ -86,10 +99,6 @@ public final class Supervisor {
             } catch {
                 return fail(SetupError(step: "cgroup_create", code: "cgroup", errno: error.errno, subject: error.path, message: "cannot create the sandbox cgroup (\(error.step))"))
             }
-        } else if plan.spec.memoryBytes != nil || plan.spec.pids != nil || plan.spec.cpus != nil {
-            let why = plan.spec.rootless ? "cgroup limits need root" : "no usable cgroup hierarchy"
-            events.emit(.sandboxWarning, ["code": .string("limits_unavailable"), "message": .string("\(why): memory/pids/cpu limits are not enforced")])
-            writeStderr("sandbox-run: warning: \(why); memory/pids/cpu limits are not enforced\n")
         }
 
         let trees: PreparedTrees
