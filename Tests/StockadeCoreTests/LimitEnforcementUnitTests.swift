@@ -45,4 +45,24 @@ struct LimitEnforcementUnitTests {
             return
         }
     }
+
+    /// A rootless caller in a systemd user service (rootless podman's shape):
+    /// its v2 cgroup is writable and offers memory and pids, so limits are
+    /// enforced there; without the delegation they are not.
+    @Test func delegatedV2SubtreeIsUsedRootless() {
+        let mountinfo = "26 22 0:23 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate\n"
+        let own = "/user.slice/user-1000.slice/user@1000.service/app.slice/run-r1.scope"
+        let delegatedDir = "/sys/fs/cgroup" + own
+        let layout = CgroupLayout.resolve(mountInfo: mountinfo, procSelfCgroup: "0::\(own)\n") { dir in
+            dir == delegatedDir ? "cpuset cpu io memory pids\n" : nil
+        }
+        #expect(layout == .unified(mount: "/sys/fs/cgroup", ownPath: own))
+        #expect(LimitEnforcement.means(spec(rootless: true, pids: 64), layout: layout) == .cgroup)
+
+        let notDelegated = CgroupLayout.resolve(mountInfo: mountinfo, procSelfCgroup: "0::\(own)\n") { _ in nil }
+        guard case .unenforceable = LimitEnforcement.means(spec(rootless: true), layout: notDelegated) else {
+            Issue.record("an undelegated v2 cgroup must not be used")
+            return
+        }
+    }
 }
