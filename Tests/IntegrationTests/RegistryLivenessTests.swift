@@ -78,7 +78,7 @@ struct RegistryLivenessTests {
          ": > \(ws)/started-\(tag); while [ ! -e \(ws)/release-\(tag) ]; do sleep 0.1; done; exit 0"]
     }
 
-    @Test("sandboxes in two pid namespaces start and end in either order; gc and starts in both spare the living",
+    @Test("sandboxes in two pid namespaces start and end in either order; starts in both spare the living",
           arguments: [true, false])
     func twoNamespaces(pidNamespaceFirst: Bool) throws {
         let world = try PrivateRegistryWorld()
@@ -98,12 +98,13 @@ struct RegistryLivenessTests {
         }
         defer { for r in running where r.process.isRunning { kill(r.process.processIdentifier, SIGKILL) } }
 
-        // Starts (each runs the start-time gc) and explicit gc, from both namespaces.
+        // Starts from both namespaces; each runs the start-time gc over the
+        // registry. (Not the `gc` verb: its cgroup sweep covers the machine's
+        // cgroups, and in this private registry world every other sandbox on
+        // the machine would look ownerless.)
         for newPidNs in [false, true] {
             let t = try world.run(["--workspace", ws, "--", "/bin/true"], newPidNamespace: newPidNs)
             #expect(t.status == 0, "\(t.stderr)")
-            let gc = try world.run(["gc"], newPidNamespace: newPidNs)
-            #expect(gc.status == 0, "\(gc.stderr)")
         }
         let afterGC = try world.entries()
         #expect(!afterGC.contains("deadbeef01"), "a dead entry was not collected: \(afterGC)")
