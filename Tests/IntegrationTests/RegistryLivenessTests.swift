@@ -153,10 +153,11 @@ struct RootlessRegistryTests {
     /// A uid of its own per test, so nothing else on the machine uses its /tmp name.
     static func freshUID() -> uid_t { 62000 + UInt32.random(in: 0..<3000) }
 
-    static func runRootless(_ uid: uid_t, _ ws: String) throws -> Harness.ProcessResult {
-        try Harness.runProcess(["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
-                                "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(ws)", Harness.binary,
-                                "--workspace", ws, "--", "/bin/true"])
+    static func runRootless(_ uid: uid_t, _ ws: String, xdg: String? = nil) throws -> Harness.ProcessResult {
+        let env = xdg.map { ["XDG_RUNTIME_DIR=\($0)"] } ?? ["-u", "XDG_RUNTIME_DIR"]
+        return try Harness.runProcess(["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
+                                       "/usr/bin/env"] + env + ["HOME=\(ws)", Harness.binary,
+                                       "--workspace", ws, "--", "/bin/true"])
     }
 
     @Test("a planted symlink or another user's directory is refused (125); nothing is written through it")
@@ -189,16 +190,22 @@ struct RootlessRegistryTests {
         }
     }
 
-    @Test("a fresh one is created 0700 and the run succeeds")
-    func freshIsPrivate() throws {
+    @Test("a fresh one is created 0700 and the run succeeds (also when XDG_RUNTIME_DIR is someone else's)",
+          arguments: [false, true])
+    func freshIsPrivate(borrowedXDG: Bool) throws {
         let uid = Self.freshUID()
         let ws = Harness.makeWorkspace(owner: uid)
         let name = "/tmp/stockade-\(uid)"
+        // Root's directory, writable by all: never the registry's base.
+        let foreign = Harness.makeWorkspace(owner: 0)
+        chmod(foreign, 0o777)
         defer {
             Harness.removeTree(ws)
             Harness.removeTree(name)
+            Harness.removeTree(foreign)
         }
-        let r = try Self.runRootless(uid, ws)
+        let r = try Self.runRootless(uid, ws, xdg: borrowedXDG ? foreign : nil)
+        #expect(!FileManager.default.fileExists(atPath: foreign + "/stockade"), "registry made in another user's runtime dir")
         #expect(r.status == 0, "\(r.stderr)")
         var st = stat()
         #expect(lstat(name, &st) == 0)
