@@ -21,6 +21,8 @@ public final class Supervisor {
     /// command could not run, for stderr.
     public private(set) var lastError: String?
     private var egress: EgressRuntime?
+    /// Locks on the sandbox cgroup's directories, held until it is destroyed.
+    private var cgroupLocks: [Int32] = []
     /// The service manager (sd_notify), when `$NOTIFY_SOCKET` is set.
     public var notify: SdNotify? = SdNotify.fromEnvironment()
 
@@ -96,6 +98,7 @@ public final class Supervisor {
                     sandboxId: plan.spec.id,
                     limits: CgroupLimits(memoryBytes: plan.spec.memoryBytes, pids: plan.spec.pids, cpus: plan.spec.cpus),
                     layout: cgroupLayout)
+                cgroupLocks = cgroup?.holdOwnerLocks() ?? []
             } catch {
                 return fail(SetupError(step: "cgroup_create", code: "cgroup", errno: error.errno, subject: error.path, message: "cannot create the sandbox cgroup (\(error.step))"))
             }
@@ -202,6 +205,8 @@ public final class Supervisor {
                 events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(SystemNames.errnoName(error.errno)); `sandbox-run gc` will retry")])
             }
         }
+        for fd in cgroupLocks { close(fd) }
+        cgroupLocks = []
         registry?.release()
 
         var outcome = Outcome.decide(state: state, stats: stats, setupFailed: setupFailed, forcedStatus: exitStatus)

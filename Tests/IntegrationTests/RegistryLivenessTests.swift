@@ -3,8 +3,10 @@ import Testing
 
 /// A private `/run/stockade` (a tmpfs in a mount namespace the test owns),
 /// so the supervisors under test share a registry with each other and with
-/// nobody else on the machine: a concurrent `sandbox-run` elsewhere (of any
-/// version) neither sees their entries nor plants its own.
+/// nobody else on the machine: a concurrent `sandbox-run` elsewhere neither
+/// sees their entries nor plants its own. A `gc` elsewhere still sees their
+/// cgroups, and spares them because each supervisor holds a lock on its
+/// cgroup directories, whatever registry that `gc` reads.
 final class PrivateRegistryWorld {
     let holder: Process
     let ready: String
@@ -100,8 +102,7 @@ struct RegistryLivenessTests {
 
         // Starts from both namespaces; each runs the start-time gc over the
         // registry. (Not the `gc` verb: its cgroup sweep covers the machine's
-        // cgroups, and in this private registry world every other sandbox on
-        // the machine would look ownerless.)
+        // cgroups, and a test should not sweep other people's work.)
         for newPidNs in [false, true] {
             let t = try world.run(["--workspace", ws, "--", "/bin/true"], newPidNamespace: newPidNs)
             #expect(t.status == 0, "\(t.stderr)")
@@ -211,5 +212,28 @@ struct RootlessRegistryTests {
         #expect(lstat(name, &st) == 0)
         #expect(st.st_mode & S_IFMT == S_IFDIR && st.st_uid == uid && st.st_mode & 0o777 == 0o700,
                 "mode \(String(st.st_mode, radix: 8)) uid \(st.st_uid)")
+    }
+}
+
+/// The `gc` verb's cgroup sweep is machine-wide; its registry may not be the
+/// one a sandbox registered in (another mount namespace's `/run`). The
+/// supervisor's lock on its cgroup directories keeps it alive regardless.
+@Suite("gc spares a sandbox registered elsewhere", .enabled(if: Harness.requireRoot()))
+struct CgroupOwnerLockTests {
+    @Test("a sandbox whose registry gc cannot see keeps running through gc")
+    func sparedByCgroupLock() throws {
+        let world = try PrivateRegistryWorld()
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let p = try world.start(RegistryLivenessTests.waiter(ws, "cg"), newPidNamespace: false)
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        #expect(Harness.waitUntil(30) { FileManager.default.fileExists(atPath: "\(ws)/started-cg") })
+        // gc from the machine's registry: this sandbox has no entry there.
+        let gc = try Harness.runProcess([Harness.binary, "gc"])
+        #expect(gc.status == 0, "\(gc.stderr)")
+        #expect(p.isRunning, "gc swept a live sandbox's cgroup: \(gc.stdout)")
+        FileManager.default.createFile(atPath: "\(ws)/release-cg", contents: nil)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
     }
 }
