@@ -49,6 +49,9 @@ void stk_setup_pty(const struct stk_child_config *cfg);
 /* In the workload, after setsid: take the pty on fd 0 as the controlling
  * terminal. */
 void stk_take_controlling_tty(const struct stk_child_config *cfg);
+/* Overwrite the supervisor's argv area (cfg->argv_area) with the init's
+ * own name, so /proc/1/cmdline does not show the supervisor's command. */
+void stk_hide_argv(const struct stk_child_config *cfg);
 
 /* Small string helpers (no libc locale or allocation). */
 size_t stk_strlen(const char *s);

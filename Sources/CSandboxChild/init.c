@@ -150,6 +150,7 @@ void stk_child_main(const struct stk_child_config *cfg)
      * parent takes the master with pidfd_getfd). */
     stk_setup_pty(cfg);
 
+    stk_hide_argv(cfg);
     stk_drop_privileges(cfg);
     /* The second wall, under the mount view: needs no_new_privs (set just
      * above) and must precede seccomp, whose filter may deny the landlock

@@ -24,7 +24,9 @@ public enum CgroupJanitor {
         }
         var removed: [String] = []
         for id in ids.sorted() where !isOwnerAlive(id) {
-            guard let cgroup = SandboxCgroup.existing(sandboxId: id, layout: layout) else { continue }
+            // Its owner's lock on the directory outranks the registry, which
+            // may not be the one the owner wrote to.
+            guard let cgroup = SandboxCgroup.existing(sandboxId: id, layout: layout), !cgroup.isOwnerHoldingLock else { continue }
             do {
                 try cgroup.destroy()
                 removed.append(contentsOf: cgroup.paths)

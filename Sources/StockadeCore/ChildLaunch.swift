@@ -198,6 +198,10 @@ struct ChildConfigBuilder {
             cfg.pty_winsize = pty.windowSize.flatMap { w in arena.bytes(withUnsafeBytes(of: w) { Array($0) }) }
         }
         landlock.fill(&cfg, arena: arena)
+        if let area = ArgvArea.current() {
+            cfg.argv_area = UnsafeMutableRawPointer(bitPattern: area.start)
+            cfg.argv_area_len = area.length
+        }
         return cfg
     }
 }

@@ -202,7 +202,7 @@ public enum GarbageCollector {
         for claim in dead {
             let e = claim.entry
             // The cgroup hierarchy is the machine's, whatever the namespace.
-            if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout) { try? cg.destroy() }
+            if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout), !cg.isOwnerHoldingLock { try? cg.destroy() }
             _ = collect(e, registry: registry, rootless: false, own: own)
             claim.release()
         }

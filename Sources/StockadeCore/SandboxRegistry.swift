@@ -31,7 +31,11 @@ public struct SandboxRegistry: Sendable {
             return SandboxRegistry(location: OwnedDirectory(base: "/run", components: ["stockade", "sandboxes"], owner: 0, mode: 0o755, privateMode: false))
         }
         let uid = getuid()
-        if let xdg = getenv("XDG_RUNTIME_DIR"), xdg.pointee == UInt8(ascii: "/") {
+        // Only the caller's own runtime directory (a stale or borrowed
+        // XDG_RUNTIME_DIR, e.g. another user's after su, is not used).
+        var st = stat()
+        if let xdg = getenv("XDG_RUNTIME_DIR"), xdg.pointee == UInt8(ascii: "/"),
+           stat(xdg, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == uid {
             return SandboxRegistry(location: OwnedDirectory(base: String(cString: xdg), components: ["stockade", "sandboxes"], owner: uid, mode: 0o700, privateMode: false))
         }
         return SandboxRegistry(location: OwnedDirectory(base: "/tmp", components: ["stockade-\(uid)", "sandboxes"], owner: uid, mode: 0o700, privateMode: true))

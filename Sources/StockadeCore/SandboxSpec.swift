@@ -64,6 +64,11 @@ public struct SandboxSpec: Equatable, Sendable {
     public var caller: SudoCaller? = nil
     /// A missing or partial Landlock is a setup failure, not a warning.
     public var requireLandlock: Bool = false
+    /// Limits given on the command line: one that cannot be enforced fails
+    /// the run (125) rather than warning.
+    public var commandLineLimits: [LimitKind]
+    /// Any limit that cannot be enforced fails the run (`--require-limits`, `limits.require`).
+    public var requireLimits: Bool
 
     public init(
         id: String, name: String? = nil, actor: String, command: [String], cwd: String,
@@ -74,7 +79,8 @@ public struct SandboxSpec: Equatable, Sendable {
         environment: [EnvAssignment] = [], scrubbedNames: [String] = [], secretValues: [String] = [],
         memoryBytes: UInt64? = nil, pids: Int? = nil, cpus: Double? = nil,
         rlimits: [RlimitSetting] = [], timeoutSeconds: Double? = nil, killAfterSeconds: Double = 5,
-        network: NetworkMode = .none, egress: EgressPolicy = EgressPolicy(), seccomp: SeccompPolicy
+        network: NetworkMode = .none, egress: EgressPolicy = EgressPolicy(), seccomp: SeccompPolicy,
+        commandLineLimits: [LimitKind] = [], requireLimits: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -105,6 +111,8 @@ public struct SandboxSpec: Equatable, Sendable {
         self.network = network
         self.egress = egress
         self.seccomp = seccomp
+        self.commandLineLimits = commandLineLimits
+        self.requireLimits = requireLimits
     }
 
     /// The PATH the workload's command is looked up with.

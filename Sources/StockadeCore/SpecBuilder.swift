@@ -30,6 +30,8 @@ public struct LaunchOverrides: Equatable, Sendable {
     public var dnsUpstream: String?
     /// `--require-landlock`.
     public var requireLandlock: Bool?
+    /// `--require-limits`: nil leaves it to the profile.
+    public var requireLimits: Bool?
 
     public init() {}
 }
@@ -297,7 +299,15 @@ public struct SpecBuilder: Sendable {
             killAfterSeconds: o.killAfterSeconds ?? profile.limits.killAfterSeconds ?? 5,
             network: try networkMode(profile: profile, overrides: o),
             egress: try egress(profile: profile, overrides: o, presets: presets),
-            seccomp: profile.seccomp.policy ?? SeccompPolicy()
+            seccomp: profile.seccomp.policy ?? SeccompPolicy(),
+            commandLineLimits: LimitKind.allCases.filter {
+                switch $0 {
+                case .memory: o.memoryBytes != nil
+                case .pids: o.pids != nil
+                case .cpus: o.cpus != nil
+                }
+            },
+            requireLimits: o.requireLimits ?? profile.limits.require ?? false
         )
         spec.caller = SudoCaller.from(host: host)
         spec.requireLandlock = o.requireLandlock ?? profile.filesystem.requireLandlock ?? false

@@ -21,6 +21,8 @@ public final class Supervisor {
     /// command could not run, for stderr.
     public private(set) var lastError: String?
     private var egress: EgressRuntime?
+    /// Locks on the sandbox cgroup's directories, held until it is destroyed.
+    private var cgroupLocks: [Int32] = []
     /// The service manager (sd_notify), when `$NOTIFY_SOCKET` is set.
     public var notify: SdNotify? = SdNotify.fromEnvironment()
 
@@ -82,19 +84,29 @@ public final class Supervisor {
         if let e = egressError { return fail(e) }
         if let e = landlock.check(events: events) { return fail(e) }
 
-        if !plan.spec.rootless, cgroupLayout.isUsable {
+        let limitMeans = LimitEnforcement.means(plan.spec, layout: cgroupLayout)
+        if case .unenforceable(let reason, let remedy) = limitMeans {
+            switch LimitEnforcement.verdict(plan.spec, reason: reason, remedy: remedy) {
+            case .fail(let message):
+                return fail(SetupError(step: "limits", code: "limits_unenforceable", message: message))
+            case .warn(let limits, let message):
+                events.emit(.sandboxWarning, [
+                    "code": .string(LimitEnforcement.warningCode), "message": .string(message),
+                    "limits": .array(limits.map { .string($0.rawValue) }),
+                ])
+                writeStderr("sandbox-run: warning: limits \(message)\n")
+            }
+        }
+        if limitMeans == .cgroup || (!plan.spec.rootless && cgroupLayout.isUsable) {
             do {
                 cgroup = try SandboxCgroup.create(
                     sandboxId: plan.spec.id,
                     limits: CgroupLimits(memoryBytes: plan.spec.memoryBytes, pids: plan.spec.pids, cpus: plan.spec.cpus),
                     layout: cgroupLayout)
+                cgroupLocks = cgroup?.holdOwnerLocks() ?? []
             } catch {
                 return fail(SetupError(step: "cgroup_create", code: "cgroup", errno: error.errno, subject: error.path, message: "cannot create the sandbox cgroup (\(error.step))"))
             }
-        } else if plan.spec.memoryBytes != nil || plan.spec.pids != nil || plan.spec.cpus != nil {
-            let why = plan.spec.rootless ? "cgroup limits need root" : "no usable cgroup hierarchy"
-            events.emit(.sandboxWarning, ["code": .string("limits_unavailable"), "message": .string("\(why): memory/pids/cpu limits are not enforced")])
-            writeStderr("sandbox-run: warning: \(why); memory/pids/cpu limits are not enforced\n")
         }
 
         // /sys/fs/cgroup shows the cgroup just made (CgroupView).
@@ -215,6 +227,8 @@ public final class Supervisor {
                 events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(SystemNames.errnoName(error.errno)); `sandbox-run gc` will retry")])
             }
         }
+        for fd in cgroupLocks { close(fd) }
+        cgroupLocks = []
         registry?.release()
 
         var outcome = Outcome.decide(state: state, stats: stats, setupFailed: setupFailed, forcedStatus: exitStatus)

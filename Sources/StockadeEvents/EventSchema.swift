@@ -21,7 +21,7 @@ public enum EventSchema {
         case .sandboxReady:
             return [FieldSpec("setup_ms", .number), FieldSpec("pid", .int)]
         case .sandboxWarning:
-            return [FieldSpec("code", .string), FieldSpec("message", .string)]
+            return [FieldSpec("code", .string), FieldSpec("message", .string), .optional("limits", .array(.oneOf(["memory", "pids", "cpus"])))]
         case .syscallDenied:
             return [
                 FieldSpec("syscall", .string), FieldSpec("nr", .int), FieldSpec("arch", .string),

@@ -138,16 +138,20 @@ public struct LimitsSection: Equatable, Sendable, Codable {
     public var killAfterSeconds: Double?
     /// `rlimits:` name (nofile, fsize, core, nproc, stack, as, cpu, memlock, ...) → value.
     public var rlimits: [RlimitSetting] = []
+    /// `require:` a limit this host cannot enforce (memory, pids, cpus) ends
+    /// the run with 125 instead of a warning (`--require-limits`).
+    public var require: Bool?
 
     public init(memoryBytes: UInt64? = nil, pids: Int? = nil, cpus: Double? = nil,
                 timeoutSeconds: Double? = nil, killAfterSeconds: Double? = nil,
-                rlimits: [RlimitSetting] = []) {
+                rlimits: [RlimitSetting] = [], require: Bool? = nil) {
         self.memoryBytes = memoryBytes
         self.pids = pids
         self.cpus = cpus
         self.timeoutSeconds = timeoutSeconds
         self.killAfterSeconds = killAfterSeconds
         self.rlimits = rlimits
+        self.require = require
     }
 }
 

@@ -2,7 +2,7 @@
 extension ProfileDecoder {
     func limits(_ section: YAMLReader.Entry) throws(ProfileError) -> LimitsSection {
         var limits = LimitsSection()
-        let keys = ["memory", "pids", "cpus", "timeout", "kill_after", "rlimits"]
+        let keys = ["memory", "pids", "cpus", "timeout", "kill_after", "rlimits", "require"]
         for entry in try reader.mapping(section.value, section.field, allowed: keys) {
             switch entry.key {
             case "memory":
@@ -33,6 +33,12 @@ extension ProfileDecoder {
                 limits.killAfterSeconds = try duration(entry.value, entry.field)
             case "rlimits":
                 limits.rlimits = try rlimits(entry)
+            case "require":
+                let text = try reader.scalarText(entry.value, entry.field, what: "true or false")
+                guard text == "true" || text == "false" else {
+                    throw reader.error(.invalidValue, at: entry.value, entry.field, "expected true or false, got \(reader.quoted(text))")
+                }
+                limits.require = text == "true"
             default: break
             }
         }

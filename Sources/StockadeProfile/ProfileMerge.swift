@@ -38,6 +38,7 @@ enum ProfileMerge {
         merged.limits.cpus = c.limits.cpus ?? parent.limits.cpus
         merged.limits.timeoutSeconds = c.limits.timeoutSeconds ?? parent.limits.timeoutSeconds
         merged.limits.killAfterSeconds = c.limits.killAfterSeconds ?? parent.limits.killAfterSeconds
+        merged.limits.require = c.limits.require ?? parent.limits.require
         for setting in c.limits.rlimits {
             if let index = merged.limits.rlimits.firstIndex(where: { $0.name == setting.name }) {
                 merged.limits.rlimits[index] = setting

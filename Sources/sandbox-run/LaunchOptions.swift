@@ -61,6 +61,7 @@ enum LaunchOptions {
             guard let cpus = Double(text), cpus > 0, cpus.isFinite else { throw UsageError.invalid("--cpus: expected a positive number like 1.5, got '\(text)'") }
             o.cpus = cpus
         }
+        if c.flag("require-limits") { o.requireLimits = true }
         if let n = c.value("net") {
             guard let mode = NetworkMode(rawValue: n) else {
                 throw UsageError.invalid("--net: expected none, filtered, audit or host, got '\(n)'")

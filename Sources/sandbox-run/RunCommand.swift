@@ -40,6 +40,7 @@ enum RunVerb {
             OptionSpec("memory", .single, value: "SIZE", help: "Memory limit (512m, 2g); an OOM kill ends with exit_reason oom_kill."),
             OptionSpec("pids-limit", .single, value: "N", help: "Maximum number of processes and threads."),
             OptionSpec("cpus", .single, value: "N", help: "CPU bandwidth in CPUs (1.5)."),
+            OptionSpec("require-limits", .flag, help: "Fail (exit 125) when a memory, pids or cpus limit of the profile cannot be enforced here, instead of warning. Limits given on the command line always fail when they cannot be enforced."),
             OptionSpec("net", .single, value: "MODE", help: "Network: none (loopback only), filtered (only allowlisted domains), audit (open, but reports what filtered would deny), or host (no isolation, evented)."),
             OptionSpec("allow-domain", .repeated, value: "NAME[:PORT]", help: "Allow egress to NAME (exact), *.SUFFIX (any subdomain), with an optional :PORT (default 80 and 443). Implies --net filtered. Repeatable."),
             OptionSpec("allow-preset", .repeated, value: "NAME", help: "Allow an ecosystem's registries: python, node, github, debian, rust, go. Implies --net filtered. Repeatable."),

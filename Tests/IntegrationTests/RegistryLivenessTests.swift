@@ -3,8 +3,10 @@ import Testing
 
 /// A private `/run/stockade` (a tmpfs in a mount namespace the test owns),
 /// so the supervisors under test share a registry with each other and with
-/// nobody else on the machine: a concurrent `sandbox-run` elsewhere (of any
-/// version) neither sees their entries nor plants its own.
+/// nobody else on the machine: a concurrent `sandbox-run` elsewhere neither
+/// sees their entries nor plants its own. A `gc` elsewhere still sees their
+/// cgroups, and spares them because each supervisor holds a lock on its
+/// cgroup directories, whatever registry that `gc` reads.
 final class PrivateRegistryWorld {
     let holder: Process
     let ready: String
@@ -78,7 +80,7 @@ struct RegistryLivenessTests {
          ": > \(ws)/started-\(tag); while [ ! -e \(ws)/release-\(tag) ]; do sleep 0.1; done; exit 0"]
     }
 
-    @Test("sandboxes in two pid namespaces start and end in either order; gc and starts in both spare the living",
+    @Test("sandboxes in two pid namespaces start and end in either order; starts in both spare the living",
           arguments: [true, false])
     func twoNamespaces(pidNamespaceFirst: Bool) throws {
         let world = try PrivateRegistryWorld()
@@ -98,12 +100,12 @@ struct RegistryLivenessTests {
         }
         defer { for r in running where r.process.isRunning { kill(r.process.processIdentifier, SIGKILL) } }
 
-        // Starts (each runs the start-time gc) and explicit gc, from both namespaces.
+        // Starts from both namespaces; each runs the start-time gc over the
+        // registry. (Not the `gc` verb: its cgroup sweep covers the machine's
+        // cgroups, and a test should not sweep other people's work.)
         for newPidNs in [false, true] {
             let t = try world.run(["--workspace", ws, "--", "/bin/true"], newPidNamespace: newPidNs)
             #expect(t.status == 0, "\(t.stderr)")
-            let gc = try world.run(["gc"], newPidNamespace: newPidNs)
-            #expect(gc.status == 0, "\(gc.stderr)")
         }
         let afterGC = try world.entries()
         #expect(!afterGC.contains("deadbeef01"), "a dead entry was not collected: \(afterGC)")
@@ -152,10 +154,11 @@ struct RootlessRegistryTests {
     /// A uid of its own per test, so nothing else on the machine uses its /tmp name.
     static func freshUID() -> uid_t { 62000 + UInt32.random(in: 0..<3000) }
 
-    static func runRootless(_ uid: uid_t, _ ws: String) throws -> Harness.ProcessResult {
-        try Harness.runProcess(["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
-                                "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(ws)", Harness.binary,
-                                "--workspace", ws, "--", "/bin/true"])
+    static func runRootless(_ uid: uid_t, _ ws: String, xdg: String? = nil) throws -> Harness.ProcessResult {
+        let env = xdg.map { ["XDG_RUNTIME_DIR=\($0)"] } ?? ["-u", "XDG_RUNTIME_DIR"]
+        return try Harness.runProcess(["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
+                                       "/usr/bin/env"] + env + ["HOME=\(ws)", Harness.binary,
+                                       "--workspace", ws, "--", "/bin/true"])
     }
 
     @Test("a planted symlink or another user's directory is refused (125); nothing is written through it")
@@ -188,20 +191,49 @@ struct RootlessRegistryTests {
         }
     }
 
-    @Test("a fresh one is created 0700 and the run succeeds")
-    func freshIsPrivate() throws {
+    @Test("a fresh one is created 0700 and the run succeeds (also when XDG_RUNTIME_DIR is someone else's)",
+          arguments: [false, true])
+    func freshIsPrivate(borrowedXDG: Bool) throws {
         let uid = Self.freshUID()
         let ws = Harness.makeWorkspace(owner: uid)
         let name = "/tmp/stockade-\(uid)"
+        // Root's directory, writable by all: never the registry's base.
+        let foreign = Harness.makeWorkspace(owner: 0)
+        chmod(foreign, 0o777)
         defer {
             Harness.removeTree(ws)
             Harness.removeTree(name)
+            Harness.removeTree(foreign)
         }
-        let r = try Self.runRootless(uid, ws)
+        let r = try Self.runRootless(uid, ws, xdg: borrowedXDG ? foreign : nil)
+        #expect(!FileManager.default.fileExists(atPath: foreign + "/stockade"), "registry made in another user's runtime dir")
         #expect(r.status == 0, "\(r.stderr)")
         var st = stat()
         #expect(lstat(name, &st) == 0)
         #expect(st.st_mode & S_IFMT == S_IFDIR && st.st_uid == uid && st.st_mode & 0o777 == 0o700,
                 "mode \(String(st.st_mode, radix: 8)) uid \(st.st_uid)")
+    }
+}
+
+/// The `gc` verb's cgroup sweep is machine-wide; its registry may not be the
+/// one a sandbox registered in (another mount namespace's `/run`). The
+/// supervisor's lock on its cgroup directories keeps it alive regardless.
+@Suite("gc spares a sandbox registered elsewhere", .enabled(if: Harness.requireRoot()))
+struct CgroupOwnerLockTests {
+    @Test("a sandbox whose registry gc cannot see keeps running through gc")
+    func sparedByCgroupLock() throws {
+        let world = try PrivateRegistryWorld()
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let p = try world.start(RegistryLivenessTests.waiter(ws, "cg"), newPidNamespace: false)
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        #expect(Harness.waitUntil(30) { FileManager.default.fileExists(atPath: "\(ws)/started-cg") })
+        // gc from the machine's registry: this sandbox has no entry there.
+        let gc = try Harness.runProcess([Harness.binary, "gc"])
+        #expect(gc.status == 0, "\(gc.stderr)")
+        #expect(p.isRunning, "gc swept a live sandbox's cgroup: \(gc.stdout)")
+        FileManager.default.createFile(atPath: "\(ws)/release-cg", contents: nil)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
     }
 }

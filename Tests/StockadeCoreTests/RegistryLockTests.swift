@@ -116,3 +116,23 @@ struct RegistryLockTests {
         #expect(stat(dir.path + "/fine", &st) == 0 && st.st_mode & 0o777 == 0o700)
     }
 }
+
+@Suite("The supervisor's argv area")
+struct ArgvAreaTests {
+    @Test func fieldsAfterTheLastParenthesis() {
+        // A command name with spaces and a ')' must not shift the fields.
+        var fields = (3...52).map { String($0) }
+        fields[48 - 3] = "140737000000000"
+        fields[49 - 3] = "140737000000123"
+        let stat = "1234 (we) ird name) " + fields.joined(separator: " ")
+        #expect(ArgvArea.parse(stat: stat) == ArgvArea(start: 140737000000000, end: 140737000000123))
+        #expect(ArgvArea.parse(stat: "1234 (x) S 1 2") == nil)
+    }
+
+    @Test func thisProcessHasOne() throws {
+        let area = try #require(ArgvArea.current())
+        // It holds our argv[0] at its start.
+        let p = try #require(UnsafePointer<CChar>(bitPattern: area.start))
+        #expect(String(cString: p) == CommandLine.arguments[0])
+    }
+}

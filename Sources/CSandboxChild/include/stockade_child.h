@@ -133,6 +133,8 @@ struct stk_child_config {
     uint64_t landlock_scoped;       /* LANDLOCK_SCOPE_* (ABI 6) */
     const struct stk_landlock_rule *landlock_rules;
     size_t landlock_rule_count;
+    void *argv_area;            /* the supervisor's argv strings (/proc/self/stat */
+    size_t argv_area_len;       /* arg_start..arg_end), overwritten in the child; NULL/0: leave */
 };
 
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */

@@ -69,6 +69,7 @@ struct RunReportBuilder {
                 detail: e["signal"]?.stringValue))
         case .sandboxWarning:
             run.warnings.append(.init(code: e["code"]?.stringValue ?? "?", message: e["message"]?.stringValue ?? "", step: nil))
+            run.unenforcedLimits += e["limits"]?.arrayValue?.compactMap(\.stringValue) ?? []
         case .sandboxError:
             var message = e["message"]?.stringValue ?? ""
             if let n = e["errno_name"]?.stringValue, !message.hasInfix(n) { message += " (\(n))" }

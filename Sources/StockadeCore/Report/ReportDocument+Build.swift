@@ -28,6 +28,9 @@ extension ReportDocument {
         if let p = r.peakMemoryBytes { fields.append(("Peak memory", .text(ReportFormat.bytes(p)))) }
         if let c = r.cpuTimeMs { fields.append(("CPU time", .text(ReportFormat.duration(ms: c)))) }
         if let p = r.pidsPeak { fields.append(("Peak tasks", .text(String(p)))) }
+        if !r.unenforcedLimits.isEmpty {
+            fields.append(("Limits", .text("not enforced: " + r.unenforcedLimits.joined(separator: ", "))))
+        }
         let refused = r.syscallDenials
             + r.domains.filter { $0.decision == "deny" }.reduce(0) { $0 + $1.count }
             + r.connections.filter(\.enforced).reduce(0) { $0 + $1.count }

@@ -83,6 +83,8 @@ public struct RunReport: Equatable, Sendable {
     public var suppressed: [String: Int] = [:]
     /// `sandbox.end.network.suggested_allow`, when the run was in audit mode.
     public var suggestedAllow: [String]?
+    /// Limits a `sandbox.warning` `limits_not_enforced` named: asked for, not enforced.
+    public var unenforcedLimits: [String] = []
 
     public init(sandboxId: String) { self.sandboxId = sandboxId }
 
