@@ -43,9 +43,17 @@ public enum FirstFlight {
 
     /// Judges the opening bytes of a connection expected to carry `proto`.
     /// Pure: no allocation beyond the result, no policy.
+    ///
+    /// Give it everything read so far, from the connection's first byte: it
+    /// keeps no state between calls. Each strict prefix of a complete, valid
+    /// first flight is `.needMore`; bytes after the ClientHello's last record
+    /// or the request head's empty line are not looked at. The readers are
+    /// TLSClientHelloReader and HTTPRequestHeadReader; every name returned
+    /// passed FirstFlightName (a host name, lowercased, no trailing dot).
     public static func inspect(_ bytes: [UInt8], expecting proto: FirstFlightProtocol) -> FirstFlightVerdict {
-        // Placeholder until the ClientHello / request-line readers land:
-        // refuse everything (fail closed).
-        .refused(.malformed)
+        switch proto {
+        case .tls: TLSClientHelloReader.read(bytes, maximumBytes: maximumBytes)
+        case .http: HTTPRequestHeadReader.read(bytes, maximumBytes: maximumBytes)
+        }
     }
 }
