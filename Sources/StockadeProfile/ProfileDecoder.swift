@@ -216,8 +216,8 @@ struct ProfileDecoder {
                 network.dnsUpstream = text
             case "allow_private":
                 for (text, node, field) in try reader.stringList(entry.value, entry.field, what: "a CIDR like 10.0.0.0/8") {
-                    guard NetworkSyntax.isCIDR(text) else {
-                        throw reader.error(.invalidValue, at: node, field, "expected a CIDR like 10.1.0.0/16 or fd00::/8, got \(reader.quoted(text))")
+                    if let problem = NetworkSyntax.cidrProblem(text) {
+                        throw reader.error(.invalidValue, at: node, field, "\(problem), got \(reader.quoted(text))")
                     }
                     network.allowPrivate.appendUnique(text)
                 }

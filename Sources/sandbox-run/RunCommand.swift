@@ -41,7 +41,7 @@ enum RunVerb {
             OptionSpec("pids-limit", .single, value: "N", help: "Maximum number of processes and threads."),
             OptionSpec("cpus", .single, value: "N", help: "CPU bandwidth in CPUs (1.5)."),
             OptionSpec("net", .single, value: "MODE", help: "Network: none (loopback only), filtered (only allowlisted domains), audit (open, but reports what filtered would deny), or host (no isolation, evented)."),
-            OptionSpec("allow-domain", .repeated, value: "NAME[:PORT]", help: "Allow egress to NAME (exact), *.SUFFIX (any subdomain), with an optional :PORT (default 80 and 443). Implies --net filtered. Repeatable."),
+            OptionSpec("allow-domain", .repeated, value: "NAME[:PORT,...]", help: "Allow egress to NAME (exact), *.SUFFIX (any subdomain), with optional :PORT or :PORT,PORT (default 80 and 443); the same grammar as network.allow in profiles. Implies --net filtered. Repeatable."),
             OptionSpec("allow-preset", .repeated, value: "NAME", help: "Allow an ecosystem's registries: python, node, github, debian, rust, go. Implies --net filtered. Repeatable."),
             OptionSpec("dns-upstream", .single, value: "ADDR[:PORT]", help: "Where the DNS proxy forwards allowed queries (default: the host's resolvers from /etc/resolv.conf)."),
             OptionSpec("events", .single, value: "SINK", help: "Where JSON-lines events go: a file PATH, fd:N, stderr, or journal."),
