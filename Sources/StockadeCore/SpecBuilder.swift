@@ -28,6 +28,7 @@ public struct LaunchOverrides: Equatable, Sendable {
     public var allowDomains: [String] = []
     public var allowPresets: [String] = []
     public var dnsUpstream: String?
+    public var dnsTimeoutSeconds: Double?
 
     public init() {}
 }
@@ -179,7 +180,9 @@ public struct SpecBuilder: Sendable {
             }
             upstreams = [u]
         }
-        return EgressPolicy(allow: rules, presetSources: sources, dnsUpstreams: upstreams, allowPrivate: profile.network.allowPrivate)
+        var policy = EgressPolicy(allow: rules, presetSources: sources, dnsUpstreams: upstreams, allowPrivate: profile.network.allowPrivate)
+        policy.dnsTimeoutSeconds = o.dnsTimeoutSeconds ?? profile.network.dnsTimeoutSeconds
+        return policy
     }
 
     public func build(profile: Profile, overrides o: LaunchOverrides, host: HostContext, id: String) throws(PlanError) -> SandboxSpec {

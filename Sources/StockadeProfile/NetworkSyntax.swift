@@ -22,6 +22,15 @@ public enum NetworkSyntax {
         }
     }
 
+    /// Seconds the DNS proxy waits for its upstreams before answering
+    /// SERVFAIL (`--dns-timeout`, `network.dns_timeout`): a number from 0.1
+    /// to 30 (`2`, `0.5`); nil otherwise.
+    public static func parseDNSTimeout(_ text: String) -> Double? {
+        guard text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }),
+              let value = Double(text), value.isFinite, value >= 0.1, value <= 30 else { return nil }
+        return value
+    }
+
     public static func isPresetName(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= 64 && text.utf8.allSatisfy { isLDH($0) }
     }

@@ -185,7 +185,7 @@ struct ProfileDecoder {
 
     private func network(_ section: YAMLReader.Entry) throws(ProfileError) -> NetworkSection {
         var network = NetworkSection()
-        let keys = ["mode", "allow", "presets", "dns_upstream", "allow_private"]
+        let keys = ["mode", "allow", "presets", "dns_upstream", "allow_private", "dns_timeout"]
         for entry in try reader.mapping(section.value, section.field, allowed: keys) {
             switch entry.key {
             case "mode":
@@ -221,6 +221,12 @@ struct ProfileDecoder {
                     }
                     network.allowPrivate.appendUnique(text)
                 }
+            case "dns_timeout":
+                let text = try reader.string(entry.value, entry.field, what: "seconds, like 2 or 0.5")
+                guard let seconds = NetworkSyntax.parseDNSTimeout(text) else {
+                    throw reader.error(.invalidValue, at: entry.value, entry.field, "expected seconds from 0.1 to 30, like 2 or 0.5, got \(reader.quoted(text))")
+                }
+                network.dnsTimeoutSeconds = seconds
             default:
                 break
             }

@@ -171,3 +171,31 @@ import Testing
         #expect(disagreements == 0)
     }
 }
+
+/// `--dns-timeout` and `network.dns_timeout`: one parser, and the value
+/// reaches the spec the runtime reads.
+@Suite struct DNSTimeoutOptionTests {
+    @Test func profileAndOverrideReachTheSpec() throws {
+        let doc = try ProfileLoader.decode(yaml: "network:\n  dns_timeout: 0.5\n", path: "p.yaml")
+        #expect(doc.profile.network.dnsTimeoutSeconds == 0.5)
+        let fromProfile = try RuleGrammarAgreementTests.spec(doc.profile) { $0.network = .filtered }
+        #expect(fromProfile.egress.dnsTimeoutSeconds == 0.5)
+        let overridden = try RuleGrammarAgreementTests.spec(doc.profile) { $0.network = .filtered; $0.dnsTimeoutSeconds = 3 }
+        #expect(overridden.egress.dnsTimeoutSeconds == 3)
+        let unset = try RuleGrammarAgreementTests.spec(Profile(name: "p")) { $0.network = .filtered }
+        #expect(unset.egress.dnsTimeoutSeconds == nil)
+    }
+
+    @Test func badValuesAreRefusedWithTheirLine() {
+        for text in ["0", "-1", "31", "abc", "1e3", "inf", "nan", ""] {
+            #expect(NetworkSyntax.parseDNSTimeout(text) == nil, "\(text)")
+            do {
+                _ = try ProfileLoader.decode(yaml: "network:\n  dns_timeout: \"\(text)\"\n", path: "p.yaml")
+                Issue.record("accepted \(text)")
+            } catch {
+                #expect(error.line == 2, "\(error)")
+            }
+        }
+        #expect(NetworkSyntax.parseDNSTimeout("2") == 2 && NetworkSyntax.parseDNSTimeout("0.1") == 0.1)
+    }
+}
