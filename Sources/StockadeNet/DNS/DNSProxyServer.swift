@@ -85,6 +85,10 @@ public final class DNSProxyServer {
     private var upstreamTCP: [Int32: Connection] = [:]
     private var connectionFDs: [UInt64: Int32] = [:]
     private var nextConnectionID: UInt64 = 1
+    /// Held so that, out of descriptors, one can be freed to accept and drop a client.
+    private var spareFD: Int32 = -1
+    /// `shutdown` ran: the descriptors are closed (and their numbers may be reused).
+    private var isShutDown = false
     private var buffer = [UInt8](repeating: 0, count: 65535)
     /// UDP datagrams are read and written in batches: one `recvmmsg` per
     /// drain of a socket, one `sendmmsg` per socket per wake-up.
@@ -119,6 +123,7 @@ public final class DNSProxyServer {
             }
         }
         upstreamUDP = upstreams
+        spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
     deinit { shutdown() }
@@ -131,7 +136,12 @@ public final class DNSProxyServer {
 
     /// Closes every socket. Pending queries are abandoned.
     public func shutdown() {
-        for fd in [udpListener, tcpListener] + upstreamUDP where fd >= 0 { close(fd) }
+        // Idempotent: deinit calls it too, and closing a number twice could
+        // close a descriptor someone else opened in between.
+        guard !isShutDown else { return }
+        isShutDown = true
+        for fd in [udpListener, tcpListener, spareFD] + upstreamUDP where fd >= 0 { close(fd) }
+        spareFD = -1
         for fd in clients.keys { close(fd) }
         connectionFDs = [:]
         for fd in upstreamTCP.keys { close(fd) }
@@ -149,7 +159,10 @@ public final class DNSProxyServer {
 
     /// Milliseconds until `handleTimeouts` has work; -1 when nothing waits.
     public func nextTimeoutMilliseconds(now: DNSInstant = .now()) -> Int32 {
-        let connections = [clients.values.lazy.map(\.deadline).min(), upstreamTCP.values.lazy.map(\.deadline).min()]
+        // A client with a query in flight is not closed at its deadline, so
+        // its deadline must not wake the loop (it would spin until the answer).
+        let idle = clients.values.lazy.filter { $0.busy == 0 }.map(\.deadline).min()
+        let connections = [idle, upstreamTCP.values.lazy.map(\.deadline).min()]
         guard let next = ([engine.nextDeadline] + connections).compactMap({ $0 }).min() else { return -1 }
         return Int32(min(Double(Int32.max), (next.seconds(since: now) * 1000).rounded(.up)))
     }
@@ -302,7 +315,24 @@ public final class DNSProxyServer {
             // accept4(2) is not in the Glibc module (it needs _GNU_SOURCE); the
             // flags are set right after. The child path closes stray fds anyway.
             let fd = accept(tcpListener, nil, nil)
-            guard fd >= 0 else { return }
+            guard fd >= 0 else {
+                // Out of descriptors: the waiting connection would keep the
+                // listener readable and the loop spinning. The idlest client
+                // makes room; with none, the kernel's backlog holds the rest.
+                guard errno == EMFILE || errno == ENFILE else { return }
+                if let oldest = idlest() {
+                    closeClient(oldest)
+                    continue
+                }
+                // No client to close: the spare descriptor lets the
+                // connection be accepted and dropped.
+                guard spareFD >= 0 else { return }
+                close(spareFD)
+                let dropped = accept(tcpListener, nil, nil)
+                if dropped >= 0 { close(dropped) }
+                spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+                return
+            }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             // At the limit the client idle longest makes room: a crowd of
