@@ -1,6 +1,6 @@
 /// Real ClientHellos, captured on 127.0.0.1 by a Python listener that
 /// recorded the first bytes of `openssl s_client`, curl and Python's ssl
-/// module (OpenSSL 3.0.19). Each is one record.
+/// module (OpenSSL 3.0.19) and node. Each is one record.
 enum RealClientHellos {
     /// openssl s_client -servername Example.COM (TLS 1.3 and 1.2 offered)
     static let openSSL13 = hex(
@@ -59,6 +59,17 @@ enum RealClientHellos {
         "00000000000000000000000000000000000000000000000000000000000000000000000000"
     )
 
+    /// node tls.connect({servername: 'registry.npmjs.org'}) (Node's OpenSSL)
+    static let node = hex(
+        "16030101730100016f0303ca74f885401a503dcf72191ec89c6776746dc2dcbce7558a3d0e875a9f1708172022ea7094",
+        "fd20ecd59149c02e2cfbf0666c6430ff058359421c2e8fa9d183d9730076130213031301c02fc02bc030c02c009ec027",
+        "0067c028006b00a3009fcca9cca8ccaac0afc0adc0a3c09fc05dc061c057c05300a2c0aec0acc0a2c09ec05cc060c056",
+        "c052c024006ac0230040c00ac01400390038c009c01300330032009dc0a1c09dc051009cc0a0c09cc050003d003c0035",
+        "002f00ff010000b000000017001500001272656769737472792e6e706d6a732e6f7267000b000403000102000a001600",
+        "14001d0017001e0019001801000101010201030104002300000016000000170000000d002a0028040305030603080708",
+        "080809080a080b080408050806040105010601030303010302040205020602002b00050403040303002d000201010033",
+        "00260024001d0020c90a79cf19bb9e1e6514c33e00288098307547e1a69fada5d58140a1dd94413c"
+    )
     static func hex(_ parts: String...) -> [UInt8] {
         let text = Array(parts.joined().utf8)
         var out: [UInt8] = []

@@ -8,6 +8,7 @@ import Testing
         #expect(inspectTLS(RealClientHellos.openSSL12) == .named("api.github.com"))
         #expect(inspectTLS(RealClientHellos.curl) == .named("registry.npmjs.org"))
         #expect(inspectTLS(RealClientHellos.python) == .named("pypi.org"))
+        #expect(inspectTLS(RealClientHellos.node) == .named("registry.npmjs.org"))
         #expect(inspectTLS(RealClientHellos.openSSLNoSNI) == .refused(.noSNI))
     }
 
@@ -16,6 +17,7 @@ import Testing
             (RealClientHellos.openSSL13, .named("example.com")),
             (RealClientHellos.openSSL12, .named("api.github.com")),
             (RealClientHellos.curl, .named("registry.npmjs.org")),
+            (RealClientHellos.node, .named("registry.npmjs.org")),
             (RealClientHellos.openSSLNoSNI, .refused(.noSNI)),
         ]
         for (bytes, verdict) in cases {

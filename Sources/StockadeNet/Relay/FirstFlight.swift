@@ -32,6 +32,12 @@ public enum FirstFlightVerdict: Sendable, Equatable {
     case named(String)
     /// An Encrypted ClientHello (the `encrypted_client_hello` extension):
     /// only the outer SNI, lowercased, is visible.
+    ///
+    /// GREASE ECH (a random ECH extension that Chrome and other BoringSSL
+    /// clients send on every connection when they have no ECH config) is
+    /// indistinguishable from real ECH by design, so it lands here too; its
+    /// outer name is then the real server name. Real ECH's outer name is the
+    /// ECH config's public name (e.g. the CDN's), not the site reached.
     case encryptedHello(outerName: String)
     case refused(FirstFlightRefusal)
 }
