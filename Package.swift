@@ -50,6 +50,8 @@ let package = Package(
             name: "StockadeProfile",
             dependencies: [
                 "StockadeSeccomp", "StockadeEvents", "CYaml",
+                // The one parser of allow rules, upstreams and ranges (DomainRule, DNSEndpoint, CIDR).
+                "StockadeNet",
             ],
             swiftSettings: leanSettings
         ),
@@ -80,7 +82,7 @@ let package = Package(
         .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCLITests", dependencies: ["StockadeCLI"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents", "StockadeSeccomp", "StockadeProfile"], exclude: ["Fixtures"], swiftSettings: strictSettings),
     ]
 )

@@ -103,7 +103,8 @@ final class EgressRuntime: PollSource {
             allowlist: allowlist,
             rebinding: RebindingPolicy(allowPrivate: privateRanges, hostAddresses: hostAddresses),
             auditMode: audit, minTimeoutSeconds: 5,
-            queriesPerSecond: qps, queryBurst: max(200, qps * 2))
+            queriesPerSecond: qps, queryBurst: max(200, qps * 2),
+            upstreamTimeoutSeconds: plan.spec.egress.dnsTimeoutSeconds ?? 2)
         engine = DNSProxyEngine(config: config)
         do {
             try EgressFiles.write(sandboxId: plan.spec.id, proxy: IPv4Subnet.dotted(lease.hostAddress))
@@ -175,7 +176,8 @@ final class EgressRuntime: PollSource {
         do {
             proxy = try DNSProxyServer(
                 engine: engine,
-                configuration: .init(listen: DNSEndpoint(address: .v4(IPv4Address(value: lease.hostAddress)), port: 53), upstream: upstream),
+                configuration: .init(listen: DNSEndpoint(address: .v4(IPv4Address(value: lease.hostAddress)), port: 53), upstream: upstream,
+                                     fallbackUpstreams: dnsUpstreams.dropFirst().compactMap { DNSEndpoint(parsing: $0) }),
                 applyInsertions: { [unowned self] in self.insert($0) },
                 onRecord: { [unowned self] in self.record($0) })
         } catch {

@@ -131,6 +131,8 @@ public struct EgressPolicy: Equatable, Sendable {
     /// `ADDR[:PORT]`; empty: the host's resolvers from /etc/resolv.conf.
     public var dnsUpstreams: [String]
     public var allowPrivate: [String]
+    /// Seconds the DNS proxy waits for upstreams before SERVFAIL; nil: 2.
+    public var dnsTimeoutSeconds: Double?
 
     public init(allow: [String] = [], presetSources: [ProfileSource] = [], dnsUpstreams: [String] = [], allowPrivate: [String] = []) {
         self.allow = allow

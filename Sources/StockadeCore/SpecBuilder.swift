@@ -32,6 +32,7 @@ public struct LaunchOverrides: Equatable, Sendable {
     public var requireLandlock: Bool?
     /// `--require-limits`: nil leaves it to the profile.
     public var requireLimits: Bool?
+    public var dnsTimeoutSeconds: Double?
 
     public init() {}
 }
@@ -201,7 +202,9 @@ public struct SpecBuilder: Sendable {
             }
             upstreams = [u]
         }
-        return EgressPolicy(allow: rules, presetSources: sources, dnsUpstreams: upstreams, allowPrivate: profile.network.allowPrivate)
+        var policy = EgressPolicy(allow: rules, presetSources: sources, dnsUpstreams: upstreams, allowPrivate: profile.network.allowPrivate)
+        policy.dnsTimeoutSeconds = o.dnsTimeoutSeconds ?? profile.network.dnsTimeoutSeconds
+        return policy
     }
 
     public func build(profile: Profile, overrides o: LaunchOverrides, host: HostContext, id: String) throws(PlanError) -> SandboxSpec {

@@ -1,78 +1,90 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeNet
 
-/// Syntax checks for the `network:` section. The matching semantics live in
-/// StockadeNet; here we only refuse what can never be a valid rule, so the
-/// error can name the file and line.
+/// Syntax checks for the `network:` section and the matching options.
+///
+/// Every check here calls the parser the runtime uses (DomainRule,
+/// DNSEndpoint, CIDR in StockadeNet): profiles, `check`, `--dry-run`, the
+/// command line and the egress runtime accept and refuse the same strings.
+/// The only difference is where the error is reported (file:line here).
 public enum NetworkSyntax {
-    /// nil when `text` is a valid allow rule: `name`, `*.suffix`, each with an
-    /// optional `:port` (1–65535). Names are LDH labels (underscores allowed,
-    /// as in `_acme-challenge`), at most 253 characters, at least two labels.
+    /// nil when `text` is a valid allow rule (`DomainRule(parsing:)`): `name`
+    /// or `*.suffix`, an optional trailing dot, then optionally `:PORT` or
+    /// `:PORT,PORT…` (1–65535). Otherwise what was expected.
     public static func domainRuleProblem(_ text: String) -> String? {
-        var name = Substring(text)
-        if let colon = text.lastIndex(of: ":") {
-            let port = text[text.index(after: colon)...]
-            guard let p = Int(port), p >= 1, p <= 65535 else { return "expected a port between 1 and 65535 after ':'" }
-            name = text[..<colon]
+        do {
+            _ = try DomainRule(parsing: text)
+            return nil
+        } catch {
+            return error.message
         }
-        if name.hasPrefix("*.") { name = name.dropFirst(2) }
-        guard !name.isEmpty, name.utf8.count <= 253 else { return "expected a domain name of 1 to 253 characters" }
-        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return "expected a domain with at least two labels (a bare `*` or TLD would allow too much)" }
-        for label in labels {
-            guard !label.isEmpty, label.utf8.count <= 63 else { return "expected labels of 1 to 63 characters" }
-            guard label.utf8.allSatisfy({ isLDH($0) }) else { return "expected letters, digits, '-' and '_' in names ('*' only as a leading `*.`)" }
-            guard label.first != "-", label.last != "-" else { return "labels may not start or end with '-'" }
-        }
-        return nil
+    }
+
+    /// Seconds the DNS proxy waits for its upstreams before answering
+    /// SERVFAIL (`--dns-timeout`, `network.dns_timeout`): a number from 0.1
+    /// to 30 (`2`, `0.5`); nil otherwise.
+    public static func parseDNSTimeout(_ text: String) -> Double? {
+        guard text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }),
+              let value = Double(text), value.isFinite, value >= 0.1, value <= 30 else { return nil }
+        return value
     }
 
     public static func isPresetName(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= 64 && text.utf8.allSatisfy { isLDH($0) }
     }
 
-    /// `1.2.3.4`, `1.2.3.4:53`, `::1`, `[::1]:53`.
+    /// `1.2.3.4`, `1.2.3.4:53`, `::1`, `[::1]:53` (`DNSEndpoint(parsing:)`).
     public static func isUpstream(_ text: String) -> Bool {
-        parseUpstream(text) != nil
+        DNSEndpoint(parsing: text) != nil
     }
 
     /// Address and port of an upstream; port 53 when absent.
     public static func parseUpstream(_ text: String) -> (address: String, port: UInt16)? {
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            let addr = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            guard isIPv6(addr) else { return nil }
-            if rest.isEmpty { return (addr, 53) }
-            guard rest.hasPrefix(":"), let p = UInt16(rest.dropFirst()), p > 0 else { return nil }
-            return (addr, p)
-        }
-        if isIPv6(text) { return (text, 53) }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count <= 2, isIPv4(String(parts[0])) else { return nil }
-        if parts.count == 1 { return (text, 53) }
-        guard let p = UInt16(parts[1]), p > 0 else { return nil }
-        return (String(parts[0]), p)
+        guard let endpoint = DNSEndpoint(parsing: text) else { return nil }
+        return (endpoint.address.description, endpoint.port)
     }
 
+    /// `10.0.0.0/8`, `fd00::/8`, or a bare address (one host), with no bits
+    /// set past the prefix (`CIDR(_:)`, which the runtime uses).
     public static func isCIDR(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let bits = Int(parts[1]) else { return false }
-        let addr = String(parts[0])
-        if isIPv4(addr) { return bits >= 0 && bits <= 32 }
-        if isIPv6(addr) { return bits >= 0 && bits <= 128 }
-        return false
+        (try? CIDR(text)) != nil
+    }
+
+    /// nil when `text` is a valid `allow_private` range, else what was expected.
+    public static func cidrProblem(_ text: String) -> String? {
+        do {
+            _ = try CIDR(text)
+            return nil
+        } catch {
+            switch error {
+            case .badAddress: return "expected an address range like 10.1.0.0/16 or fd00::/8"
+            case .badPrefixLength: return "expected a prefix length of 0-32 (IPv4) or 0-128 (IPv6) after '/'"
+            case .hostBitsSet(let t): return "expected no address bits set past the prefix (did you mean \(Self.networkOf(t))?)"
+            }
+        }
+    }
+
+    private static func networkOf(_ text: String) -> String {
+        let parts = text.split(separator: "/", maxSplits: 1)
+        guard parts.count == 2, let address = IPAddress(String(parts[0])), let n = Int(parts[1]) else { return "a network address" }
+        var bytes = address.byteArray
+        for i in 0..<bytes.count {
+            let keep = max(0, min(8, n - i * 8))
+            bytes[i] &= keep == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - keep))
+        }
+        let network: IPAddress? = bytes.count == 4
+            ? .v4(IPv4Address(bytes[0], bytes[1], bytes[2], bytes[3])) : IPv6Address(bytes: bytes).map { .v6($0) }
+        return network.map { "\($0)/\(n)" } ?? "a network address"
     }
 
     public static func isIPv4(_ s: String) -> Bool {
-        var a = in_addr()
-        return inet_pton(AF_INET, s, &a) == 1
+        IPv4Address(s) != nil
     }
 
     public static func isIPv6(_ s: String) -> Bool {
-        var a = in6_addr()
-        return inet_pton(AF_INET6, s, &a) == 1
+        IPv6Address(s) != nil
     }
 
     static func isLDH(_ c: UInt8) -> Bool {

@@ -195,6 +195,8 @@ public struct NetworkSection: Equatable, Sendable, Codable {
     /// Private or link-local ranges (CIDR) answers may point into; without
     /// this such answers are stripped (DNS rebinding).
     public var allowPrivate: [String] = []
+    /// Seconds the DNS proxy waits for its upstreams before SERVFAIL; nil: 2.
+    public var dnsTimeoutSeconds: Double?
 
     public init(mode: NetworkMode? = nil, allow: [String] = [], presets: [String] = [],
                 dnsUpstream: String? = nil, allowPrivate: [String] = []) {

@@ -191,7 +191,7 @@ struct ProfileDecoder {
 
     private func network(_ section: YAMLReader.Entry) throws(ProfileError) -> NetworkSection {
         var network = NetworkSection()
-        let keys = ["mode", "allow", "presets", "dns_upstream", "allow_private"]
+        let keys = ["mode", "allow", "presets", "dns_upstream", "allow_private", "dns_timeout"]
         for entry in try reader.mapping(section.value, section.field, allowed: keys) {
             switch entry.key {
             case "mode":
@@ -222,11 +222,17 @@ struct ProfileDecoder {
                 network.dnsUpstream = text
             case "allow_private":
                 for (text, node, field) in try reader.stringList(entry.value, entry.field, what: "a CIDR like 10.0.0.0/8") {
-                    guard NetworkSyntax.isCIDR(text) else {
-                        throw reader.error(.invalidValue, at: node, field, "expected a CIDR like 10.1.0.0/16 or fd00::/8, got \(reader.quoted(text))")
+                    if let problem = NetworkSyntax.cidrProblem(text) {
+                        throw reader.error(.invalidValue, at: node, field, "\(problem), got \(reader.quoted(text))")
                     }
                     network.allowPrivate.appendUnique(text)
                 }
+            case "dns_timeout":
+                let text = try reader.string(entry.value, entry.field, what: "seconds, like 2 or 0.5")
+                guard let seconds = NetworkSyntax.parseDNSTimeout(text) else {
+                    throw reader.error(.invalidValue, at: entry.value, entry.field, "expected seconds from 0.1 to 30, like 2 or 0.5, got \(reader.quoted(text))")
+                }
+                network.dnsTimeoutSeconds = seconds
             default:
                 break
             }

@@ -52,6 +52,7 @@ enum ProfileMerge {
         merged.network.presets.appendUnique(contentsOf: c.network.presets)
         merged.network.dnsUpstream = c.network.dnsUpstream ?? parent.network.dnsUpstream
         merged.network.allowPrivate.appendUnique(contentsOf: c.network.allowPrivate)
+        merged.network.dnsTimeoutSeconds = c.network.dnsTimeoutSeconds ?? parent.network.dnsTimeoutSeconds
 
         if let fragment = child.seccomp {
             merged.seccomp.policy = fragment.applied(to: parent.seccomp.policy)

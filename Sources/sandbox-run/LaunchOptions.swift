@@ -82,6 +82,12 @@ enum LaunchOptions {
             o.dnsUpstream = u
         }
         if c.flag("require-landlock") { o.requireLandlock = true }
+        if let t = c.value("dns-timeout") {
+            guard let seconds = NetworkSyntax.parseDNSTimeout(t) else {
+                throw UsageError.invalid("--dns-timeout: expected seconds from 0.1 to 30, like 2 or 0.5, got '\(t)'")
+            }
+            o.dnsTimeoutSeconds = seconds
+        }
         return o
     }
 

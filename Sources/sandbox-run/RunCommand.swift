@@ -42,7 +42,7 @@ enum RunVerb {
             OptionSpec("cpus", .single, value: "N", help: "CPU bandwidth in CPUs (1.5)."),
             OptionSpec("require-limits", .flag, help: "Fail (exit 125) when a memory, pids or cpus limit of the profile cannot be enforced here, instead of warning. Limits given on the command line always fail when they cannot be enforced."),
             OptionSpec("net", .single, value: "MODE", help: "Network: none (loopback only), filtered (only allowlisted domains), audit (open, but reports what filtered would deny), or host (no isolation, evented)."),
-            OptionSpec("allow-domain", .repeated, value: "NAME[:PORT]", help: "Allow egress to NAME (exact), *.SUFFIX (any subdomain), with an optional :PORT (default 80 and 443). Implies --net filtered. Repeatable."),
+            OptionSpec("allow-domain", .repeated, value: "NAME[:PORT,...]", help: "Allow egress to NAME (exact), *.SUFFIX (any subdomain), with optional :PORT or :PORT,PORT (default 80 and 443); the same grammar as network.allow in profiles. Implies --net filtered. Repeatable."),
             OptionSpec("allow-preset", .repeated, value: "NAME", help: "Allow an ecosystem's registries: python, node, github, debian, rust, go. Implies --net filtered. Repeatable."),
             OptionSpec("dns-upstream", .single, value: "ADDR[:PORT]", help: "Where the DNS proxy forwards allowed queries (default: the host's resolvers from /etc/resolv.conf)."),
             OptionSpec("events", .single, value: "SINK", help: "Where JSON-lines events go: a file PATH, fd:N, stderr, or journal."),
@@ -54,6 +54,7 @@ enum RunVerb {
             OptionSpec("require-landlock", .flag, help: "Fail (exit 125) unless the kernel enforces the whole Landlock ruleset: filesystem rights and the scoping of abstract unix sockets and signals (Landlock ABI 6 or later). On in the strict profile."),
             OptionSpec("dry-run", .flag, help: "Print the plan as JSON and exit; nothing is created."),
             OptionSpec("export-bpf", .single, value: "PATH", help: "With --dry-run: also write the compiled seccomp BPF (struct sock_filter[]) to PATH, e.g. for bwrap --seccomp.", hidden: true),
+            OptionSpec("dns-timeout", .single, value: "SECONDS", help: "How long the DNS proxy waits for its upstreams (each configured one in turn) before answering SERVFAIL; default 2."),
         ],
         takesCommand: true
     )

@@ -178,8 +178,9 @@ import Testing
         guard case .drop(.questionMismatch) = e.handleUpstreamReply(try other.serialize(), now: at(0)) else { Issue.record("unexpected decision"); return }
         guard case .drop(.malformed) = e.handleUpstreamReply(Array(up.prefix(14)), now: at(0)) else { Issue.record("unexpected decision"); return }
         #expect(e.pendingCount == 1)
-        #expect(e.expire(now: at(4)).isEmpty)
-        let expired = e.expire(now: at(6))
+        // The default budget is 2 s (DNSProxyConfig.upstreamTimeoutSeconds).
+        #expect(e.expire(now: at(1.5)).isEmpty)
+        let expired = e.expire(now: at(2.5))
         #expect(expired.count == 1 && expired[0].record.reason == .upstreamTimeout)
         #expect(e.pendingCount == 0)
     }

@@ -60,6 +60,8 @@ import Testing
         ("a.com:", .invalidPort("a.com:", port: "")),
         ("a.com:+1", .invalidPort("a.com:+1", port: "+1")),
         ("10.0.0.1", .addressLiteral("10.0.0.1")),
+        ("com", .singleLabel("com")),
+        ("localhost.:80", .singleLabel("localhost.:80")),
         (String(repeating: "a", count: 64) + ".com", .labelTooLong(String(repeating: "a", count: 64) + ".com")),
     ])
     func rejectsBadEntries(entry: String, error: DomainRuleError) {

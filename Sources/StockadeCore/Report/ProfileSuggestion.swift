@@ -1,3 +1,5 @@
+import StockadeProfile
+
 /// `sandbox-run report --suggest`: turns the log of an audit run
 /// (`--net audit`) into the smallest profile that would let the same run
 /// pass with egress enforced.
@@ -99,7 +101,8 @@ public enum ProfileSuggestion {
 
         var accepted: [String] = []
         for r in rules.sorted() {
-            if isRuleText(r) { accepted.append(r) } else {
+            // The one rule grammar: a suggestion the profile loader would refuse is not offered.
+            if isRuleText(r), NetworkSyntax.domainRuleProblem(r) == nil { accepted.append(r) } else {
                 lines.append("# skipped, not a valid rule: " + ReportText.printable(r))
             }
         }

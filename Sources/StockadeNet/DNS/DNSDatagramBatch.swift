@@ -62,6 +62,9 @@ struct DNSDatagramOutbox {
 
     var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
+    /// The errno of the last `flush` that did not send everything (0 when
+    /// all went): on a connected socket, ECONNREFUSED reports a dead peer.
+    private(set) var lastError: Int32 = 0
 
     /// Queues `bytes` for `to` (nil: the socket's connected peer).
     mutating func append(_ bytes: [UInt8], to endpoint: DNSEndpoint?) {
@@ -74,6 +77,7 @@ struct DNSDatagramOutbox {
     /// Returns how many the kernel accepted.
     @discardableResult
     mutating func flush(_ fd: Int32) -> Int {
+        lastError = 0
         guard !entries.isEmpty else { return 0 }
         defer {
             arena.removeAll(keepingCapacity: true)
@@ -94,7 +98,9 @@ struct DNSDatagramOutbox {
                 }
             }
             var firstErrno: Int32 = 0
-            return Int(stk_send_datagrams(fd, slots, UInt32(slots.count), &firstErrno))
+            let sent = Int(stk_send_datagrams(fd, slots, UInt32(slots.count), &firstErrno))
+            lastError = sent < slots.count ? firstErrno : 0
+            return sent
         }
     }
 }

@@ -38,7 +38,9 @@ public struct DNSProxyConfig: Sendable {
     public var queryBurst: Double
     /// Most queries awaiting an upstream answer at once; beyond it, SERVFAIL.
     public var maxPending: Int
-    /// How long a forwarded query waits for upstream, in seconds.
+    /// How long a forwarded query waits for upstream before its client gets
+    /// SERVFAIL (`upstream_timeout`), in seconds, all attempts and upstreams
+    /// included (`--dns-timeout`).
     public var upstreamTimeoutSeconds: Double
     /// EDNS payload size the proxy advertises upstream and to clients (RFC 9715's 1232).
     public var ednsPayloadSize: UInt16
@@ -57,7 +59,7 @@ public struct DNSProxyConfig: Sendable {
         queriesPerSecond: Double = 50,
         queryBurst: Double = 100,
         maxPending: Int = 1024,
-        upstreamTimeoutSeconds: Double = 5,
+        upstreamTimeoutSeconds: Double = 2,
         ednsPayloadSize: UInt16 = 1232
     ) {
         self.allowlist = allowlist
@@ -71,7 +73,7 @@ public struct DNSProxyConfig: Sendable {
         self.queryBurst = queryBurst
         // IDs are 16 bits and must stay findable by random probing.
         self.maxPending = max(1, min(maxPending, 16384))
-        self.upstreamTimeoutSeconds = upstreamTimeoutSeconds
+        self.upstreamTimeoutSeconds = max(0.05, upstreamTimeoutSeconds.isFinite ? upstreamTimeoutSeconds : 2)
         self.ednsPayloadSize = max(512, ednsPayloadSize)
     }
 }

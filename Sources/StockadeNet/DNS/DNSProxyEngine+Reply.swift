@@ -32,6 +32,7 @@ extension DNSProxyEngine {
         if message.header.truncated && transport == .udp {
             pending[header.id]?.retriedOverTCP = true
             pending[header.id]?.deadline = now.adding(seconds: config.upstreamTimeoutSeconds)
+            pending[header.id]?.attemptDeadline = now.adding(seconds: config.upstreamTimeoutSeconds)
             return .retryOverTCP(query: entry.upstreamQuery, upstreamID: header.id)
         }
         pending[header.id] = nil
@@ -158,7 +159,12 @@ extension DNSProxyEngine {
     func buildUpstreamQuery(id: UInt16, message: DNSMessage) -> [UInt8] {
         var header = DNSHeader(id: id, recursionDesired: true)
         header.checkingDisabled = message.header.checkingDisabled
-        var query = DNSMessage(header: header, questions: [message.questions[0]])
+        // Lowercased: the case of each letter is chosen by the workload, and
+        // 0x20 bits sent upstream would carry data past the wildcard budget.
+        // The reply echoes the question as asked (`Pending.question`).
+        var question = message.questions[0]
+        question.name = question.name.lowercased
+        var query = DNSMessage(header: header, questions: [question])
         let dnssecOK = message.opt.map { $0.ttl & 0x8000 != 0 } ?? false
         query.additionals = [.opt(payloadSize: config.ednsPayloadSize, dnssecOK: dnssecOK)]
         return (try? query.serialize()) ?? []

@@ -18,8 +18,14 @@ public struct DNSProxyEngine: Sendable {
         /// Audit mode: why enforcement would have denied this query.
         var auditReason: DNSDenyReason?
         var upstreamQuery: [UInt8]
+        /// When the client gets SERVFAIL (`upstreamTimeoutSeconds` after the query).
         var deadline: DNSInstant
         var retriedOverTCP = false
+        /// Which configured upstream the current attempt went to, how many
+        /// attempts were sent, and when the current one is given up.
+        var upstream = 0
+        var attempts = 1
+        var attemptDeadline: DNSInstant
     }
 
     public let config: DNSProxyConfig
@@ -29,6 +35,9 @@ public struct DNSProxyEngine: Sendable {
     var ids: DNSIDGenerator
     /// Per wildcard rule: names seen (keyed case-insensitively) and when last asked.
     var wildcardNames: [DomainRule.Pattern: [DNSName: DNSInstant]] = [:]
+    /// How many upstreams the IO layer forwards to (indexes 0..<count); it
+    /// sets this once, at start-up.
+    public var upstreamCount = 1
 
     public init(config: DNSProxyConfig, ids: DNSIDGenerator = .system) {
         self.config = config
@@ -40,7 +49,12 @@ public struct DNSProxyEngine: Sendable {
     public var pendingCount: Int { pending.count }
 
     /// The earliest pending deadline, for the poll loop's timeout.
-    public var nextDeadline: DNSInstant? { pending.values.lazy.map(\.deadline).min() }
+    public var nextDeadline: DNSInstant? { pending.values.lazy.map { min($0.deadline, $0.attemptDeadline) }.min() }
+
+    /// Each attempt gets an equal share of the budget; with one upstream the
+    /// query is sent twice (a lost datagram is not a dead server).
+    var attemptSeconds: Double { config.upstreamTimeoutSeconds / Double(max(2, upstreamCount)) }
+    var maxAttempts: Int { max(2, upstreamCount) }
 
     /// Decides what to do with a query from the workload.
     ///
@@ -108,7 +122,8 @@ public struct DNSProxyEngine: Sendable {
         pending[upstreamID] = Pending(
             client: client, clientID: message.header.id, question: question, clientHeader: message.header,
             clientOPT: message.opt, rule: rule, auditReason: auditReason, upstreamQuery: upstreamQuery,
-            deadline: now.adding(seconds: config.upstreamTimeoutSeconds))
+            deadline: now.adding(seconds: config.upstreamTimeoutSeconds),
+            attemptDeadline: now.adding(seconds: attemptSeconds))
         counters.forwarded += 1
         var record: DNSQueryRecord?
         if let auditReason {
@@ -129,8 +144,54 @@ public struct DNSProxyEngine: Sendable {
     /// SERVFAIL reply for its client, or nil if the ID is unknown.
     public mutating func failPending(upstreamID: UInt16) -> DNSClientReply? {
         guard let entry = pending.removeValue(forKey: upstreamID) else { return nil }
-        return failureReply(entry, reason: .upstreamFailed)
+        return failureReply(entry, reason: .upstreamError)
     }
+
+    /// Queries whose current attempt ran out without an answer, sent again
+    /// to the next upstream (round robin) under the same ID. Their final
+    /// deadline does not move: the client has its answer or its SERVFAIL
+    /// within `upstreamTimeoutSeconds` whatever the upstreams do.
+    public mutating func retransmissions(now: DNSInstant) -> [DNSUpstreamAttempt] {
+        var out: [DNSUpstreamAttempt] = []
+        let step = attemptSeconds, attemptsAllowed = maxAttempts, count = max(1, upstreamCount)
+        for (id, entry) in pending where entry.attemptDeadline <= now && entry.deadline > now {
+            guard !entry.retriedOverTCP, entry.attempts < attemptsAllowed else {
+                pending[id]?.attemptDeadline = entry.deadline
+                continue
+            }
+            let next = (entry.upstream + 1) % count
+            pending[id]?.upstream = next
+            pending[id]?.attempts += 1
+            pending[id]?.attemptDeadline = min(entry.deadline, now.adding(seconds: step))
+            out.append(DNSUpstreamAttempt(query: entry.upstreamQuery, upstream: next, upstreamID: id))
+        }
+        return out
+    }
+
+    /// Upstream `index` reported an error (an ICMP unreachable on its
+    /// socket, say): its queries go to the next upstream at once, and those
+    /// with none left fail now (SERVFAIL, `upstream_error`) instead of
+    /// waiting for the timeout.
+    public mutating func upstreamFailed(_ index: Int, now: DNSInstant) -> (retries: [DNSUpstreamAttempt], failures: [DNSClientReply]) {
+        var retries: [DNSUpstreamAttempt] = []
+        var failures: [DNSClientReply] = []
+        let step = attemptSeconds, count = upstreamCount
+        for (id, entry) in pending where entry.upstream == index && !entry.retriedOverTCP {
+            if index + 1 < count {
+                pending[id]?.upstream = index + 1
+                pending[id]?.attempts += 1
+                pending[id]?.attemptDeadline = min(entry.deadline, now.adding(seconds: step))
+                retries.append(DNSUpstreamAttempt(query: entry.upstreamQuery, upstream: index + 1, upstreamID: id))
+            } else {
+                pending[id] = nil
+                failures.append(failureReply(entry, reason: .upstreamError))
+            }
+        }
+        return (retries, failures)
+    }
+
+    /// The upstream a pending query's current attempt went to (TCP retries go there too).
+    public func upstream(of upstreamID: UInt16) -> Int? { pending[upstreamID]?.upstream }
 
     @discardableResult
     mutating func expire(now: DNSInstant, collect: Bool) -> [DNSClientReply] {

@@ -29,7 +29,9 @@ public enum DNSDenyReason: String, Sendable, Equatable {
     case rateLimited = "rate_limited"
     case pendingFull = "pending_full"
     case upstreamTimeout = "upstream_timeout"
-    case upstreamFailed = "upstream_failed"
+    /// The upstreams refused or failed (ICMP unreachable, a TCP retry that
+    /// failed) before the timeout.
+    case upstreamError = "upstream_error"
 }
 
 /// Why a packet was dropped without any reply. Raw values are counter names.
@@ -188,4 +190,11 @@ public struct DNSProxyCounters: Sendable, Equatable {
     public var denied = 0
     public var expired = 0
     public init() {}
+}
+
+/// One query to (re)send to upstream number `upstream`, under `upstreamID`.
+public struct DNSUpstreamAttempt: Sendable, Equatable {
+    public var query: [UInt8]
+    public var upstream: Int
+    public var upstreamID: UInt16
 }

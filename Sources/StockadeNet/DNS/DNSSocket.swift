@@ -90,8 +90,11 @@ enum DNSSocket {
         let fd = try open(endpoint, type: tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue), step: step)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if !tcp { enlargeReceiveBuffer(fd) }
         let rc = endpoint.withSockaddr { bind(fd, $0, $1) }
-        if rc != 0 || (tcp && listen(fd, 64) != 0) {
+        // The backlog is clamped to net.core.somaxconn; a thousand clients
+        // connecting at once must not see their SYNs dropped.
+        if rc != 0 || (tcp && listen(fd, 4096) != 0) {
             let e = errno
             close(fd)
             throw DNSServerError(step: step, target: endpoint.description, errno: e)
@@ -103,6 +106,7 @@ enum DNSSocket {
     static func connected(_ endpoint: DNSEndpoint, tcp: Bool) throws(DNSServerError) -> Int32 {
         let step = tcp ? "upstream_tcp" : "upstream_udp"
         let fd = try open(endpoint, type: tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue), step: step)
+        if !tcp { enlargeReceiveBuffer(fd) }
         let rc = endpoint.withSockaddr { connect(fd, $0, $1) }
         if rc != 0 && errno != EINPROGRESS {
             let e = errno
@@ -110,6 +114,22 @@ enum DNSSocket {
             throw DNSServerError(step: step + "_connect", target: endpoint.description, errno: e)
         }
         return fd
+    }
+
+    /// Asks for a 1 MiB receive buffer (the kernel caps it at rmem_max):
+    /// answers to a burst of queries arrive together, and the default
+    /// buffer holds only a few hundred datagrams.
+    static func enlargeReceiveBuffer(_ fd: Int32) {
+        var size: Int32 = 1 << 20
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// The socket's pending error, cleared by reading it (`getsockopt(2)`
+    /// SO_ERROR): an ICMP unreachable on a connected UDP socket shows here.
+    static func pendingError(_ fd: Int32) -> Int32 {
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 ? error : errno
     }
 
     /// The locally bound endpoint (`getsockname(2)`), for port 0 listeners.

@@ -17,6 +17,28 @@ public enum DomainRuleError: Error, Equatable, Sendable {
     case badHyphen(String)
     /// An address (`10.0.0.1`), not a name: addresses are not DNS rules.
     case addressLiteral(String)
+    /// `com`, `localhost`: a single label is a top-level domain or a
+    /// search-list shorthand, never what an allowlist means.
+    case singleLabel(String)
+
+    /// What was expected, phrased for `<message>, got "<text>"` in profile
+    /// errors and after `--allow-domain 'x':` on the command line.
+    public var message: String {
+        switch self {
+        case .empty: "expected a domain name like api.github.com"
+        case .invalidCharacter(_, let c): "expected letters, digits, '-' and '_' in names ('*' only as a leading `*.`), found '\(c)'"
+        case .nonASCII: "expected an ASCII name (write an internationalized name as its xn-- A-label)"
+        case .emptyLabel: "expected no empty label (two dots in a row, or a leading dot)"
+        case .labelTooLong: "expected labels of 1 to 63 characters"
+        case .nameTooLong: "expected a domain name of at most 253 characters"
+        case .misplacedWildcard: "expected '*' only as the whole leftmost label, as in *.example.com"
+        case .wildcardTooBroad: "expected a wildcard over at least two labels (*.com would allow a whole top-level domain)"
+        case .invalidPort(_, let port): "expected ports between 1 and 65535 after ':', separated by ',' (got '\(port)')"
+        case .badHyphen: "expected labels that do not start or end with '-'"
+        case .addressLiteral: "expected a domain name, not an address (allow_private takes address ranges)"
+        case .singleLabel: "expected a domain with at least two labels (a bare `*` or TLD would allow too much)"
+        }
+    }
 
     /// Stable snake_case code.
     public var code: String {
@@ -32,6 +54,7 @@ public enum DomainRuleError: Error, Equatable, Sendable {
         case .invalidPort: "invalid_port"
         case .badHyphen: "bad_hyphen"
         case .addressLiteral: "address_literal"
+        case .singleLabel: "single_label"
         }
     }
 }
@@ -72,7 +95,10 @@ public struct DomainRule: Hashable, Sendable, CustomStringConvertible {
     /// `internal.example.com:8443` or `host.example.com:80,8080`.
     ///
     /// Names are ASCII letters, digits, `-` and `_` (for `_service` labels),
-    /// labels 1–63 bytes, at most 253 characters; one trailing dot is allowed.
+    /// labels 1–63 bytes, at least two labels, at most 253 characters; one
+    /// trailing dot is allowed. This is the one grammar of allow rules:
+    /// profiles, `check`, the command line and the runtime all call it
+    /// (through `NetworkSyntax.domainRuleProblem` outside StockadeNet).
     public init(parsing text: String) throws(DomainRuleError) {
         let trimmed = text.trimmingASCIISpaces()
         guard !trimmed.isEmpty else { throw .empty(text) }
@@ -110,6 +136,7 @@ public struct DomainRule: Hashable, Sendable, CustomStringConvertible {
             }
             guard label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-") else { throw .badHyphen(text) }
         }
+        guard labels.count >= 2 else { throw .singleLabel(text) }
         // No top-level domain is all digits (RFC 3696 §2); such an entry is an address.
         if let tld = labels.last, tld.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { throw .addressLiteral(text) }
         let name = DNSName(uncheckedLabels: labels).lowercased

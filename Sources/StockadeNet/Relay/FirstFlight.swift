@@ -32,6 +32,12 @@ public enum FirstFlightVerdict: Sendable, Equatable {
     case named(String)
     /// An Encrypted ClientHello (the `encrypted_client_hello` extension):
     /// only the outer SNI, lowercased, is visible.
+    ///
+    /// GREASE ECH (a random ECH extension that Chrome and other BoringSSL
+    /// clients send on every connection when they have no ECH config) is
+    /// indistinguishable from real ECH by design, so it lands here too; its
+    /// outer name is then the real server name. Real ECH's outer name is the
+    /// ECH config's public name (e.g. the CDN's), not the site reached.
     case encryptedHello(outerName: String)
     case refused(FirstFlightRefusal)
 }
@@ -43,9 +49,17 @@ public enum FirstFlight {
 
     /// Judges the opening bytes of a connection expected to carry `proto`.
     /// Pure: no allocation beyond the result, no policy.
+    ///
+    /// Give it everything read so far, from the connection's first byte: it
+    /// keeps no state between calls. Each strict prefix of a complete, valid
+    /// first flight is `.needMore`; bytes after the ClientHello's last record
+    /// or the request head's empty line are not looked at. The readers are
+    /// TLSClientHelloReader and HTTPRequestHeadReader; every name returned
+    /// passed FirstFlightName (a host name, lowercased, no trailing dot).
     public static func inspect(_ bytes: [UInt8], expecting proto: FirstFlightProtocol) -> FirstFlightVerdict {
-        // Placeholder until the ClientHello / request-line readers land:
-        // refuse everything (fail closed).
-        .refused(.malformed)
+        switch proto {
+        case .tls: TLSClientHelloReader.read(bytes, maximumBytes: maximumBytes)
+        case .http: HTTPRequestHeadReader.read(bytes, maximumBytes: maximumBytes)
+        }
     }
 }
