@@ -27,6 +27,8 @@ public struct MaskScanner: Sendable {
     public struct Match: Equatable, Sendable {
         public var path: String
         public var isDirectory: Bool
+        /// A mask glob matched, but an `unmask` glob lifted it for this run.
+        public var lifted: Bool = false
     }
 
     public enum ScanError: Error, Equatable, CustomStringConvertible {
@@ -55,7 +57,10 @@ public struct MaskScanner: Sendable {
         }
     }
 
-    public func scan(workspace: String, patterns: [String], fs: any HostFileSystem) throws(ScanError) -> [Match] {
+    /// Masked paths, and (`lifted`) the paths an `unmask` glob freed. A
+    /// lifted directory is scanned inside like any other, so the masks below
+    /// it still hold.
+    public func scan(workspace: String, patterns: [String], unmask: [String] = [], fs: any HostFileSystem) throws(ScanError) -> [Match] {
         guard !patterns.isEmpty else { return [] }
         let tree: any WorkspaceTree = (fs as? LiveHostFileSystem).map { _ in LiveWorkspaceTree() } ?? PathWorkspaceTree(fs: fs)
         let root = try tree.open(workspace)
@@ -76,8 +81,9 @@ public struct MaskScanner: Sendable {
                 if case .symlink = entry.kind { continue }
                 let isDir = entry.kind == .directory
                 if Self.matches(patterns: patterns, name: entry.name, relativePath: relPath) {
-                    matches.append(Match(path: absPath, isDirectory: isDir))
-                    continue // a covered directory hides its contents already
+                    let lifted = Self.matches(patterns: unmask, name: entry.name, relativePath: relPath)
+                    matches.append(Match(path: absPath, isDirectory: isDir, lifted: lifted))
+                    if !lifted { continue } // a covered directory hides its contents already
                 }
                 if isDir {
                     guard depth + 1 < maxDepth else { throw .tooDeep(limit: maxDepth, path: absPath) }

@@ -49,4 +49,6 @@ public struct Plan: Equatable, Sendable {
     public var loopbackUp: Bool
     /// Paths the mask globs matched inside the workspace (already in `mounts`).
     public var maskedPaths: [String]
+    /// Paths a mask glob matched but an `unmask` glob lifted for this run.
+    public var unmaskedPaths: [String] = []
 }

@@ -59,6 +59,8 @@ public struct SandboxSpec: Equatable, Sendable {
     /// Egress rules for `filtered` and `audit`.
     public var egress: EgressPolicy
     public var seccomp: SeccompPolicy
+    /// Globs lifting `mask` matches for this run (`unmask:` and `--unmask`).
+    public var unmask: [String] = []
 
     public init(
         id: String, name: String? = nil, actor: String, command: [String], cwd: String,

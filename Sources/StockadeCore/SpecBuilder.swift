@@ -28,6 +28,8 @@ public struct LaunchOverrides: Equatable, Sendable {
     public var allowDomains: [String] = []
     public var allowPresets: [String] = []
     public var dnsUpstream: String?
+    /// `--unmask GLOB`: lift a mask for this run.
+    public var unmask: [String] = []
 
     public init() {}
 }
@@ -255,7 +257,7 @@ public struct SpecBuilder: Sendable {
             cwd = ws
         }
 
-        return SandboxSpec(
+        var spec = SandboxSpec(
             id: id, name: o.name, actor: o.actor ?? profile.actor ?? defaultActor(host: host),
             command: o.command, cwd: cwd,
             profileName: profile.name, profileSources: profile.sources,
@@ -277,6 +279,10 @@ public struct SpecBuilder: Sendable {
             egress: try egress(profile: profile, overrides: o, presets: presets),
             seccomp: profile.seccomp.policy ?? SeccompPolicy()
         )
+        var unmask = profile.filesystem.unmask
+        for glob in o.unmask where !unmask.contains(glob) { unmask.append(glob) }
+        spec.unmask = unmask
+        return spec
     }
 
     /// Who the workload runs as. Rootless: yourself (the only id you may map).

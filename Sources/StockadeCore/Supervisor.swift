@@ -53,6 +53,7 @@ public final class Supervisor {
         }
         self.egress = egress
         events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams))
+        if let lifted = MaskedFields.liftedWarning(plan: plan) { events.emit(.sandboxWarning, lifted) }
         if plan.spec.network == .host {
             events.emit(.sandboxWarning, [
                 "code": .string("network_host"),

@@ -71,6 +71,9 @@ public struct FilesystemSection: Equatable, Sendable, Codable {
     public var mask: [String] = []
     /// `workspace:` rw | ro | none.
     public var workspace: WorkspaceMode?
+    /// Globs that lift a `mask:` for the runs of this profile (`unmask:`),
+    /// matched like `mask:`; every lifted path is reported.
+    public var unmask: [String] = []
 
     public init(readOnly: [String] = [], readWrite: [String] = [], tmpfs: [String] = [],
                 hide: [String] = [], mask: [String] = [], workspace: WorkspaceMode? = nil) {

@@ -51,6 +51,7 @@ enum RunVerb {
             OptionSpec("profile-sha256", .single, value: "HEX", help: "Run only if the profile file's SHA-256, or its policy digest (covering extends:; see `check`), is HEX."),
             OptionSpec("dry-run", .flag, help: "Print the plan as JSON and exit; nothing is created."),
             OptionSpec("export-bpf", .single, value: "PATH", help: "With --dry-run: also write the compiled seccomp BPF (struct sock_filter[]) to PATH, e.g. for bwrap --seccomp.", hidden: true),
+            OptionSpec("unmask", .repeated, value: "GLOB", help: "Lift the profile's mask on workspace paths matching GLOB for this run (matched like mask:); each lifted path is evented. Repeatable."),
         ],
         takesCommand: true
     )
