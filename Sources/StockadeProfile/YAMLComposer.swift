@@ -23,7 +23,9 @@ struct YAMLComposer {
     /// The root node, or nil for a text with no content (only comments).
     static func parse(_ text: String) throws(YAMLSyntaxError) -> YAMLNode? {
         try checkCharacters(text)
-        let bytes = Array(text.utf8)
+        // libyaml wants a pointer even for no input: keep one byte of storage.
+        let count = text.utf8.count
+        let bytes = count == 0 ? [0] : Array(text.utf8)
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
         guard yaml_parser_initialize(parser) != 0 else {
@@ -31,10 +33,7 @@ struct YAMLComposer {
         }
         defer { yaml_parser_delete(parser) }
         return try bytes.withUnsafeBufferPointer { (buffer) throws(YAMLSyntaxError) -> YAMLNode? in
-            // An empty array may have no base address; libyaml wants a pointer.
-            var empty: UInt8 = 0
-            let base = buffer.baseAddress ?? withUnsafePointer(to: &empty) { $0 }
-            yaml_parser_set_input_string(parser, base, buffer.count)
+            yaml_parser_set_input_string(parser, buffer.baseAddress, count)
             var composer = YAMLComposer(text: text)
             return try composer.run(parser)
         }
