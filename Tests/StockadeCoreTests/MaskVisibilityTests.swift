@@ -51,6 +51,14 @@ struct MaskVisibilityTests {
         let fields = try #require(MaskedFields.fields(plan: p))
         #expect(fields["count"] == .int(250))
         #expect(fields["paths"]?.arrayValue?.count == MaskedFields.listCap)
+        // Long names (the workspace chooses them) stop the list early too.
+        let long = String(repeating: "x", count: 250)
+        p.maskedPaths = (0..<100).map { "/ws/\(long)/\(long)/k\($0).pem" }
+        let bounded = try #require(MaskedFields.fields(plan: p))
+        let names = bounded["paths"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(names.count < 100 && !names.isEmpty)
+        #expect(names.reduce(0) { $0 + $1.utf8.count } <= MaskedFields.byteCap)
+        #expect(bounded["count"] == .int(100))
     }
 
     @Test func reportShowsMaskedPathsUnderTheirOwnHeading() {
