@@ -65,6 +65,7 @@ enum StartEvent {
             ]),
         ])
         out["pid"] = .int(Int64(getpid()))
+        if let masked = MaskedFields.fields(plan: plan) { out["masked"] = .object(masked) }
         return out
     }
 

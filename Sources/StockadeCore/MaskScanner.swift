@@ -27,6 +27,8 @@ public struct MaskScanner: Sendable {
     public struct Match: Equatable, Sendable {
         public var path: String
         public var isDirectory: Bool
+        /// A mask glob matched, but an `unmask` glob lifted it for this run.
+        public var lifted: Bool = false
     }
 
     public enum ScanError: Error, Equatable, CustomStringConvertible {
@@ -55,8 +57,13 @@ public struct MaskScanner: Sendable {
         }
     }
 
-    public func scan(workspace: String, patterns: [String], fs: any HostFileSystem) throws(ScanError) -> [Match] {
+    /// Masked paths, and (`lifted`) the paths an `unmask` glob freed. A
+    /// lifted directory is scanned inside like any other, so the masks below
+    /// it still hold.
+    public func scan(workspace: String, patterns: [String], unmask: [String] = [], fs: any HostFileSystem) throws(ScanError) -> [Match] {
         guard !patterns.isEmpty else { return [] }
+        let masks = Globs(patterns)
+        let unmasks = Globs(unmask)
         let tree: any WorkspaceTree = (fs as? LiveHostFileSystem).map { _ in LiveWorkspaceTree() } ?? PathWorkspaceTree(fs: fs)
         let root = try tree.open(workspace)
         var matches: [Match] = []
@@ -75,9 +82,10 @@ public struct MaskScanner: Sendable {
                 let absPath = dir == "/" ? "/" + entry.name : dir + "/" + entry.name
                 if case .symlink = entry.kind { continue }
                 let isDir = entry.kind == .directory
-                if Self.matches(patterns: patterns, name: entry.name, relativePath: relPath) {
-                    matches.append(Match(path: absPath, isDirectory: isDir))
-                    continue // a covered directory hides its contents already
+                if masks.matches(name: entry.name, relativePath: relPath) {
+                    let lifted = unmasks.matches(name: entry.name, relativePath: relPath)
+                    matches.append(Match(path: absPath, isDirectory: isDir, lifted: lifted))
+                    if !lifted { continue } // a covered directory hides its contents already
                 }
                 if isDir {
                     guard depth + 1 < maxDepth else { throw .tooDeep(limit: maxDepth, path: absPath) }
@@ -88,13 +96,32 @@ public struct MaskScanner: Sendable {
         return matches.sorted { $0.path < $1.path }
     }
 
-    static func matches(patterns: [String], name: String, relativePath: String) -> Bool {
-        for pattern in patterns {
-            let subject = pattern.contains("/") ? relativePath : name
-            // FNM_PERIOD off: `*.pem` must also match `.hidden.pem`.
-            let flags: Int32 = pattern.contains("/") ? FNM_PATHNAME : 0
-            if fnmatch(pattern, subject, flags) == 0 { return true }
+    /// Globs prepared once per scan: C strings for fnmatch, and whether each
+    /// is anchored (contains `/`), so the per-entry loop does no string work
+    /// beyond what a match needs.
+    struct Globs {
+        var patterns: [(c: [CChar], anchored: Bool)]
+
+        init(_ globs: [String]) {
+            patterns = globs.map { (Array($0.utf8CString), $0.utf8.contains(UInt8(ascii: "/"))) }
         }
-        return false
+
+        var isEmpty: Bool { patterns.isEmpty }
+
+        func matches(name: String, relativePath: String) -> Bool {
+            guard !patterns.isEmpty else { return false }
+            return name.withCString { cName in
+                relativePath.withCString { cPath in
+                    for pattern in patterns {
+                        // FNM_PERIOD off: `*.pem` must also match `.hidden.pem`.
+                        let result = pattern.c.withUnsafeBufferPointer { glob in
+                            pattern.anchored ? fnmatch(glob.baseAddress, cPath, FNM_PATHNAME) : fnmatch(glob.baseAddress, cName, 0)
+                        }
+                        if result == 0 { return true }
+                    }
+                    return false
+                }
+            }
+        }
     }
 }

@@ -60,4 +60,6 @@ public struct Plan: Equatable, Sendable {
     public var resolvedPaths: [ResolvedPath] = []
     /// The Landlock ruleset derived from `mounts` (LandlockPlan.swift).
     public var landlock: LandlockPlan = LandlockPlan()
+    /// Paths a mask glob matched but an `unmask` glob lifted for this run.
+    public var unmaskedPaths: [String] = []
 }

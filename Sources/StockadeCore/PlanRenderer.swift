@@ -32,6 +32,7 @@ public enum PlanRenderer {
             "workspace_mode": .string(s.workspaceMode.rawValue),
             "mounts": .array(plan.mounts.map(mount)),
             "masked": .array(plan.maskedPaths.map { .string($0) }),
+            "unmasked": .array(plan.unmaskedPaths.map { .string($0) }),
             "environment": .array(env),
             "scrubbed_env": .array(s.scrubbedNames.map { .string($0) }),
             "rlimits": .array(plan.rlimits.map { .object(["name": .string($0.name), "soft": .uint($0.soft), "hard": .uint($0.hard)]) }),

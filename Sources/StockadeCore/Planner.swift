@@ -103,14 +103,19 @@ public struct Planner: Sendable {
         }
 
         var masked: [String] = []
+        var unmasked: [String] = []
         if let ws = spec.workspace, spec.workspaceMode != .none, !spec.mask.isEmpty {
             let matches: [MaskScanner.Match]
             do {
-                matches = try maskScanner.scan(workspace: ws, patterns: spec.mask, fs: fs)
+                matches = try maskScanner.scan(workspace: ws, patterns: spec.mask, unmask: spec.unmask, fs: fs)
             } catch {
                 throw PlanError(code: "mask_scan_limit", subject: error.path, message: error.description)
             }
             for m in matches {
+                if m.lifted {
+                    unmasked.append(m.path)
+                    continue
+                }
                 mounts.append(.hide(path: m.path, isFile: !m.isDirectory, optional: true))
                 masked.append(m.path)
             }
@@ -127,7 +132,8 @@ public struct Planner: Sendable {
             cwd: spec.cwd,
             loopbackUp: spec.network != .host,
             maskedPaths: masked,
-            landlock: LandlockPlan.derive(from: mounts, required: spec.requireLandlock)
+            landlock: LandlockPlan.derive(from: mounts, required: spec.requireLandlock),
+            unmaskedPaths: unmasked
         )
         plan.resolvedPaths = try resolvedPaths(spec)
         return plan

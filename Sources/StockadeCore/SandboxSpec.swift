@@ -69,6 +69,8 @@ public struct SandboxSpec: Equatable, Sendable {
     public var commandLineLimits: [LimitKind]
     /// Any limit that cannot be enforced fails the run (`--require-limits`, `limits.require`).
     public var requireLimits: Bool
+    /// Globs lifting `mask` matches for this run (`unmask:` and `--unmask`).
+    public var unmask: [String] = []
 
     public init(
         id: String, name: String? = nil, actor: String, command: [String], cwd: String,

@@ -33,6 +33,8 @@ public struct LaunchOverrides: Equatable, Sendable {
     /// `--require-limits`: nil leaves it to the profile.
     public var requireLimits: Bool?
     public var dnsTimeoutSeconds: Double?
+    /// `--unmask GLOB`: lift a mask for this run.
+    public var unmask: [String] = []
 
     public init() {}
 }
@@ -314,6 +316,9 @@ public struct SpecBuilder: Sendable {
         )
         spec.caller = SudoCaller.from(host: host)
         spec.requireLandlock = o.requireLandlock ?? profile.filesystem.requireLandlock ?? false
+        var unmask = profile.filesystem.unmask
+        for glob in o.unmask where !unmask.contains(glob) { unmask.append(glob) }
+        spec.unmask = unmask
         return spec
     }
 

@@ -68,6 +68,7 @@ public final class Supervisor {
         self.egress = egress
         let landlock = plan.landlock.enforcement(abi: features.landlockABI)
         events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams, landlock: landlock))
+        if let lifted = MaskedFields.liftedWarning(plan: plan) { events.emit(.sandboxWarning, lifted) }
         if plan.spec.network == .host {
             events.emit(.sandboxWarning, [
                 "code": .string("network_host"),

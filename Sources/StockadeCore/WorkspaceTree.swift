@@ -23,34 +23,31 @@ protocol WorkspaceDirectory {
 /// path string is resolved twice.
 struct LiveWorkspaceTree: WorkspaceTree {
     func open(_ path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory {
-        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
-        return LiveWorkspaceDirectory(fd: fd)
+        try LiveWorkspaceDirectory(fd: Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), path: path)
     }
 }
 
+/// One open directory stream; its descriptor (`dirfd`) is where children are
+/// opened from. The scanner lists each directory once.
 final class LiveWorkspaceDirectory: WorkspaceDirectory {
-    private let fd: Int32
+    private let dir: OpaquePointer
 
-    init(fd: Int32) {
-        self.fd = fd
+    /// Takes ownership of `fd` (closed with the stream).
+    init(fd: Int32, path: String) throws(MaskScanner.ScanError) {
+        guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
+        guard let dir = fdopendir(fd) else {
+            let code = errno
+            close(fd)
+            throw .unreadable(path: path, errno: code)
+        }
+        self.dir = dir
     }
 
     deinit {
-        close(fd)
+        closedir(dir)
     }
 
     func entries(path: String) throws(MaskScanner.ScanError) -> [(name: String, kind: HostFileKind)] {
-        // fdopendir owns the descriptor it gets; give it a duplicate so this one stays ours.
-        let copy = dup(fd)
-        guard copy >= 0 else { throw .unreadable(path: path, errno: errno) }
-        guard let dir = fdopendir(copy) else {
-            let code = errno
-            close(copy)
-            throw .unreadable(path: path, errno: code)
-        }
-        defer { closedir(dir) }
-        rewinddir(dir)
         var result: [(name: String, kind: HostFileKind)] = []
         while true {
             errno = 0
@@ -76,15 +73,13 @@ final class LiveWorkspaceDirectory: WorkspaceDirectory {
     }
 
     func child(_ name: String, path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory {
-        let child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard child >= 0 else { throw .unreadable(path: path, errno: errno) }
-        return LiveWorkspaceDirectory(fd: child)
+        try LiveWorkspaceDirectory(fd: openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), path: path)
     }
 
     /// For filesystems that leave `d_type` unknown: `fstatat` without following.
     private func statKind(_ name: String, path: String) throws(MaskScanner.ScanError) -> HostFileKind {
         var st = stat()
-        guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+        guard fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
             throw .unreadable(path: path + "/" + name, errno: errno)
         }
         switch st.st_mode & S_IFMT {

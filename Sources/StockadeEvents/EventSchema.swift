@@ -140,6 +140,13 @@ public enum EventSchema {
             ])),
         ])),
         FieldSpec("pid", .int),
+        .optional("masked", .object([
+            FieldSpec("count", .int),
+            FieldSpec("paths", .array(.string)),
+            FieldSpec("unmask", .array(.string)),
+            FieldSpec("unmasked_count", .int),
+            FieldSpec("unmasked", .array(.string)),
+        ])),
     ]
 
     private static let sandboxEnd: [FieldSpec] = [

@@ -1,5 +1,5 @@
 /// Path and name checks shared by the decoder sections.
-enum PathRules {
+public enum PathRules {
     /// Why `path` is not acceptable as an absolute host path, or the
     /// normalized spelling (`//` collapsed, `.` and trailing `/` removed).
     enum Result {
@@ -18,7 +18,7 @@ enum PathRules {
     }
 
     /// A workspace glob: relative, no `..` component, not empty.
-    static func maskGlobProblem(_ glob: String) -> String? {
+    public static func maskGlobProblem(_ glob: String) -> String? {
         if glob.isEmpty { return "expected a glob, got an empty string" }
         if glob.hasPrefix("/") { return "mask globs are relative to the workspace; remove the leading \"/\"" }
         if glob.split(separator: "/").contains("..") { return "\"..\" is not allowed: masks stay inside the workspace" }

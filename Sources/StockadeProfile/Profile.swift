@@ -73,6 +73,9 @@ public struct FilesystemSection: Equatable, Sendable, Codable {
     public var workspace: WorkspaceMode?
     /// `require_landlock:` a missing or partial Landlock fails the start.
     public var requireLandlock: Bool?
+    /// Globs that lift a `mask:` for the runs of this profile (`unmask:`),
+    /// matched like `mask:`; every lifted path is reported.
+    public var unmask: [String] = []
 
     public init(readOnly: [String] = [], readWrite: [String] = [], tmpfs: [String] = [],
                 hide: [String] = [], mask: [String] = [], workspace: WorkspaceMode? = nil) {

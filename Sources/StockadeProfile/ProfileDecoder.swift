@@ -87,7 +87,7 @@ struct ProfileDecoder {
 
     private func filesystem(_ section: YAMLReader.Entry) throws(ProfileError) -> FilesystemSection {
         var fs = FilesystemSection()
-        let keys = ["read_only", "read_write", "tmpfs", "hide", "mask", "workspace", "require_landlock"]
+        let keys = ["read_only", "read_write", "tmpfs", "hide", "mask", "workspace", "require_landlock", "unmask"]
         for entry in try reader.mapping(section.value, section.field, allowed: keys) {
             switch entry.key {
             case "read_only": fs.readOnly = try absolutePaths(entry)
@@ -95,14 +95,9 @@ struct ProfileDecoder {
             case "tmpfs": fs.tmpfs = try absolutePaths(entry)
             case "hide": fs.hide = try absolutePaths(entry)
             case "mask":
-                var globs: [String] = []
-                for (glob, node, field) in try reader.stringList(entry.value, entry.field, what: "globs") {
-                    if let problem = PathRules.maskGlobProblem(glob) {
-                        throw reader.error(glob.hasPrefix("/") ? .relativePath : .invalidValue, at: node, field, problem)
-                    }
-                    globs.appendUnique(glob)
-                }
-                fs.mask = globs
+                fs.mask = try workspaceGlobs(entry)
+            case "unmask":
+                fs.unmask = try workspaceGlobs(entry)
             case "workspace":
                 let text = try reader.string(entry.value, entry.field, what: "rw, ro or none")
                 guard let mode = WorkspaceMode(rawValue: text) else {
@@ -119,6 +114,17 @@ struct ProfileDecoder {
             }
         }
         return fs
+    }
+
+    private func workspaceGlobs(_ entry: YAMLReader.Entry) throws(ProfileError) -> [String] {
+        var globs: [String] = []
+        for (glob, node, field) in try reader.stringList(entry.value, entry.field, what: "globs") {
+            if let problem = PathRules.maskGlobProblem(glob) {
+                throw reader.error(glob.hasPrefix("/") ? .relativePath : .invalidValue, at: node, field, problem)
+            }
+            globs.appendUnique(glob)
+        }
+        return globs
     }
 
     private func absolutePaths(_ entry: YAMLReader.Entry) throws(ProfileError) -> [String] {

@@ -18,6 +18,7 @@ enum ProfileMerge {
         merged.filesystem.mask.appendUnique(contentsOf: c.filesystem.mask)
         merged.filesystem.workspace = c.filesystem.workspace ?? parent.filesystem.workspace
         merged.filesystem.requireLandlock = c.filesystem.requireLandlock ?? parent.filesystem.requireLandlock
+        merged.filesystem.unmask.appendUnique(contentsOf: c.filesystem.unmask)
 
         merged.env.pass.appendUnique(contentsOf: c.env.pass)
         merged.env.secret.appendUnique(contentsOf: c.env.secret)

@@ -23,7 +23,9 @@ struct YAMLComposer {
     /// The root node, or nil for a text with no content (only comments).
     static func parse(_ text: String) throws(YAMLSyntaxError) -> YAMLNode? {
         try checkCharacters(text)
-        let bytes = Array(text.utf8)
+        // libyaml wants a pointer even for no input: keep one byte of storage.
+        let count = text.utf8.count
+        let bytes = count == 0 ? [0] : Array(text.utf8)
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
         guard yaml_parser_initialize(parser) != 0 else {
@@ -31,18 +33,20 @@ struct YAMLComposer {
         }
         defer { yaml_parser_delete(parser) }
         return try bytes.withUnsafeBufferPointer { (buffer) throws(YAMLSyntaxError) -> YAMLNode? in
-            // An empty array may have no base address; libyaml wants a pointer.
-            var empty: UInt8 = 0
-            let base = buffer.baseAddress ?? withUnsafePointer(to: &empty) { $0 }
-            yaml_parser_set_input_string(parser, base, buffer.count)
+            yaml_parser_set_input_string(parser, buffer.baseAddress, count)
             var composer = YAMLComposer(text: text)
             return try composer.run(parser)
         }
     }
 
-    private enum Frame {
-        case sequence(YAMLNode.Mark, [YAMLNode])
-        case mapping(YAMLNode.Mark, [(YAMLNode, YAMLNode)], pendingKey: YAMLNode?)
+    /// A collection being read. Mutated in place at the top of the stack
+    /// (`stack[last].items.append`), so appending never copies the array.
+    private struct Frame {
+        var isMapping: Bool
+        var mark: YAMLNode.Mark
+        var items: [YAMLNode] = []
+        var pairs: [(YAMLNode, YAMLNode)] = []
+        var pendingKey: YAMLNode?
     }
 
     private let text: String
@@ -90,19 +94,15 @@ struct YAMLComposer {
         case YAML_SEQUENCE_START_EVENT:
             let start = event.data.sequence_start
             try refuseAnchorAndTag(anchor: start.anchor, tag: start.tag, at: at)
-            try push(.sequence(at, []), at: at)
+            try push(Frame(isMapping: false, mark: at), at: at)
         case YAML_MAPPING_START_EVENT:
             let start = event.data.mapping_start
             try refuseAnchorAndTag(anchor: start.anchor, tag: start.tag, at: at)
-            try push(.mapping(at, [], pendingKey: nil), at: at)
+            try push(Frame(isMapping: true, mark: at), at: at)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
-            switch frame {
-            case .sequence(let mark, let items):
-                try add(.sequence(.init(items: items, mark: mark)))
-            case .mapping(let mark, let pairs, _):
-                try add(.mapping(.init(pairs: pairs, mark: mark)))
-            }
+            try add(frame.isMapping ? .mapping(.init(pairs: frame.pairs, mark: frame.mark))
+                                    : .sequence(.init(items: frame.items, mark: frame.mark)))
         default:
             break  // stream start, document end
         }
@@ -118,21 +118,18 @@ struct YAMLComposer {
 
     /// A finished node goes into the collection being read, or is the root.
     private mutating func add(_ node: YAMLNode) throws(YAMLSyntaxError) {
-        guard let top = stack.popLast() else {
+        let top = stack.count - 1
+        guard top >= 0 else {
             root = node
             return
         }
-        switch top {
-        case .sequence(let mark, var items):
-            items.append(node)
-            stack.append(.sequence(mark, items))
-        case .mapping(let mark, var pairs, let pendingKey):
-            if let key = pendingKey {
-                pairs.append((key, node))
-                stack.append(.mapping(mark, pairs, pendingKey: nil))
-            } else {
-                stack.append(.mapping(mark, pairs, pendingKey: node))
-            }
+        if !stack[top].isMapping {
+            stack[top].items.append(node)
+        } else if let key = stack[top].pendingKey {
+            stack[top].pairs.append((key, node))
+            stack[top].pendingKey = nil
+        } else {
+            stack[top].pendingKey = node
         }
     }
 
@@ -205,6 +202,12 @@ struct YAMLComposer {
     /// their position: libyaml gives none for the characters it refuses, and
     /// without the other line breaks lines count the same here and there.
     private static func checkCharacters(_ text: String) throws(YAMLSyntaxError) {
+        // Fast path: printable ASCII, tabs and line breaks only (the shipped
+        // profiles); anything else is checked scalar by scalar below.
+        let plainASCII = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        }
+        if plainASCII == true { return }
         var line = 1
         var column = 1
         var previousCR = false

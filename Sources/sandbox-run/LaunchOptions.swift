@@ -21,6 +21,10 @@ enum LaunchOptions {
         for b in c.values("bind") { o.binds.append(try bind(b, writable: true, flag: "--bind")) }
         for t in c.values("tmpfs") { o.tmpfs.append(try absolutePath(t, flag: "--tmpfs")) }
         for h in c.values("hide") { o.hide.append(try absolutePath(h, flag: "--hide")) }
+        for glob in c.values("unmask") {
+            if let problem = PathRules.maskGlobProblem(glob) { throw UsageError.invalid("--unmask '\(glob)': \(problem)") }
+            o.unmask.append(glob)
+        }
         for e in c.values("env") {
             if let eq = e.firstIndex(of: "=") {
                 let name = String(e[..<eq])

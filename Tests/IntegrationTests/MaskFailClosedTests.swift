@@ -55,3 +55,68 @@ struct MaskFailClosedTests {
         #expect(!masked.contains { $0.hasPrefix("keys") }, "\(masked)")
     }
 }
+
+/// The user can see what is masked and lift a mask for one run (issue 11, item 3).
+@Suite("Masks made visible", .enabled(if: Harness.requireRoot()))
+struct MaskVisibilityIntegrationTests {
+    func workspaceWithKeys() throws -> String {
+        let ws = Harness.makeWorkspace()
+        try FileManager.default.createDirectory(atPath: ws + "/certs", withIntermediateDirectories: true)
+        try "-----BEGIN PRIVATE KEY-----\nsecret-key-bytes\n".write(toFile: ws + "/certs/key.pem", atomically: false, encoding: .utf8)
+        try "TOKEN=dotenv-secret\n".write(toFile: ws + "/.env", atomically: false, encoding: .utf8)
+        return ws
+    }
+
+    @Test("masks: sandbox.start lists the masked paths relative to the workspace, and report shows them")
+    func startListsMasks() throws {
+        let ws = try workspaceWithKeys()
+        defer { Harness.removeTree(ws) }
+        let r = try Harness.sandbox(["--profile", "agent", "--workspace", ws, "--", "/bin/sh", "-c", "cat certs/key.pem; echo end"], cwd: ws)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.contains("secret-key-bytes"))
+        let masked = r.events("sandbox.start").first?["masked"]?.objectValue
+        #expect(masked?["count"]?.int64Value == 2, "\(r.eventLines.first ?? "")")
+        #expect(masked?["paths"]?.arrayValue?.compactMap(\.stringValue) == [".env", "certs/key.pem"])
+        #expect(masked?["unmasked_count"]?.int64Value == 0)
+        #expect(r.events("sandbox.warning").allSatisfy { $0["code"]?.stringValue != "mask_lifted" })
+
+        // `sandbox-run report` of the same events shows them under their own heading.
+        let log = NSTemporaryDirectory() + "stockade-mask-report-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        try (r.eventLines.joined(separator: "\n") + "\n").write(toFile: log, atomically: false, encoding: .utf8)
+        let report = try Harness.runProcess([Harness.binary, "report", log])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("Masked paths"), "\(report.stdout)")
+        #expect(report.stdout.contains("certs/key.pem"))
+    }
+
+    @Test("masks: --unmask lifts a mask for one run, evented; the next run masks again")
+    func unmaskForOneRun() throws {
+        let ws = try workspaceWithKeys()
+        defer { Harness.removeTree(ws) }
+        let r = try Harness.sandbox(["--profile", "agent", "--workspace", ws, "--unmask", "certs/*.pem", "--",
+                                     "/bin/sh", "-c", "cat certs/key.pem; cat .env; echo end"], cwd: ws)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("secret-key-bytes"), "\(r.stdout)")
+        #expect(!r.stdout.contains("dotenv-secret"))  // only what the glob matched
+        let masked = r.events("sandbox.start").first?["masked"]?.objectValue
+        #expect(masked?["unmask"]?.arrayValue?.compactMap(\.stringValue) == ["certs/*.pem"])
+        #expect(masked?["unmasked"]?.arrayValue?.compactMap(\.stringValue) == ["certs/key.pem"])
+        #expect(masked?["paths"]?.arrayValue?.compactMap(\.stringValue) == [".env"])
+        let warning = r.events("sandbox.warning").first { $0["code"]?.stringValue == "mask_lifted" }
+        #expect(warning?["message"]?.stringValue?.contains("certs/key.pem") == true, "\(r.eventLines)")
+
+        let again = try Harness.sandbox(["--profile", "agent", "--workspace", ws, "--", "/bin/sh", "-c", "cat certs/key.pem; echo end"], cwd: ws)
+        #expect(again.status == 0)
+        #expect(!again.stdout.contains("secret-key-bytes"))
+    }
+
+    @Test("masks: --unmask rejects a glob that leaves the workspace")
+    func unmaskRejectsEscapes() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let r = try Harness.runProcess([Harness.binary, "--workspace", ws, "--unmask", "../etc/*", "--", "/bin/true"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--unmask"), "\(r.stderr)")
+    }
+}

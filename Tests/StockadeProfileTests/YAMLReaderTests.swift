@@ -230,6 +230,28 @@ struct YAMLReaderTests {
         }
     }
 
+    /// Random multi-line text written as a literal block scalar (`|-`, `|`,
+    /// `|+`) reads back exactly, whatever YAML syntax its lines hold.
+    @Test func literalBlocksRoundTrip() throws {
+        var rng = SplitMix64(seed: 0xB10C)
+        let pieces = ["a", "key: value", "- item", "# not a comment", "[x, y]", "{k: v}", "&anchor", "*alias", "!tag",
+                      "'q'", "\"dq\"", "tab\there", "é", "---", "...", "|", ">", "  indented", "x  "]
+        for _ in 0..<300 {
+            var lines = (0..<Int.random(in: 1...5, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }
+            if lines[0].hasPrefix(" ") { lines[0] = "x" + lines[0] }  // the first line sets the indentation
+            let body = lines.joined(separator: "\n")
+            let (indicator, expected) = [("|-", body), ("|", body + "\n"), ("|+", body + "\n\n")].randomElement(using: &rng)!
+            let trailer = indicator == "|+" ? "\n" : ""
+            let text = "k: " + indicator + "\n" + lines.map { "    " + $0 }.joined(separator: "\n") + "\n" + trailer + "next: 1\n"
+            guard case .mapping(let map)? = try YAMLComposer.parse(text), case .scalar(let scalar) = map.pairs[0].1 else {
+                Issue.record("not a mapping: \(text)")
+                continue
+            }
+            #expect(scalar.string == expected, "\(text.debugDescription)")
+            #expect(scalar.style == .literal)
+        }
+    }
+
     /// Arbitrary text from YAML's alphabet never traps; every failure is a positioned error.
     @Test func garbageNeverCrashes() {
         var rng = SplitMix64(seed: 77)

@@ -91,6 +91,14 @@ struct RunReportBuilder {
         let policy = e["policy"]?.objectValue
         run.networkMode = policy?["network"]?.stringValue
         run.allowRules = policy?["egress"]?.objectValue?["allow"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if let m = e["masked"]?.objectValue {
+            run.masks = .init(
+                count: Int(m["count"]?.int64Value ?? 0),
+                paths: m["paths"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                unmask: m["unmask"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                unmaskedCount: Int(m["unmasked_count"]?.int64Value ?? 0),
+                unmasked: m["unmasked"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        }
     }
 
     private mutating func end(_ e: JSONObject) {

@@ -70,6 +70,7 @@ extension ReportDocument {
                 header: ["limit", "value", "count"], numeric: [2],
                 rows: r.limits.map { [.text($0.limit), .text(limitValue($0)), .text(String($0.count))] })))
         }
+        sections += maskSections(r)
         if let s = r.suggestedAllow, !s.isEmpty {
             sections.append(Section(title: "Suggested allowlist", body: .list(s.map { [.code($0)] })))
         }

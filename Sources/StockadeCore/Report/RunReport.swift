@@ -85,6 +85,18 @@ public struct RunReport: Equatable, Sendable {
     public var suggestedAllow: [String]?
     /// Limits a `sandbox.warning` `limits_not_enforced` named: asked for, not enforced.
     public var unenforcedLimits: [String] = []
+    /// `sandbox.start.masked`: workspace paths masked (read as empty) and
+    /// lifted by unmask, relative to the workspace; nil when nothing was scanned.
+    public var masks: MaskSummary?
+
+    /// `sandbox.start.masked`, as the report shows it.
+    public struct MaskSummary: Equatable, Sendable {
+        public var count: Int
+        public var paths: [String]
+        public var unmask: [String]
+        public var unmaskedCount: Int
+        public var unmasked: [String]
+    }
 
     public init(sandboxId: String) { self.sandboxId = sandboxId }
 
