@@ -23,11 +23,14 @@ public enum SysView {
         public var mountPointOnly: Bool
     }
 
+    /// Not covered: `/sys/dev/block` (Podman masks it), an index of block
+    /// devices by number whose entries `/sys/class/block` and `/sys/block`
+    /// show anyway; covering one index of three would hide nothing. Every
+    /// cover costs a mount at every start (docs/performance.md).
     public static let masks: [Mask] = [
         Mask(path: "/sys/firmware", reason: "ACPI tables, DMI/SMBIOS (serial numbers, asset tags), EFI variables, the memory map: the host's identity and firmware attack surface (masked by Docker and Podman)", mountPointOnly: false),
         Mask(path: "/sys/devices/virtual/powercap", reason: "RAPL energy counters: a power side channel that leaks what other processes compute (Platypus, CVE-2020-8694; masked by Docker and Podman)", mountPointOnly: false),
         Mask(path: "/sys/power", reason: "suspend and hibernation state and wakeup counters: the host's power management and an activity side channel", mountPointOnly: false),
-        Mask(path: "/sys/dev/block", reason: "an index of the host's block devices by number (masked by Podman)", mountPointOnly: false),
         Mask(path: "/sys/kernel/security", reason: "securityfs: LSM policy (AppArmor profiles, IMA measurements)", mountPointOnly: true),
         Mask(path: "/sys/kernel/debug", reason: "debugfs: kernel internals and addresses", mountPointOnly: true),
         Mask(path: "/sys/kernel/tracing", reason: "tracefs: kernel tracing of every process", mountPointOnly: true),
