@@ -115,6 +115,15 @@ struct TerminalTests {
         #expect(term.sameModes)
     }
 
+    @Test("SIGTSTP to sandbox-run does not stop it while it owns a pty: the run goes on")
+    func stopSignalIgnored() throws {
+        let s = try onTerminal(["--", "/bin/sh", "-c", "echo READY; read x; echo got:$x"],
+                               script: [["expect": "READY", "signal": "TSTP"], ["expect": "READY", "send": "on\r"]])
+        #expect(s.rc == 0, "\(s.out)")
+        #expect(s.out.contains("got:on"))
+        #expect(s.sameModes)
+    }
+
     @Test("--tty never shares the caller's terminal; --tty always gives a pty even on pipes")
     func modes() throws {
         let never = try onTerminal(["--tty", "never", "--", "/bin/sh", "-c", "test -t 0 && echo TERM; ls /dev/pts"])
