@@ -178,7 +178,7 @@ struct ChildConfigBuilder {
         cfg.report_fd = reportFd
         cfg.go_fd = goFd
         if let pty {
-            cfg.pty = 1
+            cfg.pty = pty.descriptors.reduce(0) { $0 | (1 << $1) }
             cfg.pty_termios = pty.modes.flatMap { m in arena.bytes(withUnsafeBytes(of: m) { Array($0) }) }
             cfg.pty_winsize = pty.windowSize.flatMap { w in arena.bytes(withUnsafeBytes(of: w) { Array($0) }) }
         }
@@ -188,6 +188,8 @@ struct ChildConfigBuilder {
 
 /// What the child applies to the pty it opens.
 struct PtySettings {
+    /// Which of 0, 1, 2 the pty replaces.
+    var descriptors: [Int32]
     var modes: termios?
     var windowSize: winsize?
 }

@@ -3,15 +3,17 @@ import Testing
 
 @Suite("--tty")
 struct TTYModeTests {
-    @Test func autoWantsAPtyWhenEitherSideIsATerminal() {
-        #expect(TTYMode.auto.wantsPty(stdinIsTerminal: true, stdoutIsTerminal: false))
-        #expect(TTYMode.auto.wantsPty(stdinIsTerminal: false, stdoutIsTerminal: true))
-        #expect(!TTYMode.auto.wantsPty(stdinIsTerminal: false, stdoutIsTerminal: false))
+    @Test func autoReplacesExactlyTheTerminals() {
+        #expect(TTYMode.auto.descriptors(isTerminal: [true, true, true]) == [0, 1, 2])
+        #expect(TTYMode.auto.descriptors(isTerminal: [true, false, true]) == [0, 2])
+        #expect(TTYMode.auto.descriptors(isTerminal: [false, true, false]) == [1])
+        #expect(TTYMode.auto.descriptors(isTerminal: [false, false, true]) == [2])
+        #expect(TTYMode.auto.descriptors(isTerminal: [false, false, false]).isEmpty)
     }
 
     @Test func alwaysAndNeverIgnoreTheDescriptors() {
-        #expect(TTYMode.always.wantsPty(stdinIsTerminal: false, stdoutIsTerminal: false))
-        #expect(!TTYMode.never.wantsPty(stdinIsTerminal: true, stdoutIsTerminal: true))
+        #expect(TTYMode.always.descriptors(isTerminal: [false, false, false]) == [0, 1, 2])
+        #expect(TTYMode.never.descriptors(isTerminal: [true, true, true]).isEmpty)
         #expect(TTYMode(rawValue: "sometimes") == nil)
     }
 }

@@ -106,10 +106,12 @@ struct stk_child_config {
     int report_fd;              /* child → parent, records below */
     int go_fd;                  /* parent → child: one byte per handshake */
 
-    /* Own pseudo-terminal (pty.c): when set, init opens a pty pair in the
-     * sandbox's devpts, applies these settings to it, hands the master to
-     * the parent (STK_REPORT_PTY, then waits for "go") and makes the slave
-     * the workload's stdin/stdout/stderr and controlling terminal. */
+    /* Own pseudo-terminal (pty.c): a bit mask of the descriptors 0, 1, 2
+     * (bit N = fd N) the pty's slave replaces; 0: no pty. When set, init
+     * opens a pty pair in the sandbox's devpts, applies these settings to
+     * it, hands the master to the parent (STK_REPORT_PTY, then waits for
+     * "go"), puts the slave on those descriptors, and the workload makes it
+     * its controlling terminal. */
     int pty;
     const void *pty_termios;    /* struct termios (glibc), NULL: kernel defaults */
     const void *pty_winsize;    /* struct winsize, NULL: leave 0x0 */
