@@ -140,6 +140,9 @@ struct ChildConfigBuilder {
             case .sysfs(let dst):
                 op.kind = Int32(STK_MOUNT_SYSFS.rawValue)
                 op.dst = arena.string(dst)
+                // Fallback when the kernel refuses a fresh sysfs (SysView).
+                op.src = arena.string("/sys")
+                op.data = arena.string(SysView.fallbackCovers(destination: dst).joined(separator: "\n"))
             case .cgroupView(let dst):
                 // Not expanded (no cgroup to show): an empty read-only dir.
                 op.kind = Int32(STK_MOUNT_TMPFS.rawValue)

@@ -40,6 +40,21 @@ public enum SysView {
         Mask(path: "/sys/fs/pstore", reason: "pstore: crash logs of earlier boots", mountPointOnly: true),
     ]
 
+    /// What the child covers, relative to `destination`, when the kernel
+    /// refuses a fresh sysfs and it binds the host's `/sys` instead: the
+    /// mount points (a fresh sysfs shows them empty) and the cgroup
+    /// hierarchies, which the cgroup view covers next anyway.
+    ///
+    /// The kernel refuses a fresh sysfs in a user namespace when the host's
+    /// `/sys` is itself partly covered (`mount_too_revealing`), as under a
+    /// container runtime that masks `/sys/firmware`.
+    public static func fallbackCovers(destination: String) -> [String] {
+        let prefix = destination + "/"
+        return masks.filter(\.mountPointOnly).compactMap { m in
+            m.path.hasPrefix(prefix) ? String(m.path.dropFirst(prefix.count)) : nil
+        }
+    }
+
     /// The mount steps of `/sys` for a sandbox in `network` mode.
     public static func steps(network: NetworkMode) -> [MountStep] {
         let fresh = network != .host

@@ -50,4 +50,22 @@ struct SysWallTests {
             #expect(r.stdout.contains("limit-now 268435456") || r.stdout.contains("limit-now 268435456\n"))
         }
     }
+
+    /// Under a container runtime that masks part of the host's /sys, the
+    /// kernel refuses a fresh sysfs (mount_too_revealing). The sandbox must
+    /// still start, with the host's /sys bound read-only and the same
+    /// subtrees empty. The test makes that host in a private mount namespace
+    /// of its own (unshare -m), never touching the machine's /sys.
+    @Test("a host whose /sys is partly covered still gets a /sys view", arguments: [false, true])
+    func coveredHostSys(rootless: Bool) throws {
+        let runAs = rootless ? "/usr/bin/setpriv --reuid \(Harness.testUID) --regid \(Harness.testUID) --clear-groups " : ""
+        let inner = "cat /sys/devices/system/cpu/online; for d in /sys/firmware /sys/kernel/security /sys/kernel/debug /sys/power; do [ -n \"$(ls -A $d 2>/dev/null)\" ] && echo VISIBLE $d; done; touch /sys/x 2>/dev/null && echo WROTE; echo end"
+        let outer = "mount -t tmpfs stockade-test-mask /sys/firmware && \(runAs)\(Harness.binary) --workspace-mode none -- /bin/sh -c '\(inner)'"
+        let r = try Harness.runProcess(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", outer], cwd: "/tmp")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasPrefix("0"), "\(r.stdout)")
+        #expect(r.stdout.contains("end"))
+        #expect(!r.stdout.contains("VISIBLE"), "\(r.stdout)")
+        #expect(!r.stdout.contains("WROTE"))
+    }
 }

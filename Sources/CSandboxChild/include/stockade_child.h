@@ -45,7 +45,10 @@ enum stk_mount_kind {
     STK_MOUNT_HIDE_DIR = 7,
     /* Remount the mount at `dst` read-only (MS_REMOUNT|MS_BIND|MS_RDONLY). */
     STK_MOUNT_REMOUNT_RO = 8,
-    /* A fresh read-only sysfs at `dst` (sysfs_view.c). */
+    /* A fresh read-only sysfs at `dst` (sysfs_view.c). If the kernel refuses
+     * it (EPERM), the host's `src` is bound read-only with its submounts
+     * instead and the "\n"-separated paths in `data` (relative to `dst`)
+     * are covered. */
     STK_MOUNT_SYSFS = 9,
 };
 
