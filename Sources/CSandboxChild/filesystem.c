@@ -179,6 +179,66 @@ static int clone_source(const struct stk_mount_op *op)
     return tree;
 }
 
+/* The kernel refuses a fresh sysfs when the host's /sys is itself partly
+ * covered (mount_too_revealing: e.g. under a container runtime that masks
+ * /sys/firmware). Then bind the host's /sys (op->src) read-only with its
+ * submounts, as with --net host, and cover the mount points listed in
+ * op->data ("\n"-separated, relative to dst), which a fresh sysfs would
+ * have shown empty. */
+static int sysfs_fallback(int rootfd, const struct stk_mount_op *op, int target_fd)
+{
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return -errno;
+    int src = openat2_beneath(root, op->src[0] == '/' ? op->src + 1 : op->src, O_PATH | O_DIRECTORY);
+    int e = errno;
+    close(root);
+    if (src < 0)
+        return -e;
+    int tree = (int)syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    e = errno;
+    close(src);
+    if (tree < 0)
+        return -e;
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+        e = errno;
+        close(tree);
+        return -e;
+    }
+    int r = attach_tree(tree, target_fd);
+    close(tree);
+    if (r < 0 || op->data == NULL)
+        return r;
+    char path[PATH_MAX];
+    const char *p = op->data;
+    while (*p) {
+        const char *end = p;
+        while (*end && *end != '\n')
+            end++;
+        size_t dlen = stk_strlen(op->dst), n = (size_t)(end - p);
+        if (n > 0 && dlen + 1 + n + 1 <= sizeof path) {
+            memcpy(path, op->dst, dlen);
+            path[dlen] = '/';
+            memcpy(path + dlen + 1, p, n);
+            path[dlen + 1 + n] = '\0';
+            int t = resolve_target(rootfd, path, 0, 0);
+            if (t >= 0) {
+                r = cover(rootfd, t, 0);
+                close(t);
+                if (r < 0)
+                    return r;
+            } else if (t != -ENOENT && t != -EACCES && t != -ENOTDIR) {
+                return t;
+            }
+        }
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
 static int run_op(const struct stk_child_config *cfg, int rootfd, const struct stk_mount_op *op, int tree_fd)
 {
     int is_file = (op->flags & STK_MOUNT_F_FILE) != 0;
@@ -255,6 +315,8 @@ static int run_op(const struct stk_child_config *cfg, int rootfd, const struct s
     }
     case STK_MOUNT_SYSFS:
         r = stk_mount_sysfs(target);
+        if (r == -EPERM && op->src != NULL)
+            r = sysfs_fallback(rootfd, op, tfd);
         break;
     default:
         r = -EINVAL;

@@ -58,12 +58,21 @@ void stk_setup_pty(const struct stk_child_config *cfg)
     wait_go(cfg);
     close(master);
 
-    /* init's own stdio too: the caller's terminal stays outside. */
+    /* init's own stdio too (the workload inherits it): every descriptor
+     * that was the caller's terminal now is the sandbox's, so the caller's
+     * terminal stays outside; pipes and files stay as they were. */
+    int kept = 0;
     for (int fd = 0; fd < 3; fd++) {
-        if (slave != fd && dup2(slave, fd) < 0)
+        if (!(cfg->pty & (1 << fd)))
+            continue;
+        if (slave == fd) {
+            kept = 1;
+            continue;
+        }
+        if (dup2(slave, fd) < 0)
             stk_fail(cfg, STK_STEP_PTY, errno, 5);
     }
-    if (slave > 2)
+    if (!kept)
         close(slave);
 }
 
@@ -71,11 +80,16 @@ void stk_take_controlling_tty(const struct stk_child_config *cfg)
 {
     if (!cfg->pty)
         return;
-    /* Now a session leader without a terminal: fd 0 becomes the controlling
+    /* Now a session leader without a terminal: the pty becomes the controlling
      * terminal and this process group its foreground, so ^C, ^Z and
      * SIGWINCH from the pty's line discipline reach the workload. Runs
      * under the seccomp filter (every shipped profile allows ioctl); if a
      * profile denies it, the workload still has the pty on 0/1/2, only
      * without job control. */
-    (void)ioctl(0, TIOCSCTTY, 0);
+    for (int fd = 0; fd < 3; fd++) {
+        if (cfg->pty & (1 << fd)) {
+            (void)ioctl(fd, TIOCSCTTY, 0);
+            return;
+        }
+    }
 }

@@ -19,8 +19,8 @@ import Glibc
 /// process group; `restore` puts the saved modes back with TCSANOW, which
 /// never waits for output to drain (a stopped terminal cannot stall it).
 final class CallerTerminal {
-    /// The terminal whose modes are copied and made raw: stdin if it is
-    /// one, else stdout; -1 when neither is.
+    /// The terminal whose modes are copied and made raw: the first replaced
+    /// descriptor that is one; -1 when none is.
     let termFd: Int32
     /// Modes and window size of `termFd`, copied to the pty.
     let savedModes: termios?
@@ -36,17 +36,23 @@ final class CallerTerminal {
     private var clearNonblock: [Int32] = []
     private var closed = false
 
-    init() {
-        let stdinTTY = isatty(0) == 1
-        termFd = stdinTTY ? 0 : (isatty(1) == 1 ? 1 : -1)
-        inputIsTerminal = stdinTTY
+    /// `replaced`: the descriptors (0, 1, 2) the workload's pty stands in for.
+    init(replaced: [Int32]) {
+        let terminals = replaced.filter { isatty($0) == 1 }
+        termFd = terminals.first ?? -1
+        inputIsTerminal = replaced.contains(0) && isatty(0) == 1
         var modes = termios()
         savedModes = termFd >= 0 && tcgetattr(termFd, &modes) == 0 ? modes : nil
         var ws = winsize()
         windowSize = termFd >= 0 && ioctl(termFd, UInt(TIOCGWINSZ), &ws) == 0 ? ws : nil
-        readsInput = !stdinTTY || Self.inForeground(0)
+        readsInput = replaced.contains(0) && (!inputIsTerminal || Self.inForeground(0))
         if readsInput { inFd = nonBlockingCopy(0, flags: O_RDONLY) }
-        outFd = nonBlockingCopy(1, flags: O_WRONLY)
+        // The pty's output (the workload's, or only the echo of what is
+        // typed when stdout and stderr are files) goes to the first
+        // replaced output, else back to the terminal it came from.
+        if let out = replaced.first(where: { $0 == 1 || $0 == 2 }) ?? (termFd >= 0 ? termFd : nil) {
+            outFd = nonBlockingCopy(out, flags: O_WRONLY)
+        }
     }
 
     static func inForeground(_ fd: Int32) -> Bool {

@@ -155,6 +155,9 @@ struct ChildConfigBuilder {
             case .sysfs(let dst):
                 op.kind = Int32(STK_MOUNT_SYSFS.rawValue)
                 op.dst = arena.string(dst)
+                // Fallback when the kernel refuses a fresh sysfs (SysView).
+                op.src = arena.string("/sys")
+                op.data = arena.string(SysView.fallbackCovers(destination: dst).joined(separator: "\n"))
             case .cgroupView(let dst):
                 // Not expanded (no cgroup to show): an empty read-only dir.
                 op.kind = Int32(STK_MOUNT_TMPFS.rawValue)
@@ -193,7 +196,7 @@ struct ChildConfigBuilder {
         cfg.report_fd = reportFd
         cfg.go_fd = goFd
         if let pty {
-            cfg.pty = 1
+            cfg.pty = pty.descriptors.reduce(0) { $0 | (1 << $1) }
             cfg.pty_termios = pty.modes.flatMap { m in arena.bytes(withUnsafeBytes(of: m) { Array($0) }) }
             cfg.pty_winsize = pty.windowSize.flatMap { w in arena.bytes(withUnsafeBytes(of: w) { Array($0) }) }
         }
@@ -208,6 +211,8 @@ struct ChildConfigBuilder {
 
 /// What the child applies to the pty it opens.
 struct PtySettings {
+    /// Which of 0, 1, 2 the pty replaces.
+    var descriptors: [Int32]
     var modes: termios?
     var windowSize: winsize?
 }

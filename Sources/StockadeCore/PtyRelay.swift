@@ -40,6 +40,9 @@ final class PtyRelay: PollSource {
     init(terminal: CallerTerminal) {
         self.terminal = terminal
         inputOpen = terminal.inFd >= 0
+        // No usable stdout: output is read and dropped, so the workload
+        // never blocks on a relay that cannot deliver.
+        callerOpen = terminal.outFd >= 0
         signalFd = Self.handledSignals.withUnsafeBufferPointer { stk_signalfd_for($0.baseAddress, Int32($0.count)) }
     }
 
@@ -72,7 +75,10 @@ final class PtyRelay: PollSource {
         }
         if fd == master {
             if revents & Int16(POLLOUT) != 0 { flush(&toPty, to: master, open: &masterOpen) }
-            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { fill(&toCaller, from: master, open: &masterOpen) }
+            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                fill(&toCaller, from: master, open: &masterOpen)
+                if !callerOpen { toCaller = [] }
+            }
         }
         if fd == terminal.inFd && fd >= 0 && inputOpen {
             fill(&toPty, from: fd, open: &inputOpen)

@@ -136,13 +136,13 @@ public final class Supervisor {
 
         // The workload's own terminal (PtyRelay); the caller's is restored
         // on every way out of here.
-        let relay = tty.wantsPty(stdinIsTerminal: isatty(0) == 1, stdoutIsTerminal: isatty(1) == 1)
-            ? PtyRelay(terminal: CallerTerminal()) : nil
+        let ptyFds = tty.descriptors(isTerminal: [isatty(0) == 1, isatty(1) == 1, isatty(2) == 1])
+        let relay = ptyFds.isEmpty ? nil : PtyRelay(terminal: CallerTerminal(replaced: ptyFds))
         defer { relay?.restore() }
 
         let arena = CArena()
         var builder = ChildConfigBuilder(plan: launchPlan, trees: trees, arena: arena, landlock: landlock)
-        if let relay { builder.pty = PtySettings(modes: relay.terminal.savedModes, windowSize: relay.terminal.windowSize) }
+        if let relay { builder.pty = PtySettings(descriptors: ptyFds, modes: relay.terminal.savedModes, windowSize: relay.terminal.windowSize) }
         var cfg = builder.build(reportFd: reportPipe[1], goFd: goPipe[0])
         var pidfd: Int32 = -1
         let pid = stk_spawn(&cfg, &pidfd)

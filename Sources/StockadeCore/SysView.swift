@@ -23,11 +23,14 @@ public enum SysView {
         public var mountPointOnly: Bool
     }
 
+    /// Not covered: `/sys/dev/block` (Podman masks it), an index of block
+    /// devices by number whose entries `/sys/class/block` and `/sys/block`
+    /// show anyway; covering one index of three would hide nothing. Every
+    /// cover costs a mount at every start (docs/performance.md).
     public static let masks: [Mask] = [
         Mask(path: "/sys/firmware", reason: "ACPI tables, DMI/SMBIOS (serial numbers, asset tags), EFI variables, the memory map: the host's identity and firmware attack surface (masked by Docker and Podman)", mountPointOnly: false),
         Mask(path: "/sys/devices/virtual/powercap", reason: "RAPL energy counters: a power side channel that leaks what other processes compute (Platypus, CVE-2020-8694; masked by Docker and Podman)", mountPointOnly: false),
         Mask(path: "/sys/power", reason: "suspend and hibernation state and wakeup counters: the host's power management and an activity side channel", mountPointOnly: false),
-        Mask(path: "/sys/dev/block", reason: "an index of the host's block devices by number (masked by Podman)", mountPointOnly: false),
         Mask(path: "/sys/kernel/security", reason: "securityfs: LSM policy (AppArmor profiles, IMA measurements)", mountPointOnly: true),
         Mask(path: "/sys/kernel/debug", reason: "debugfs: kernel internals and addresses", mountPointOnly: true),
         Mask(path: "/sys/kernel/tracing", reason: "tracefs: kernel tracing of every process", mountPointOnly: true),
@@ -36,6 +39,21 @@ public enum SysView {
         Mask(path: "/sys/fs/selinux", reason: "selinuxfs: the SELinux policy (masked by Podman)", mountPointOnly: true),
         Mask(path: "/sys/fs/pstore", reason: "pstore: crash logs of earlier boots", mountPointOnly: true),
     ]
+
+    /// What the child covers, relative to `destination`, when the kernel
+    /// refuses a fresh sysfs and it binds the host's `/sys` instead: the
+    /// mount points (a fresh sysfs shows them empty) and the cgroup
+    /// hierarchies, which the cgroup view covers next anyway.
+    ///
+    /// The kernel refuses a fresh sysfs in a user namespace when the host's
+    /// `/sys` is itself partly covered (`mount_too_revealing`), as under a
+    /// container runtime that masks `/sys/firmware`.
+    public static func fallbackCovers(destination: String) -> [String] {
+        let prefix = destination + "/"
+        return masks.filter(\.mountPointOnly).compactMap { m in
+            m.path.hasPrefix(prefix) ? String(m.path.dropFirst(prefix.count)) : nil
+        }
+    }
 
     /// The mount steps of `/sys` for a sandbox in `network` mode.
     public static func steps(network: NetworkMode) -> [MountStep] {

@@ -50,7 +50,7 @@ enum RunVerb {
             OptionSpec("actor", .single, value: "ID", help: "Who is running this (agent or CI job id), recorded in every event."),
             OptionSpec("fail-on-deny", .flag, help: "Exit 1 when the command exits 0 but the sandbox denied something (a system call, a DNS query, a packet); a sandbox.warning fail_on_deny says so. Other statuses are kept."),
             OptionSpec("profile-sha256", .single, value: "HEX", help: "Run only if the profile file's SHA-256, or its policy digest (covering extends:; see `check`), is HEX."),
-            OptionSpec("tty", .single, value: "MODE", help: "Give the command its own pseudo-terminal: auto (when stdin or stdout is a terminal; the default), always, or never (share sandbox-run's stdin/stdout/stderr)."),
+            OptionSpec("tty", .single, value: "MODE", help: "Give the command its own pseudo-terminal: auto (in place of each of stdin, stdout, stderr that is a terminal; the default), always (all three, even pipes), or never (share sandbox-run's stdin/stdout/stderr)."),
             OptionSpec("require-landlock", .flag, help: "Fail (exit 125) unless the kernel enforces the whole Landlock ruleset: filesystem rights and the scoping of abstract unix sockets and signals (Landlock ABI 6 or later). On in the strict profile."),
             OptionSpec("dry-run", .flag, help: "Print the plan as JSON and exit; nothing is created."),
             OptionSpec("export-bpf", .single, value: "PATH", help: "With --dry-run: also write the compiled seccomp BPF (struct sock_filter[]) to PATH, e.g. for bwrap --seccomp.", hidden: true),

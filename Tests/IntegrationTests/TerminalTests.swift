@@ -26,12 +26,13 @@ struct TerminalTests {
 
     /// Runs sandbox-run `args` on a fresh terminal of `winsize`, playing `script`.
     func onTerminal(_ args: [String], winsize: [Int] = [33, 111], script: [[String: Any]] = [], tcoff: Bool = false,
-                    asUser: Bool = false) throws -> Seen {
+                    asUser: Bool = false, redirect: [String: String] = [:]) throws -> Seen {
         var argv = [Harness.binary, "--workspace-mode", "none"] + args
         if asUser {
             argv = ["/usr/bin/setpriv", "--reuid", "\(Harness.testUID)", "--regid", "\(Harness.testUID)", "--clear-groups"] + argv
         }
-        let cfg: [String: Any] = ["argv": argv, "winsize": winsize, "script": script, "tcoff": tcoff, "limit": 60]
+        var cfg: [String: Any] = ["argv": argv, "winsize": winsize, "script": script, "tcoff": tcoff, "limit": 60]
+        for (k, v) in redirect { cfg[k] = v }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: cfg), as: UTF8.self)
         let driver = Harness.repoRoot.appendingPathComponent("Tests/IntegrationTests/Fixtures/pty_driver.py").path
         let r = try Harness.runProcess(["/usr/bin/python3", driver, json], cwd: "/tmp", timeout: 90)
@@ -64,7 +65,10 @@ struct TerminalTests {
 
     @Test("^C typed on the caller's terminal interrupts the workload's foreground job")
     func interrupt() throws {
-        let s = try onTerminal(["--", "/bin/sh", "-c", "echo READY; sleep 30"], script: [["expect": "READY", "send": "\u{03}"]])
+        // The process that prints the marker is the one that sleeps: a shell
+        // would defer a SIGINT that lands between its echo and its fork.
+        let py = "import time\nprint('READY', flush=True)\ntime.sleep(30)\n"
+        let s = try onTerminal(["--", "/usr/bin/python3", "-c", py], script: [["expect": "READY", "send": "\u{03}"]])
         #expect(s.rc == 130, "\(s.out)")
         #expect(s.sameModes)
     }
@@ -113,6 +117,57 @@ struct TerminalTests {
         #expect(term.scriptDone)
         #expect(term.rc == 128 + 15, "\(term.out)")
         #expect(term.sameModes)
+    }
+
+    @Test("^Z suspends the foreground job of an interactive shell inside (job control on its own pty)")
+    func suspend() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/bin/bash") else {
+            print("SKIP: job control test needs /bin/bash")
+            return
+        }
+        // The job prints a marker computed at run time, so the echo of the
+        // typed line cannot match it; ^Z then goes to a running job.
+        let s = try onTerminal(["--", "/bin/bash", "--norc", "--noprofile", "-i"], script: [
+            ["expect": "$ ", "send": "sh -c 'echo IN-$((40+2)); exec sleep 30'\r"],
+            ["expect": "IN-42\r\n", "send": "\u{1A}"],
+            ["expect": "Stopped", "send": "exit 7\r"],
+            ["expect": "stopped jobs", "send": "exit 7\r"],
+        ])
+        #expect(s.scriptDone, "\(s.out)")
+        #expect(s.rc == 7, "\(s.out)")
+        #expect(s.sameModes)
+    }
+
+    @Test("SIGTSTP to sandbox-run does not stop it while it owns a pty: the run goes on")
+    func stopSignalIgnored() throws {
+        let s = try onTerminal(["--", "/bin/sh", "-c", "echo READY; read x; echo got:$x"],
+                               script: [["expect": "READY", "signal": "TSTP"], ["expect": "READY", "send": "on\r"]])
+        #expect(s.rc == 0, "\(s.out)")
+        #expect(s.out.contains("got:on"))
+        #expect(s.sameModes)
+    }
+
+    @Test("auto: only the descriptors that are terminals get the pty; a redirected file or pipe stays plain")
+    func redirections() throws {
+        let dir = Harness.makeWorkspace(owner: 0)
+        defer { Harness.removeTree(dir) }
+        try "line1\nline2\n".write(toFile: dir + "/in.txt", atomically: false, encoding: .utf8)
+        // `cmd > out`: stdout is the file, bytes as written (no CR added by
+        // a pty); stdin and stderr are the pty.
+        let out = try onTerminal(["--", "/bin/sh", "-c", "test -t 1 || echo OUT-PLAIN; printf 'a\\nb\\n'; test -t 0 && echo IN-TTY >&2; echo READY >&2; read x; echo got:$x >&2"],
+                                 script: [["expect": "READY", "send": "typed\r"]], redirect: ["stdout_file": dir + "/out.txt"])
+        #expect(out.rc == 0, "\(out.out)")
+        #expect(out.out.contains("IN-TTY"))
+        #expect(out.out.contains("got:typed"))
+        #expect((try? String(contentsOfFile: dir + "/out.txt", encoding: .utf8)) == "OUT-PLAIN\na\nb\n")
+        // `cmd < in`: the workload reads the file itself, to its end.
+        let inp = try onTerminal(["--", "/bin/sh", "-c", "test -t 0 || echo IN-PLAIN; cat; test -t 1 && echo OUT-TTY"],
+                                 redirect: ["stdin_file": dir + "/in.txt"])
+        #expect(inp.rc == 0)
+        #expect(inp.out.contains("IN-PLAIN"))
+        #expect(inp.out.contains("line1\r\nline2\r\n"))
+        #expect(inp.out.contains("OUT-TTY"))
+        #expect(inp.sameModes)
     }
 
     @Test("--tty never shares the caller's terminal; --tty always gives a pty even on pipes")

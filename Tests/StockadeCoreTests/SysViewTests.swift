@@ -30,6 +30,14 @@ struct SysViewTests {
         }
     }
 
+    @Test func fallbackCoversTheMountPointsRelativeToSys() {
+        let covers = SysView.fallbackCovers(destination: "/sys")
+        #expect(covers.contains("kernel/security"))
+        #expect(covers.contains("kernel/debug"))
+        #expect(!covers.contains("firmware"))  // an ordinary hide op covers it in every case
+        #expect(covers.allSatisfy { !$0.hasPrefix("/") && !$0.contains("..") })
+    }
+
     @Test func everyMaskHasAReason() {
         for m in SysView.masks {
             #expect(m.path.hasPrefix("/sys/"))

@@ -45,7 +45,10 @@ enum stk_mount_kind {
     STK_MOUNT_HIDE_DIR = 7,
     /* Remount the mount at `dst` read-only (MS_REMOUNT|MS_BIND|MS_RDONLY). */
     STK_MOUNT_REMOUNT_RO = 8,
-    /* A fresh read-only sysfs at `dst` (sysfs_view.c). */
+    /* A fresh read-only sysfs at `dst` (sysfs_view.c). If the kernel refuses
+     * it (EPERM), the host's `src` is bound read-only with its submounts
+     * instead and the "\n"-separated paths in `data` (relative to `dst`)
+     * are covered. */
     STK_MOUNT_SYSFS = 9,
 };
 
@@ -119,10 +122,12 @@ struct stk_child_config {
     int report_fd;              /* child → parent, records below */
     int go_fd;                  /* parent → child: one byte per handshake */
 
-    /* Own pseudo-terminal (pty.c): when set, init opens a pty pair in the
-     * sandbox's devpts, applies these settings to it, hands the master to
-     * the parent (STK_REPORT_PTY, then waits for "go") and makes the slave
-     * the workload's stdin/stdout/stderr and controlling terminal. */
+    /* Own pseudo-terminal (pty.c): a bit mask of the descriptors 0, 1, 2
+     * (bit N = fd N) the pty's slave replaces; 0: no pty. When set, init
+     * opens a pty pair in the sandbox's devpts, applies these settings to
+     * it, hands the master to the parent (STK_REPORT_PTY, then waits for
+     * "go"), puts the slave on those descriptors, and the workload makes it
+     * its controlling terminal. */
     int pty;
     const void *pty_termios;    /* struct termios (glibc), NULL: kernel defaults */
     const void *pty_winsize;    /* struct winsize, NULL: leave 0x0 */

@@ -4,7 +4,8 @@ its controlling terminal (the command is the foreground job, as if typed at a
 shell), plays a script against it, and reports what the terminal saw.
 
 argv[1]: JSON {"argv": [...], "winsize": [rows, cols], "script": [step...],
-               "tcoff": bool, "limit": seconds}
+               "tcoff": bool, "limit": seconds,
+               "stdin_file": PATH, "stdout_file": PATH}
 step: {"expect": TEXT} then any of {"send": TEXT}, {"winsize": [r, c]},
       {"signal": "TERM"}
 Prints JSON: rc, out, same_modes, caller_input (bytes the caller's side
@@ -21,11 +22,14 @@ before = termios.tcgetattr(slave)
 
 def become_foreground():
     os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
 
 
-proc = subprocess.Popen(cfg["argv"], stdin=slave, stdout=slave, stderr=slave,
-                        preexec_fn=become_foreground, close_fds=True)
+# Optional redirections, as `cmd < in > out` typed at a shell would make.
+stdin = open(cfg["stdin_file"], "rb") if "stdin_file" in cfg else slave
+stdout = open(cfg["stdout_file"], "wb") if "stdout_file" in cfg else slave
+proc = subprocess.Popen(cfg["argv"], stdin=stdin, stdout=stdout, stderr=slave,
+                        preexec_fn=become_foreground, close_fds=True, pass_fds=(slave,))
 if cfg.get("tcoff"):
     # The caller's terminal stops taking output (what ^S or a hung
     # terminal does): whoever writes to it must not block on it.
