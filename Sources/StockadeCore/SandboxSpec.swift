@@ -1,3 +1,4 @@
+import StockadeEvents
 import StockadeProfile
 import StockadeSeccomp
 
@@ -59,6 +60,9 @@ public struct SandboxSpec: Equatable, Sendable {
     /// Egress rules for `filtered` and `audit`.
     public var egress: EgressPolicy
     public var seccomp: SeccompPolicy
+    /// Per-type caps on events the workload can provoke (the profile's
+    /// `events: rate_limits:` over `EventRateLimit.defaults`).
+    public var eventRateLimits: [EventType: EventRateLimit] = EventRateLimit.defaults
 
     public init(
         id: String, name: String? = nil, actor: String, command: [String], cwd: String,

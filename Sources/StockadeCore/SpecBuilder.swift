@@ -255,7 +255,7 @@ public struct SpecBuilder: Sendable {
             cwd = ws
         }
 
-        return SandboxSpec(
+        var spec = SandboxSpec(
             id: id, name: o.name, actor: o.actor ?? profile.actor ?? defaultActor(host: host),
             command: o.command, cwd: cwd,
             profileName: profile.name, profileSources: profile.sources,
@@ -277,6 +277,8 @@ public struct SpecBuilder: Sendable {
             egress: try egress(profile: profile, overrides: o, presets: presets),
             seccomp: profile.seccomp.policy ?? SeccompPolicy()
         )
+        spec.eventRateLimits = profile.events.resolved()
+        return spec
     }
 
     /// Who the workload runs as. Rootless: yourself (the only id you may map).

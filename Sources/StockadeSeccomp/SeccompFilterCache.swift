@@ -47,7 +47,8 @@ public struct SeccompFilterCache: Sendable {
 
     // MARK: Key
 
-    static let format = "stockade-seccomp-cache 1"
+    /// 2: programs report stacked filters (``StackedFilterReport``).
+    static let format = "stockade-seccomp-cache 2"
 
     /// Canonical text of everything the program depends on.
     static func key(_ policy: SeccompPolicy, _ hardening: SeccompHardening) -> String {

@@ -83,6 +83,10 @@ public struct RunReport: Equatable, Sendable {
     public var suppressed: [String: Int] = [:]
     /// `sandbox.end.network.suggested_allow`, when the run was in audit mode.
     public var suggestedAllow: [String]?
+    /// Seccomp filters the workload stacked on the sandbox's: the largest
+    /// of `sandbox.end.denials.stacked_filters` and the `seccomp.stacked`
+    /// counts (events may be rate-capped; the end's count is not).
+    public var stackedFilters = 0
 
     public init(sandboxId: String) { self.sandboxId = sandboxId }
 
@@ -98,6 +102,7 @@ public struct RunReport: Equatable, Sendable {
     /// findings (`decision: audit`, `enforced: false`) are not denials.
     public var hasEnforcedDenial: Bool {
         syscallDenials > 0
+            || stackedFilters > 0
             || domains.contains { $0.decision == "deny" }
             || connections.contains { $0.enforced }
     }
