@@ -47,8 +47,11 @@ public struct SeccompFilterCache: Sendable {
 
     // MARK: Key
 
-    /// 2: programs report stacked filters (``StackedFilterReport``).
-    static let format = "stockade-seccomp-cache 2"
+    /// 2+stacked-filter-report: programs report stacked filters
+    /// (``StackedFilterReport``). A distinct word, not just a number: other
+    /// branches bump the number for their own changes, and the cache
+    /// directory is shared by every build on the machine.
+    static let format = "stockade-seccomp-cache 2+stacked-filter-report"
 
     /// Canonical text of everything the program depends on.
     static func key(_ policy: SeccompPolicy, _ hardening: SeccompHardening) -> String {
