@@ -154,6 +154,35 @@ struct EventSinkWallTests {
         #expect(Harness.hostProcesses(containing: "sleep 100").isEmpty)
     }
 
+    @Test("a workload that stops the terminal it shares with --events stderr (tcflow TCOOFF) cannot hold up the timeout")
+    func stoppedTerminal() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        try Harness.installClimb(into: ws)
+        // A pty made by python3, whose master nobody reads; sandbox-run's
+        // stdout and stderr are its slave. Prints "STATUS n" or "STILL RUNNING".
+        let driver = """
+        import os, pty, subprocess, sys, time
+        master, slave = pty.openpty()
+        p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+        deadline = time.time() + 60
+        while p.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        if p.poll() is None:
+            p.kill(); p.wait(); print("STILL RUNNING")
+        else:
+            print("STATUS", p.returncode)
+        """
+        let workload = "python3 -c 'import termios; termios.tcflow(2, termios.TCOOFF)'; "
+            + "i=0; while [ $i -lt 200 ]; do ./climb keyctl >/dev/null; i=$((i+1)); done; sleep 100"
+        let r = try Harness.runProcess(["/usr/bin/python3", "-c", driver, Harness.binary, "--events", "stderr",
+                                        "--timeout", "2s", "--kill-after", "1s", "--workspace", ws, "--", "/bin/sh", "-c", workload],
+                                       cwd: ws, timeout: 120)
+        // Without the fix: the supervisor blocks writing to the stopped
+        // terminal and only the driver's 60 s deadline ends it.
+        #expect(r.stdout.contains("STATUS 124"), "\(r.stdout) \(r.stderr)")
+    }
+
     @Test("rate caps from the profile bound syscall.denied; the rest is counted in events.suppressed")
     func profileRateCap() throws {
         let ws = Harness.makeWorkspace()
