@@ -18,10 +18,15 @@ import Synchronization
 ///
 /// `seq` counts from 0 and is consumed by every event that is written or
 /// whose write failed, so a gap in a log means lost lines. Events dropped
-/// by a rate cap consume no `seq`; they are counted and reported by an
-/// `events.suppressed` event (before `sandbox.end`, or at `close()`), and
-/// never enter the hash chain. `sandbox.end` seals the log: nothing is
-/// written after it, so a line after the end is proof of tampering.
+/// by a rate cap (a per-type `TokenBucket`), or because a stalled sink's
+/// queue was full, consume no `seq`; they are counted and reported by an
+/// `events.suppressed` event (before the type's next written event, before
+/// `sandbox.end`, or at `close()`), and never enter the hash chain.
+/// `sandbox.end` seals the log: nothing is written after it, so a line after
+/// the end is proof of tampering.
+///
+/// A sink that is not a regular file is written by `EventSinkQueue`'s
+/// thread, so `emit` never blocks on a reader that stopped reading.
 public final class EventLog: Sendable {
     /// Schema version written in `v`; see docs/events.md for the policy.
     public static let schemaVersion: Int64 = 1
