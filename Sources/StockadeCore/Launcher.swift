@@ -58,8 +58,10 @@ public enum Launcher {
             // Before a plan there are no binds to check against; the
             // workspace the run would have had (its cwd by default) stands in.
             let areas = [overrides.workspace ?? host.cwd]
-            if !dryRun, let opened = try? EventSinkOpening.open(sink, host: host, writableAreas: areas),
-               let log = try? EventLog(sink: sink, sandboxId: id, actor: overrides.actor ?? "unknown", secrets: [], openedFile: opened) {
+            guard !dryRun else { return ExitStatus.setupFailed }
+            do {
+                let opened = try EventSinkOpening.open(sink, host: host, writableAreas: areas)
+                let log = try EventLog(sink: sink, sandboxId: id, actor: overrides.actor ?? "unknown", secrets: [], openedFile: opened)
                 log.emit(.sandboxError, ["step": .string(step), "code": .string(code), "message": .string(message)])
                 log.emit(.sandboxEnd, [
                     "exit_reason": .string(ExitReason.setupFailed.rawValue), "exit_status": .int(Int64(ExitStatus.setupFailed)),
@@ -67,6 +69,8 @@ public enum Launcher {
                     "denials": .object(["syscalls": .int(0), "by_syscall": .object([:]), "limits": .int(0)]),
                 ])
                 log.close()
+            } catch {
+                writeStderr("sandbox-run: cannot open the event sink: \(error)\n")
             }
             return ExitStatus.setupFailed
         }

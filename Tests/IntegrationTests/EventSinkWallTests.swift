@@ -78,6 +78,19 @@ struct EventSinkWallTests {
         #expect(stat(dir + "/e.jsonl", &st) == 0 && st.st_uid == 0 && st.st_mode & 0o777 == 0o600)
     }
 
+    @Test("before a plan exists, a failure still reaches a non-file sink, and a file sink in the workspace is refused")
+    func earlyFailure() throws {
+        let ws = Harness.makeWorkspace()
+        defer { Harness.removeTree(ws) }
+        let toStderr = try Self.run(["--events", "stderr", "--profile", "/nonexistent/p.yaml", "--workspace", ws, "--", "/bin/true"])
+        #expect(toStderr.status == 125)
+        #expect(toStderr.stderr.contains(#""type":"sandbox.error""#), "\(toStderr.stderr)")
+        let inWorkspace = try Harness.runProcess([Harness.binary, "--events", "e.jsonl", "--profile", "/nonexistent/p.yaml", "--", "/bin/true"], cwd: ws)
+        #expect(inWorkspace.status == 125)
+        #expect(inWorkspace.stderr.contains("workload can write"), "\(inWorkspace.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws + "/e.jsonl"))
+    }
+
     @Test("an existing sink must be a regular file with one link, owned by root or the invoking user")
     func existingFileRules() throws {
         let ws = Harness.makeWorkspace()
