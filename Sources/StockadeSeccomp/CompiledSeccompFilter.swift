@@ -44,7 +44,9 @@ public struct CompiledSeccompFilter: Sendable, Equatable {
         self.allowedCount = allowedCount
         self.droppedAllowRules = droppedAllowRules
         self.nonNativeSyscalls = nonNativeSyscalls
-        self.stackingSyscalls = StackedFilterReport.routedSyscalls(in: BPFInstruction.decode(bpf))
+        // Only the head of the program holds the block: decode just that.
+        let head = Array(bpf.prefix(StackedFilterReport.headInstructions * BPFInstruction.size))
+        self.stackingSyscalls = StackedFilterReport.routedSyscalls(in: BPFInstruction.decode(head))
     }
 
     /// The errno the supervisor answers for a notification about `nr`

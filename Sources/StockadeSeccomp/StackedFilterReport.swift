@@ -69,6 +69,9 @@ public enum StackedFilterReport {
         return p
     }
 
+    /// Instructions enough to hold the x32 prefix and the longest block.
+    static let headInstructions = 6 + 14
+
     /// The syscalls a compiled program routes here, read from the program
     /// itself (so a cached program says the same as a fresh one).
     public static func routedSyscalls(in program: [BPFInstruction]) -> [Int32] {
