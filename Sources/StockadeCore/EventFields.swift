@@ -124,11 +124,13 @@ enum EndEvent {
             by[name] = .int(Int64(count))
         }
         let limitHits = (stats?.oomKills ?? 0) + (stats?.pidsLimitHits ?? 0)
-        out["denials"] = .object([
+        var denials: JSONObject = [
             "syscalls": .int(Int64(state.deniedTotal)),
             "by_syscall": .object(by),
             "limits": .int(Int64(limitHits)),
-        ])
+        ]
+        if state.stackedFilters > 0 { denials["stacked_filters"] = .int(Int64(state.stackedFilters)) }
+        out["denials"] = .object(denials)
         return out
     }
 }

@@ -10,13 +10,20 @@ public struct DenialCounts: Equatable, Sendable {
     /// `net.denied` with `enforced: true`.
     public var packets: Int
 
-    public init(syscalls: Int = 0, queries: Int = 0, packets: Int = 0) {
+    /// Seccomp filters the workload installed on top of the sandbox's
+    /// (`seccomp.stacked`). Allowed, but counted: a stacked filter's ERRNO
+    /// rules outrank the sandbox's notifications, so denials after it could
+    /// be hidden from the log, and a run that hides its denials must not pass.
+    public var stackedFilters: Int
+
+    public init(syscalls: Int = 0, queries: Int = 0, packets: Int = 0, stackedFilters: Int = 0) {
         self.syscalls = syscalls
         self.queries = queries
         self.packets = packets
+        self.stackedFilters = stackedFilters
     }
 
-    public var total: Int { syscalls + queries + packets }
+    public var total: Int { syscalls + queries + packets + stackedFilters }
 }
 
 /// `--fail-on-deny`: a CI step whose workload passed but ran into a wall
@@ -45,6 +52,11 @@ public enum FailOnDeny {
         if d.syscalls > 0 { parts.append("\(d.syscalls) system call\(d.syscalls == 1 ? "" : "s")") }
         if d.queries > 0 { parts.append("\(d.queries) DNS quer\(d.queries == 1 ? "y" : "ies")") }
         if d.packets > 0 { parts.append("\(d.packets) packet\(d.packets == 1 ? "" : "s")") }
-        return "the workload exited 0 but the sandbox denied \(parts.joined(separator: ", ")); --fail-on-deny exits \(status)"
+        var text = "the workload exited 0 but the sandbox denied \(parts.joined(separator: ", "))"
+        if parts.isEmpty { text = "the workload exited 0" }
+        if d.stackedFilters > 0 {
+            text += "\(parts.isEmpty ? " but" : "; and it") installed \(d.stackedFilters) seccomp filter\(d.stackedFilters == 1 ? "" : "s") of its own, which can hide denials"
+        }
+        return text + "; --fail-on-deny exits \(status)"
     }
 }

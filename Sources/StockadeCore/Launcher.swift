@@ -55,7 +55,13 @@ public enum Launcher {
 
         func early(_ step: String, _ code: String, _ message: String) -> Int32 {
             writeStderr("sandbox-run: \(message)\n")
-            if !dryRun, let log = try? EventLog(sink: sink, sandboxId: id, actor: overrides.actor ?? "unknown", secrets: []) {
+            // Before a plan there are no binds to check against; the
+            // workspace the run would have had (its cwd by default) stands in.
+            let areas = [overrides.workspace ?? host.cwd]
+            guard !dryRun else { return ExitStatus.setupFailed }
+            do {
+                let opened = try EventSinkOpening.open(sink, host: host, writableAreas: areas)
+                let log = try EventLog(sink: sink, sandboxId: id, actor: overrides.actor ?? "unknown", secrets: [], openedFile: opened)
                 log.emit(.sandboxError, ["step": .string(step), "code": .string(code), "message": .string(message)])
                 log.emit(.sandboxEnd, [
                     "exit_reason": .string(ExitReason.setupFailed.rawValue), "exit_status": .int(Int64(ExitStatus.setupFailed)),
@@ -63,6 +69,8 @@ public enum Launcher {
                     "denials": .object(["syscalls": .int(0), "by_syscall": .object([:]), "limits": .int(0)]),
                 ])
                 log.close()
+            } catch {
+                writeStderr("sandbox-run: cannot open the event sink: \(error)\n")
             }
             return ExitStatus.setupFailed
         }
@@ -118,9 +126,11 @@ public enum Launcher {
         }
         let log: EventLog
         do {
-            // Drops can be provoked at line rate; past the cap they are counted.
+            let opened = try EventSinkOpening.open(sink, host: host, writableAreas: EventSinkOpening.writableAreas(plan))
+            // Every type the workload can provoke at will is rate-capped;
+            // what a cap holds back is counted in events.suppressed.
             log = try EventLog(sink: sink, sandboxId: id, actor: spec.actor, secrets: spec.secretValues,
-                               rateCaps: [.netDenied: 1000])
+                               openedFile: opened, rateLimits: spec.eventRateLimits)
         } catch {
             writeStderr("sandbox-run: cannot open the event sink: \(error)\n")
             return ExitStatus.setupFailed

@@ -1,5 +1,6 @@
 import StockadeEvents
 import StockadeProfile
+import StockadeSeccomp
 
 /// `--dry-run`: the plan as JSON, everything the sandbox would be, without
 /// touching the kernel. Environment values are shown only for names the
@@ -45,6 +46,7 @@ public enum PlanRenderer {
             ]),
             "paths": .array(plan.resolvedPaths.map(path)),
             "landlock": plan.landlock.json,
+            "events": events(plan),
         ])
     }
 
@@ -56,6 +58,18 @@ public enum PlanRenderer {
             "kind": .string(r.kind == .directory ? "directory" : r.kind == .file ? "file" : "special"),
             "followed": .array(r.followed.map { .string($0) }),
         ])
+    }
+
+    /// The per-type caps, and which installs of a stacked seccomp filter
+    /// the program reports (`seccomp.stacked`).
+    static func events(_ plan: Plan) -> JSONValue {
+        var caps = JSONObject()
+        for type in EventType.allCases {
+            guard let limit = plan.spec.eventRateLimits[type] else { continue }
+            caps[type.rawValue] = .object(["per_second": .double(limit.perSecond), "burst": .int(Int64(limit.burst))])
+        }
+        let stacked = plan.seccomp.stackingSyscalls.map { JSONValue.string($0 == StackedFilterReport.seccompNr ? "seccomp" : "prctl") }
+        return .object(["rate_limits": .object(caps), "stacked_filter_report": .array(stacked)])
     }
 
     static func mount(_ m: MountStep) -> JSONValue {

@@ -1,3 +1,4 @@
+import StockadeEvents
 import StockadeProfile
 import StockadeSeccomp
 
@@ -71,6 +72,9 @@ public struct SandboxSpec: Equatable, Sendable {
     public var requireLimits: Bool
     /// Globs lifting `mask` matches for this run (`unmask:` and `--unmask`).
     public var unmask: [String] = []
+    /// Per-type caps on events the workload can provoke (the profile's
+    /// `events: rate_limits:` over `EventRateLimit.defaults`).
+    public var eventRateLimits: [EventType: EventRateLimit] = EventRateLimit.defaults
 
     public init(
         id: String, name: String? = nil, actor: String, command: [String], cwd: String,

@@ -319,6 +319,7 @@ public struct SpecBuilder: Sendable {
         var unmask = profile.filesystem.unmask
         for glob in o.unmask where !unmask.contains(glob) { unmask.append(glob) }
         spec.unmask = unmask
+        spec.eventRateLimits = profile.events.resolved()
         return spec
     }
 

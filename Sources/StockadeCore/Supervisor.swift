@@ -242,7 +242,8 @@ public final class Supervisor {
         if state.deniedSuppressed > 0 {
             events.emit(.eventsSuppressed, ["suppressed_type": .string("syscall.denied"), "count": .int(Int64(state.deniedSuppressed))])
         }
-        let denials = DenialCounts(syscalls: state.deniedTotal, queries: egress?.queriesRefused ?? 0, packets: egress?.packetsDropped ?? 0)
+        var denials = DenialCounts(syscalls: state.deniedTotal, queries: egress?.queriesRefused ?? 0, packets: egress?.packetsDropped ?? 0)
+        denials.stackedFilters = state.stackedFilters
         if failOnDeny, let s = FailOnDeny.override(reason: outcome.reason, status: outcome.status, denials: denials) {
             events.emit(.sandboxWarning, ["code": .string(FailOnDeny.warningCode), "message": .string(FailOnDeny.message(denials))])
             outcome.status = s

@@ -26,6 +26,8 @@ struct RunState {
     var deniedTotal = 0
     var deniedBySyscall: [String: Int] = [:]
     var deniedSuppressed = 0
+    /// Seccomp filters the workload installed on top of the sandbox's.
+    var stackedFilters = 0
 
     /// Blocking reap of the init (after it exited or was killed).
     mutating func reapInit() {
@@ -98,19 +100,20 @@ struct WatchLoop {
             if let d = termDeadline, t >= d {
                 termDeadline = nil
                 state.timedOut = true
-                events.emit(.timeout, ["after_s": .double(plan.spec.timeoutSeconds ?? 0), "signal": .string("SIGTERM"), "phase": .string("term")])
+                // Signal first, log afterwards: nothing may delay the signal.
                 _ = stk_pidfd_send_signal(pidfd, SIGTERM)
+                events.emit(.timeout, ["after_s": .double(plan.spec.timeoutSeconds ?? 0), "signal": .string("SIGTERM"), "phase": .string("term")])
                 notify?.stopping("stopping: timeout, SIGTERM sent")
                 killDeadline = t + plan.spec.killAfterSeconds
             }
             if let d = killDeadline, t >= d {
                 killDeadline = nil
-                if state.timedOut {
-                    events.emit(.timeout, ["after_s": .double((plan.spec.timeoutSeconds ?? 0) + plan.spec.killAfterSeconds), "signal": .string("SIGKILL"), "phase": .string("kill")])
-                }
                 state.killedBySupervisor = true
                 // SIGKILL to the namespace's init takes every process in it.
                 _ = stk_pidfd_send_signal(pidfd, SIGKILL)
+                if state.timedOut {
+                    events.emit(.timeout, ["after_s": .double((plan.spec.timeoutSeconds ?? 0) + plan.spec.killAfterSeconds), "signal": .string("SIGKILL"), "phase": .string("kill")])
+                }
             }
 
             for fd in fds where fd.revents != 0 {
@@ -214,12 +217,16 @@ struct WatchLoop {
         return SetupError(step: name, code: name, errno: err, subject: subject, message: message)
     }
 
-    /// Every notification is a denial: the answer is always an errno, never
-    /// SECCOMP_USER_NOTIF_FLAG_CONTINUE.
+    /// Every notification is a denial, answered with an errno, except the
+    /// installs of a stacked filter, which are only reported
+    /// (`StackedFilterNotice`).
     private func answerNotification(_ listener: Int32, _ state: inout RunState) {
         var n = stk_notification()
         let r = stk_notif_recv(listener, &n)
         guard r == 0 else { return }
+        if plan.seccomp.stackingSyscalls.contains(n.nr) {
+            return StackedFilterNotice.answer(n, listener: listener, events: events, state: &state)
+        }
         let err = plan.seccomp.errno(forSyscall: n.nr)
         _ = stk_notif_deny(listener, n.id, err)
         let isX32 = n.nr & 0x4000_0000 != 0

@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// The supervisor's audit log: one JSON object per line, in order.
@@ -17,10 +18,15 @@ import Synchronization
 ///
 /// `seq` counts from 0 and is consumed by every event that is written or
 /// whose write failed, so a gap in a log means lost lines. Events dropped
-/// by a rate cap consume no `seq`; they are counted and reported by an
-/// `events.suppressed` event (before `sandbox.end`, or at `close()`), and
-/// never enter the hash chain. `sandbox.end` seals the log: nothing is
-/// written after it, so a line after the end is proof of tampering.
+/// by a rate cap (a per-type `TokenBucket`), or because a stalled sink's
+/// queue was full, consume no `seq`; they are counted and reported by an
+/// `events.suppressed` event (before the type's next written event, before
+/// `sandbox.end`, or at `close()`), and never enter the hash chain.
+/// `sandbox.end` seals the log: nothing is written after it, so a line after
+/// the end is proof of tampering.
+///
+/// A sink that is not a regular file is written by `EventSinkQueue`'s
+/// thread, so `emit` never blocks on a reader that stopped reading.
 public final class EventLog: Sendable {
     /// Schema version written in `v`; see docs/events.md for the policy.
     public static let schemaVersion: Int64 = 1
@@ -31,12 +37,19 @@ public final class EventLog: Sendable {
     public let sandboxId: String
     public let actor: String
     private let redactor: Redactor
-    private let rateCaps: [EventType: Int]
     private let clock: @Sendable () -> Timestamp
     private let state: Mutex<State>
 
     private struct State {
         var writer: EventWriter
+        /// Set when the sink is not a regular file: lines go through the
+        /// writer thread and `emit` never blocks on the descriptor.
+        var queue: EventSinkQueue?
+        var buckets: [EventType: TokenBucket] = [:]
+        /// Events dropped because the queue to a stalled sink was full.
+        var sinkDropped = 0
+        /// Every event suppressed so far, whatever the cause.
+        var suppressedTotal = 0
         var nextSeq: Int64 = 0
         var closed = false
         /// `sandbox.end` was written; later events are dropped.
@@ -54,23 +67,55 @@ public final class EventLog: Sendable {
     ///
     /// - Parameters:
     ///   - secrets: values that must never appear; see `Redactor` for which count.
-    ///   - rateCaps: at most this many events of a type are written; the rest
-    ///     are counted and reported in `events.suppressed`.
+    ///   - rateCaps: at most this many events of a type are written in the
+    ///     whole run; the rest are counted and reported in `events.suppressed`.
     ///   - clock: the source of `ts`; tests pass a fixed one.
+    ///   - openedFile: for a `.file` sink, the descriptor the caller already
+    ///     opened safely (see `EventFileOpener`); the log owns it.
+    ///   - rateLimits: per-type token buckets (see `EventRateLimit`); a type
+    ///     in both maps gets the bucket.
+    ///   - monotonic: seconds on a monotonic clock, for the buckets.
     public init(
         sink: EventSinkSpec, sandboxId: String, actor: String, secrets: [String] = [],
         rateCaps: [EventType: Int] = [:],
-        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
+        openedFile: Int32? = nil,
+        rateLimits: [EventType: EventRateLimit] = [:],
+        monotonic: @escaping @Sendable () -> Double = { EventLog.monotonicSeconds() }
     ) throws(EventSinkError) {
         self.sink = sink
         self.sandboxId = sandboxId
         self.actor = actor
         self.redactor = Redactor(secrets: secrets)
-        self.rateCaps = rateCaps.filter { $0.key != .eventsSuppressed }
         self.clock = clock
+        self.monotonic = monotonic
         let writtenId = redactor.redact(sandboxId)
-        self.state = Mutex(State(writer: try EventWriter(spec: sink), chain: EventChain(sandboxId: writtenId)))
+        var initial = State(writer: try EventWriter(spec: sink, openedFile: openedFile), chain: EventChain(sandboxId: writtenId))
+        for (type, cap) in rateCaps where type != .eventsSuppressed {
+            initial.buckets[type] = TokenBucket(EventRateLimit(perSecond: 0, burst: cap))
+        }
+        for (type, limit) in rateLimits where type != .eventsSuppressed {
+            initial.buckets[type] = TokenBucket(limit)
+        }
+        if initial.writer.isOpen && !initial.writer.isRegularFile {
+            initial.queue = EventSinkQueue(writer: initial.writer)
+        }
+        self.state = Mutex(initial)
     }
+
+    private let monotonic: @Sendable () -> Double
+
+    /// CLOCK_MONOTONIC in seconds.
+    public static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// How long `close()` waits for a queued sink to take the last lines.
+    /// A stalled sink (a terminal with output stopped, a pipe nobody reads)
+    /// then loses them, rather than keeping the supervisor alive.
+    public static let closeWaitSeconds = 1.0
 
     deinit {
         close()
@@ -79,11 +124,22 @@ public final class EventLog: Sendable {
     /// Number of events numbered so far (the next event's `seq`).
     public var count: Int { state.withLock { Int($0.nextSeq) } }
 
-    /// Lines that could not be written.
-    public var failedWrites: Int { state.withLock { $0.failedWrites } }
+    /// Lines that could not be written (for a queued sink, once the writer
+    /// thread got to them).
+    public var failedWrites: Int { state.withLock { $0.failedWrites + ($0.queue?.failedWrites ?? 0) } }
 
     /// The most recent write failure, if any.
-    public var lastError: EventSinkError? { state.withLock { $0.lastError } }
+    public var lastError: EventSinkError? { state.withLock { $0.queue?.lastError ?? $0.lastError } }
+
+    /// Events suppressed so far: by a rate cap, or because the sink could
+    /// not keep up.
+    public var suppressedCount: Int { state.withLock { $0.suppressedTotal } }
+
+    /// Events dropped because a queued sink was stalled.
+    public var sinkDropped: Int { state.withLock { $0.sinkDropped } }
+
+    /// Whether lines go through the writer thread.
+    public var usesWriterThread: Bool { state.withLock { $0.queue != nil } }
 
     /// Writes one event. Returns false when it was suppressed by a rate cap,
     /// the log is closed, or the write failed (see `lastError`); the
@@ -94,12 +150,21 @@ public final class EventLog: Sendable {
         state.withLock { state in
             guard !state.closed, !state.ended else { return false }
             if type == .sandboxEnd { flushSuppressed(&state) }
-            if let cap = rateCaps[type], state.emitted[type, default: 0] >= cap {
+            if state.buckets[type] != nil, !state.buckets[type]!.take(now: monotonic()) {
                 state.suppressed[type, default: 0] += 1
+                state.suppressedTotal += 1
                 return false
             }
+            // What a cap held back is summarised before the type's next
+            // line, so a live reader learns of it; at most one summary per
+            // written line, which keeps the volume bound.
+            if let n = state.suppressed[type], n > 0 { flushSuppressed(type, &state) }
+            var own = fields
+            if type == .sandboxEnd, own["events_suppressed"] == nil {
+                own["events_suppressed"] = .int(Int64(state.suppressedTotal))
+            }
             state.emitted[type, default: 0] += 1
-            let written = write(type, fields, &state)
+            let written = write(type, own, &state)
             if type == .sandboxEnd { state.ended = true }
             return written
         }
@@ -117,6 +182,11 @@ public final class EventLog: Sendable {
             guard !state.closed else { return }
             flushSuppressed(&state)
             state.closed = true
+            if let queue = state.queue {
+                // Never close a descriptor the writer thread may still be
+                // blocked on; a stalled sink's is left to process exit.
+                guard queue.finish(waitingAtMost: Self.closeWaitSeconds) else { return }
+            }
             state.writer.close()
         }
     }
@@ -162,9 +232,25 @@ public final class EventLog: Sendable {
 
     private func write(_ type: EventType, _ fields: JSONObject, _ state: inout State) -> Bool {
         let seq = state.nextSeq
-        state.nextSeq += 1
-        guard state.writer.isOpen else { return true }
+        guard state.writer.isOpen else {
+            state.nextSeq += 1
+            return true
+        }
         var bytes = lineBytes(type, fields, seq: seq, at: clock(), chain: state.chain)
+        if let queue = state.queue {
+            // A line the stalled sink has no room for is suppressed: no
+            // seq, no place in the chain, like a rate-capped one.
+            guard queue.offer(bytes + [0x0A]) else {
+                state.suppressed[type, default: 0] += 1
+                state.suppressedTotal += 1
+                state.sinkDropped += 1
+                return false
+            }
+            state.nextSeq += 1
+            state.chain.append(line: bytes)
+            return true
+        }
+        state.nextSeq += 1
         // A line whose write fails stays in the chain: the log has a gap
         // there either way, and `seq` already shows it.
         state.chain.append(line: bytes)
@@ -181,10 +267,21 @@ public final class EventLog: Sendable {
 
     private func flushSuppressed(_ state: inout State) {
         guard !state.ended else { return }
-        for type in EventType.allCases {
-            guard let n = state.suppressed[type], n > 0 else { continue }
-            state.suppressed[type] = 0
-            _ = write(.eventsSuppressed, ["suppressed_type": .string(type.rawValue), "count": .int(Int64(n))], &state)
+        for type in EventType.allCases { flushSuppressed(type, &state) }
+    }
+
+    /// One `events.suppressed` for `type`, if it has dropped events. A
+    /// summary the stalled sink has no room for keeps its count for later.
+    private func flushSuppressed(_ type: EventType, _ state: inout State) {
+        guard let n = state.suppressed[type], n > 0 else { return }
+        state.suppressed[type] = 0
+        let written = write(.eventsSuppressed, ["suppressed_type": .string(type.rawValue), "count": .int(Int64(n))], &state)
+        if !written, state.queue != nil, state.suppressed[.eventsSuppressed, default: 0] > 0 {
+            // The summary itself was dropped: put its count back on `type`.
+            state.suppressed[.eventsSuppressed, default: 0] -= 1
+            state.suppressedTotal -= 1
+            state.sinkDropped -= 1
+            state.suppressed[type, default: 0] += n
         }
     }
 }

@@ -69,6 +69,12 @@ public enum EventSchema {
                 FieldSpec("suppressed_type", .oneOf(EventType.allCases.map(\.rawValue))),
                 FieldSpec("count", .int),
             ]
+        case .seccompStacked:
+            return [
+                FieldSpec("syscall", .oneOf(["seccomp", "prctl"])),
+                FieldSpec("pid", .int),
+                FieldSpec("count", .int),
+            ]
         }
     }
 
@@ -161,6 +167,7 @@ public enum EventSchema {
             FieldSpec("syscalls", .int),
             FieldSpec("by_syscall", .map(.int)),
             FieldSpec("limits", .int),
+            .optional("stacked_filters", .int),
         ])),
         .optional("network", .object([
             FieldSpec("mode", .oneOf(["filtered", "audit"])),
@@ -169,6 +176,7 @@ public enum EventSchema {
             FieldSpec("packets_denied", .int),
             .optional("suggested_allow", .array(.string)),
         ])),
+        .optional("events_suppressed", .int),
         FieldSpec(EventChain.chainKey, .string),
     ]
 }

@@ -60,23 +60,31 @@ public struct EventSinkError: Error, Equatable, Sendable, CustomStringConvertibl
         case setCloexec = "set_cloexec"
         /// write(2) of an event line.
         case write
+        /// The events file's path or the file itself is not safe for the
+        /// supervisor to write (a symlink, a hard link, a foreign owner, a
+        /// place the workload can write); `reason` says which.
+        case unsafePath = "unsafe_path"
     }
 
     public var step: Step
     /// The path, or `fd:N`.
     public var target: String
     public var errno: Int32
+    /// For `unsafePath`: a sentence saying why, and where to put the file instead.
+    public var reason: String?
 
-    public init(step: Step, target: String, errno: Int32) {
+    public init(step: Step, target: String, errno: Int32, reason: String? = nil) {
         self.step = step
         self.target = target
         self.errno = errno
+        self.reason = reason
     }
 
     /// Stable snake_case code for `sandbox.error` events.
     public var code: String { "events_\(step.rawValue)" }
 
     public var description: String {
-        "events: \(step.rawValue) \(target): \(SystemNames.errnoName(errno)) (\(errno))"
+        if let reason { return "events: refusing \(target): \(reason)" }
+        return "events: \(step.rawValue) \(target): \(SystemNames.errnoName(errno)) (\(errno))"
     }
 }

@@ -26,4 +26,8 @@ public enum EventType: String, CaseIterable, Sendable {
     /// The egress firewall dropped a packet (or, in audit mode, saw a
     /// connection the allowlist would have dropped).
     case netDenied = "net.denied"
+    /// The workload installed a seccomp filter of its own on top of the
+    /// sandbox's (allowed; reported because its ERRNO rules outrank the
+    /// sandbox's notifications and would hide later denials).
+    case seccompStacked = "seccomp.stacked"
 }

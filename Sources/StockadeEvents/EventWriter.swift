@@ -1,12 +1,15 @@
 import Glibc
 
 /// The descriptor behind an event sink, and the one way lines are written to it.
-struct EventWriter {
+struct EventWriter: Sendable {
     private(set) var fd: Int32
     /// Whether close() should close `fd` (only for files we opened).
     let ownsDescriptor: Bool
     /// Sockets get send(MSG_NOSIGNAL) so a vanished reader is an EPIPE, not a SIGPIPE.
     let isSocket: Bool
+    /// A regular file: a write cannot be held up by a reader, so lines are
+    /// written directly instead of through `EventSinkQueue`.
+    private(set) var isRegularFile = false
     let target: String
     /// Set for the `journal` sink: lines become journal entries.
     private(set) var journal: JournalSocket?
@@ -16,7 +19,7 @@ struct EventWriter {
     /// An inherited `fd:N` is checked with fcntl(2) (open, not read-only) and,
     /// for N > 2, marked FD_CLOEXEC: the workload must never inherit the
     /// audit channel, or it could write forged events into it.
-    init(spec: EventSinkSpec) throws(EventSinkError) {
+    init(spec: EventSinkSpec, openedFile: Int32? = nil) throws(EventSinkError) {
         target = spec.description
         switch spec {
         case .none:
@@ -34,6 +37,9 @@ struct EventWriter {
             ownsDescriptor = false
             isSocket = true
             return
+        case .file where openedFile != nil:
+            fd = openedFile!
+            ownsDescriptor = true
         case let .file(path):
             let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
             guard opened >= 0 else { throw EventSinkError(step: .open, target: path, errno: errno) }
@@ -58,7 +64,9 @@ struct EventWriter {
             ownsDescriptor = false
         }
         var st = stat()
-        isSocket = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFSOCK
+        let known = fstat(fd, &st) == 0
+        isSocket = known && (st.st_mode & S_IFMT) == S_IFSOCK
+        isRegularFile = known && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     var isOpen: Bool { fd >= 0 }

@@ -9,7 +9,7 @@ private func stk_memfd_create(_ name: UnsafePointer<CChar>, _ flags: UInt32) -> 
 /// The journal's native socket (`/run/systemd/journal/socket`), spoken
 /// without libsystemd: one datagram per entry; an entry too large for a
 /// datagram goes into a sealed memfd passed with SCM_RIGHTS and an empty datagram.
-struct JournalSocket {
+struct JournalSocket: Sendable {
     /// The real socket. `$STOCKADE_JOURNAL_SOCKET` replaces it: that is for
     /// tests, which must never write into the host's journal.
     static var defaultPath: String {

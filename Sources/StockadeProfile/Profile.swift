@@ -17,6 +17,8 @@ public struct Profile: Equatable, Sendable, Codable {
     public var seccomp: SeccompSection
     /// Every file that contributed, base first, with the SHA-256 of its bytes.
     public var sources: [ProfileSource]
+    /// `events:` rate limits.
+    public var events = EventsSection()
 
     public init(
         name: String, description: String? = nil, actor: String? = nil,

@@ -3,7 +3,7 @@ import StockadeSeccomp
 /// Decodes one profile file strictly: every unknown key, wrong type or bad
 /// value is a `ProfileError` with the file, line, column and field.
 struct ProfileDecoder {
-    static let topLevelKeys = ["name", "description", "extends", "actor", "filesystem", "env", "process", "limits", "network", "seccomp"]
+    static let topLevelKeys = ["name", "description", "extends", "actor", "filesystem", "env", "process", "limits", "network", "seccomp", "events"]
     /// Profiles are small; a cap keeps a wrong `--profile` (a log, a binary) cheap to reject.
     static let maxBytes = 1 << 20
 
@@ -76,6 +76,8 @@ struct ProfileDecoder {
                 document.seccomp = fragment
                 document.profile.seccomp = SeccompSection(policy: fragment.applied(to: nil),
                                                           skippedSyscalls: fragment.oci?.skippedSyscalls ?? [])
+            case "events":
+                document.profile.events = try events(entry)
             default:
                 break
             }

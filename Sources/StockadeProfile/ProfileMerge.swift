@@ -61,6 +61,10 @@ enum ProfileMerge {
                 merged.seccomp.skippedSyscalls = oci.skippedSyscalls
             }
         }
+        for setting in c.events.rateLimits {
+            merged.events.rateLimits.removeAll { $0.type == setting.type }
+            merged.events.rateLimits.append(setting)
+        }
         merged.sources.appendUnique(contentsOf: c.sources)
         return merged
     }

@@ -44,6 +44,9 @@ public struct CompiledSeccompFilter: Sendable, Equatable {
         self.allowedCount = allowedCount
         self.droppedAllowRules = droppedAllowRules
         self.nonNativeSyscalls = nonNativeSyscalls
+        // Only the head of the program holds the block: decode just that.
+        let head = Array(bpf.prefix(StackedFilterReport.headInstructions * BPFInstruction.size))
+        self.stackingSyscalls = StackedFilterReport.routedSyscalls(in: BPFInstruction.decode(head))
     }
 
     /// The errno the supervisor answers for a notification about `nr`
@@ -51,6 +54,11 @@ public struct CompiledSeccompFilter: Sendable, Equatable {
     public func errno(forSyscall nr: Int32) -> Int32 {
         errnoBySyscall[nr] ?? defaultErrno
     }
+
+    /// Syscalls the program notifies only to report a stacked filter; the
+    /// supervisor continues them (``StackedFilterReport``).
+    /// Read from `bpf` itself, so a cached program says the same as a fresh one.
+    public var stackingSyscalls: [Int32]
 
     /// The program, decoded.
     public var instructions: [BPFInstruction] { BPFInstruction.decode(bpf) }

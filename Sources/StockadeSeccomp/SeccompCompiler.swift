@@ -42,7 +42,8 @@ public enum SeccompCompiler {
 
         let body = try ctx.exportBPF()
         let prefixCode = PlannedAction.deny.code(errno: plan.defaultErrno, mode: mode)
-        let bpf = x32Prefix(deny: prefixCode).flatMap(\.bytes) + body
+        let stacking = StackedFilterReport.block(routeSeccomp: plan.allowsEverySeccompCall, mode: mode)
+        let bpf = x32Prefix(deny: prefixCode).flatMap(\.bytes) + stacking.flatMap(\.bytes) + body
         try validate(bpf, body: body)
 
         return CompiledSeccompFilter(

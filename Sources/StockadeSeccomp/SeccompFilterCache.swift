@@ -55,8 +55,9 @@ public struct SeccompFilterCache: Sendable {
     // MARK: Key
 
     /// Bumped whenever the compiler emits a different program for the same
-    /// policy (2: netlink protocols restricted; 3: mknod by file type).
-    static let format = "stockade-seccomp-cache 3"
+    /// policy (2: netlink protocols restricted; 3: mknod by file type;
+    /// 4: stacked filters reported, ``StackedFilterReport``).
+    static let format = "stockade-seccomp-cache 4"
 
     /// Canonical text of everything the program depends on.
     static func key(_ policy: SeccompPolicy, _ hardening: SeccompHardening) -> String {

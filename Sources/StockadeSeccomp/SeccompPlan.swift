@@ -40,6 +40,16 @@ struct SeccompPlan: Equatable, Sendable {
     func errno(forSyscall nr: Int32) -> Int32 {
         errnoBySyscall[nr] ?? defaultErrno
     }
+
+    /// Whether `seccomp(2)` is allowed whatever its arguments: only then may
+    /// its installs be routed to the supervisor to be reported and
+    /// continued (see ``StackedFilterReport``).
+    var allowsEverySeccompCall: Bool {
+        guard let entry = syscalls.first(where: { $0.nr == StackedFilterReport.seccompNr }) else {
+            return defaultAction == .allow
+        }
+        return entry.clauses == [PlannedClause(action: .allow, conditions: [])]
+    }
 }
 
 extension SeccompPlan {

@@ -45,7 +45,7 @@ enum RunVerb {
             OptionSpec("allow-domain", .repeated, value: "NAME[:PORT,...]", help: "Allow egress to NAME (exact), *.SUFFIX (any subdomain), with optional :PORT or :PORT,PORT (default 80 and 443); the same grammar as network.allow in profiles. Implies --net filtered. Repeatable."),
             OptionSpec("allow-preset", .repeated, value: "NAME", help: "Allow an ecosystem's registries: python, node, github, debian, rust, go. Implies --net filtered. Repeatable."),
             OptionSpec("dns-upstream", .single, value: "ADDR[:PORT]", help: "Where the DNS proxy forwards allowed queries (default: the host's resolvers from /etc/resolv.conf)."),
-            OptionSpec("events", .single, value: "SINK", help: "Where JSON-lines events go: a file PATH, fd:N, stderr, or journal."),
+            OptionSpec("events", .single, value: "SINK", help: "Where JSON-lines events go: a file PATH (outside the workspace and writable binds, no symlinks on the way), fd:N, stderr, or journal."),
             OptionSpec("name", .single, value: "NAME", help: "A name for this sandbox, shown in events."),
             OptionSpec("actor", .single, value: "ID", help: "Who is running this (agent or CI job id), recorded in every event."),
             OptionSpec("fail-on-deny", .flag, help: "Exit 1 when the command exits 0 but the sandbox denied something (a system call, a DNS query, a packet); a sandbox.warning fail_on_deny says so. Other statuses are kept."),

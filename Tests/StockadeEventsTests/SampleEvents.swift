@@ -45,7 +45,8 @@ enum SampleEvents {
                 "exit_reason": "signal", "exit_status": 137, "signal": "SIGKILL",
                 "duration_ms": 1234.5, "peak_memory_bytes": 10_485_760, "cpu_time_ms": 880,
                 "pids_peak": 12,
-                "denials": ["syscalls": 2, "by_syscall": ["ptrace": 1, "mount": 1], "limits": 0],
+                "denials": ["syscalls": 2, "by_syscall": ["ptrace": 1, "mount": 1], "limits": 0, "stacked_filters": 1],
+                "events_suppressed": 0,
             ]
         case .eventsSuppressed: return ["suppressed_type": "syscall.denied", "count": 5000]
         case .dnsQuery:
@@ -53,6 +54,8 @@ enum SampleEvents {
                     "answers": ["151.101.0.223"]]
         case .netDenied:
             return ["proto": "tcp", "dst": "198.18.0.11", "port": 443, "enforced": true]
+        case .seccompStacked:
+            return ["syscall": "seccomp", "pid": 9, "count": 1]
         }
     }
 

@@ -31,10 +31,15 @@ private func nr(_ name: String) -> Int32 { SyscallTable.number(of: name)! }
         #expect(program[0] == BPFInstruction(code: 0x20, k: 4))
         #expect(program[1].code == 0x15 && program[1].k == 0xC000_003E && program[1].jt == 0)
         #expect(program[5] == BPFInstruction(code: 0x06, k: Ret.notify))
-        // libseccomp's own arch check follows, its mismatch path returns KILL_PROCESS.
-        #expect(program[6] == BPFInstruction(code: 0x20, k: 4))
-        #expect(program[7].code == 0x15 && program[7].k == 0xC000_003E)
-        let mismatch = 7 + 1 + Int(program[7].jf)
+        // Then the stacked-filter report block (StackedFilterReport)...
+        let compiled = try SeccompCompiler.compile(policy)
+        let block = StackedFilterReport.block(routeSeccomp: compiled.stackingSyscalls.contains(317), mode: .notify)
+        #expect(Array(program[6..<(6 + block.count)]) == block)
+        // ...and libseccomp's own arch check, its mismatch path returns KILL_PROCESS.
+        let b = 6 + block.count
+        #expect(program[b] == BPFInstruction(code: 0x20, k: 4))
+        #expect(program[b + 1].code == 0x15 && program[b + 1].k == 0xC000_003E)
+        let mismatch = b + 1 + 1 + Int(program[b + 1].jf)
         #expect(program[mismatch] == BPFInstruction(code: 0x06, k: Ret.killProcess))
     }
 

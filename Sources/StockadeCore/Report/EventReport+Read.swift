@@ -43,6 +43,8 @@ struct RunReportBuilder {
     private var run: RunReport
     private var eventSyscalls: [String: Int] = [:]
     private var endSyscalls: [String: Int]?
+    private var eventStacked = 0
+    private var endStacked = 0
     private var domainIndex: [String: Int] = [:]
     private var connectionIndex: [String: Int] = [:]
 
@@ -78,6 +80,9 @@ struct RunReportBuilder {
             if let t = e["suppressed_type"]?.stringValue {
                 run.suppressed[t, default: 0] += Int(e["count"]?.int64Value ?? 0)
             }
+        case .seccompStacked:
+            // `count` numbers the filters; a capped event leaves a gap.
+            eventStacked = max(eventStacked + 1, Int(e["count"]?.int64Value ?? 0))
         case .sandboxReady, .signalForwarded:
             break
         }
@@ -114,6 +119,7 @@ struct RunReportBuilder {
             for m in by { counts[m.key] = Int(m.value.int64Value ?? 0) }
             endSyscalls = counts
         }
+        endStacked = Int(e["denials"]?.objectValue?["stacked_filters"]?.int64Value ?? 0)
         if let s = e["network"]?.objectValue?["suggested_allow"]?.arrayValue {
             run.suggestedAllow = s.compactMap(\.stringValue)
         }
@@ -162,6 +168,7 @@ struct RunReportBuilder {
         out.deniedSyscalls = counts.filter { $0.value > 0 }
             .map { RunReport.SyscallCount(name: $0.key, count: $0.value) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
+        out.stackedFilters = max(eventStacked, endStacked)
         return out
     }
 }

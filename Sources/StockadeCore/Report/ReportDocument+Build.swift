@@ -35,6 +35,9 @@ extension ReportDocument {
             + r.domains.filter { $0.decision == "deny" }.reduce(0) { $0 + $1.count }
             + r.connections.filter(\.enforced).reduce(0) { $0 + $1.count }
         fields.append(("Denials", .text(refused == 0 ? "none" : String(refused))))
+        if r.stackedFilters > 0 {
+            fields.append(("Stacked seccomp filters", .text("\(r.stackedFilters) (the workload installed its own; its denials are not reported)")))
+        }
         let audited = r.domains.filter { $0.decision == "audit" }.reduce(0) { $0 + $1.count }
             + r.connections.filter { !$0.enforced }.reduce(0) { $0 + $1.count }
         if audited > 0 { fields.append(("Audit findings", .text("\(audited) (let through; see below)"))) }

@@ -97,6 +97,10 @@ public struct RunReport: Equatable, Sendable {
         public var unmaskedCount: Int
         public var unmasked: [String]
     }
+    /// Seccomp filters the workload stacked on the sandbox's: the largest
+    /// of `sandbox.end.denials.stacked_filters` and the `seccomp.stacked`
+    /// counts (events may be rate-capped; the end's count is not).
+    public var stackedFilters = 0
 
     public init(sandboxId: String) { self.sandboxId = sandboxId }
 
@@ -112,6 +116,7 @@ public struct RunReport: Equatable, Sendable {
     /// findings (`decision: audit`, `enforced: false`) are not denials.
     public var hasEnforcedDenial: Bool {
         syscallDenials > 0
+            || stackedFilters > 0
             || domains.contains { $0.decision == "deny" }
             || connections.contains { $0.enforced }
     }

@@ -1,0 +1,60 @@
+#define _GNU_SOURCE
+#include "stockade_sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
+#endif
+
+int stk_sink_openat2(int dirfd, const char *name, int flags, unsigned mode)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    long r;
+    do {
+        r = syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+    } while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : (int)r;
+}
+
+int stk_thread_set_fs_creds(uint32_t uid, uint32_t gid, const uint32_t *groups, int ngroups)
+{
+    if (syscall(SYS_setgroups, (size_t)ngroups, groups) < 0)
+        return -errno;
+    /* setfsgid/setfsuid return the previous id and report no error: set,
+     * then ask again (an invalid id, -1, only queries) to check it held. */
+    syscall(SYS_setfsgid, gid);
+    if ((uint32_t)syscall(SYS_setfsgid, (uint32_t)-1) != gid)
+        return -EPERM;
+    syscall(SYS_setfsuid, uid);
+    if ((uint32_t)syscall(SYS_setfsuid, (uint32_t)-1) != uid)
+        return -EPERM;
+    return 0;
+}
+
+int stk_notif_continue(int listener, uint64_t id)
+{
+    union {
+        struct seccomp_notif_resp r;
+        char pad[256];
+    } buf;
+    memset(&buf, 0, sizeof buf);
+    buf.r.id = id;
+    buf.r.error = 0;
+    buf.r.val = 0;
+    buf.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &buf.r) < 0)
+        return -errno;
+    return 0;
+}
