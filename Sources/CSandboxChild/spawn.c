@@ -89,6 +89,7 @@ static const char *const step_names[STK_STEP_COUNT] = {
     [STK_STEP_FORK] = "fork",
     [STK_STEP_SIGNALS] = "signals",
     [STK_STEP_EXEC] = "exec",
+    [STK_STEP_NET_SOCKETS] = "net_sockets",
 };
 
 const char *stk_step_name(int step)

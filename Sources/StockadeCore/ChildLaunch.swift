@@ -165,6 +165,11 @@ struct ChildConfigBuilder {
         cfg.path = arena.optionalString(plan.spec.searchPath)
         cfg.report_fd = reportFd
         cfg.go_fd = goFd
+        if plan.spec.network == .filtered || plan.spec.network == .audit {
+            let sockets = EgressSocket.specs
+            cfg.net_sockets = arena.array(sockets)
+            cfg.net_socket_count = sockets.count
+        }
         return cfg
     }
 }

@@ -45,14 +45,14 @@ public final class Supervisor {
         let registry = SandboxRegistry.default(rootless: plan.spec.rootless)
         registry.register(id: plan.spec.id, name: plan.spec.name)
 
-        // The egress lease comes first so sandbox.start can name the subnet.
+        // The egress policy comes first so sandbox.start can name the upstreams.
         var egress: EgressRuntime? = nil
         var egressError: SetupError? = nil
         if plan.spec.network == .filtered || plan.spec.network == .audit {
             do { egress = try EgressRuntime(plan: plan, events: events) } catch { egressError = error }
         }
         self.egress = egress
-        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams))
+        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, dnsUpstreams: egress?.dnsUpstreams))
         if plan.spec.network == .host {
             events.emit(.sandboxWarning, [
                 "code": .string("network_host"),
@@ -147,7 +147,7 @@ public final class Supervisor {
                 throw SetupError(step: "go", code: "handshake", errno: errno, message: "the sandbox init vanished before setup")
             }
             try cgroup?.attach(pid: pid)
-            try egress?.attach(childPid: pid)
+            try egress?.attach(pidfd: pidfd, reportFd: reportFd)
         } catch let e as SetupError {
             return abort(e)
         } catch let e as CgroupError {

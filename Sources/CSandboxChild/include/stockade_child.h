@@ -74,6 +74,18 @@ struct stk_rlimit {
     uint64_t hard;
 };
 
+/* One socket the child creates in its network namespace right after the
+ * first "go" (still holding every capability there) and reports by fd
+ * number (STK_REPORT_NET_SOCKET); the supervisor copies it with
+ * pidfd_getfd before the second "go", and the child's copy is closed with
+ * every other descriptor before anything of the workload runs. */
+struct stk_net_socket {
+    int domain;
+    int type;
+    int protocol;
+    int optional;    /* on failure report fd -1 with the errno instead of failing */
+};
+
 /* What the child does, in plain memory. All pointers stay valid in the child
  * because clone without CLONE_VM copies the address space. */
 struct stk_child_config {
@@ -103,6 +115,12 @@ struct stk_child_config {
 
     int report_fd;              /* child → parent, records below */
     int go_fd;                  /* parent → child: one byte per handshake */
+
+    /* Sockets made inside the new network namespace for the supervisor
+     * (netlink for its nft table and NFLOG, the DNS proxy's and the relay's
+     * listeners): a socket keeps the namespace it was made in. */
+    const struct stk_net_socket *net_sockets;
+    size_t net_socket_count;
 };
 
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */
@@ -136,6 +154,7 @@ enum stk_step {
     STK_STEP_FORK,
     STK_STEP_SIGNALS,
     STK_STEP_EXEC,
+    STK_STEP_NET_SOCKETS,       /* value = index of the socket */
     STK_STEP_COUNT
 };
 
@@ -146,6 +165,7 @@ enum stk_report_kind {
     STK_REPORT_EXEC_OK = 3,    /* value = workload pid inside the namespace */
     STK_REPORT_EXEC_FAILED = 4,/* err = errno of execve (ENOENT → 127, else 126) */
     STK_REPORT_EXIT = 5,       /* value = wait status of the workload */
+    STK_REPORT_NET_SOCKET = 6, /* step = index, value = fd in the child (-1: optional one failed, err) */
 };
 
 struct stk_report {

@@ -87,6 +87,26 @@ public final class DNSProxyServer {
         }
     }
 
+    /// Serves listeners made elsewhere: bound (and, for TCP, listening)
+    /// non-blocking sockets, e.g. made inside a sandbox's network namespace.
+    /// Takes ownership of both; the upstream socket is opened here.
+    public init(
+        engine: DNSProxyEngine, configuration: Configuration, udpListener: Int32, tcpListener: Int32,
+        applyInsertions: @escaping ([DNSSetInsertion]) -> Bool, onRecord: @escaping (DNSQueryRecord) -> Void
+    ) throws(DNSServerError) {
+        self.engine = engine
+        self.configuration = configuration
+        self.applyInsertions = applyInsertions
+        self.onRecord = onRecord
+        self.udpListener = udpListener
+        self.tcpListener = tcpListener
+        do { upstreamUDP = try DNSSocket.connected(configuration.upstream, tcp: false) } catch {
+            close(udpListener)
+            close(tcpListener)
+            throw error
+        }
+    }
+
     deinit { shutdown() }
 
     /// The UDP listener's bound endpoint (useful when listening on port 0).
