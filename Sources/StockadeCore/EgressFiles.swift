@@ -37,8 +37,10 @@ public enum EgressFiles {
 
     static let hostsText = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
-    /// Writes both files (a fresh file renamed over the old one, so a start
-    /// never binds a half-written or substituted file).
+    /// Writes both files unless they already hold the right text (a fresh
+    /// file renamed over the old one, so a start never binds a half-written
+    /// or substituted file). An unchanged file is left alone: a concurrent
+    /// start may be binding it, and a bind of a replaced (unlinked) file fails.
     static func write(rootless: Bool) throws(SetupError) {
         let dir = directory(rootless: rootless)
         mkdirs(dir)
@@ -47,6 +49,7 @@ public enum EgressFiles {
     }
 
     private static func replace(_ path: String, _ text: String) throws(SetupError) {
+        if isRegularFile(path), readSmallFile(path) == text { return }
         let temporary = path + ".\(getpid())"
         unlink(temporary)  // a dead supervisor's, with a recycled pid
         let err = FileIO.writeFile(temporary, text, flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_EXCL)
@@ -60,6 +63,11 @@ public enum EgressFiles {
             unlink(temporary)
             throw SetupError(step: "egress_files", code: "egress_files", errno: e, subject: path, message: "cannot write \(path)")
         }
+    }
+
+    private static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Nameservers from /etc/resolv.conf: the default upstreams. A loopback

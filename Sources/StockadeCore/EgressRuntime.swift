@@ -246,9 +246,12 @@ final class EgressRuntime: PollSource {
     private func relayReport(_ r: RelayReport) {
         packetsDenied += 1
         if r.enforced { packetsDropped += 1 }
-        if !r.enforced, let name = r.name { suggested[name, default: []].insert(r.port) }
+        // The claimed name, else the name the proxy last answered with this
+        // address (audit mode resolves names it would have denied).
+        let name = r.name ?? nameOf[r.destination.netAddress]?.description
+        if !r.enforced, let name { suggested[name, default: []].insert(r.port) }
         var fields: JSONObject = ["proto": .string("tcp"), "dst": .string(r.destination.description), "port": .int(Int64(r.port))]
-        if let name = r.name { fields["name"] = .string(name) }
+        if let name { fields["name"] = .string(name) }
         fields["reason"] = .string(r.reason.rawValue)
         fields["enforced"] = .bool(r.enforced)
         events.emit(.netDenied, fields)
@@ -356,11 +359,14 @@ final class EgressRuntime: PollSource {
             "queries_allowed": .int(Int64(queriesAllowed)),
             "queries_denied": .int(Int64(queriesDenied)),
             "packets_denied": .int(Int64(packetsDenied)),
-            "connections_relayed": .int(Int64(relay?.relayed ?? 0)),
+            "connections_relayed": .int(Int64(relay?.relayed ?? relayedAtTeardown)),
         ]
         if audit { o["suggested_allow"] = .array(suggestedAllowlist.map { .string($0) }) }
         return o
     }
+
+    /// `connections_relayed` once the relay is gone (`sandbox.end` comes after teardown).
+    private var relayedAtTeardown = 0
 
     /// The relay's decision-to-connected times (seconds), for benchmarks.
     var relayLatencies: [Double] { relay?.decisionLatencies ?? [] }
@@ -415,6 +421,7 @@ final class EgressRuntime: PollSource {
     /// die with the sandbox's network namespace: there is nothing to delete.
     /// Safe to call twice.
     func teardown(sandboxGone: Bool = false) {
+        if let relay { relayedAtTeardown = relay.relayed }
         proxy = nil  // its deinit closes its sockets
         relay?.shutdown()
         relay = nil
