@@ -13,7 +13,7 @@ struct SpliceLane {
     /// `shutdown(SHUT_WR)` was sent to the destination after the last byte.
     var finished = false
 
-    static let pipeSize: Int32 = 256 * 1024
+    static let pipeSize: Int32 = 512 * 1024
 
     mutating func open() -> Bool {
         var fds: [Int32] = [-1, -1]
