@@ -55,7 +55,7 @@ probe: each argument one probe, one RESULT line each (used inside sandboxes):
        "resolve6 LABEL NAME" "dns LABEL NAME SERVER" "dnstcp LABEL NAME SERVER"
        "getent LABEL NAME" "http LABEL URL" "sleep SECONDS"
        "hello LABEL HOST PORT SNI|- plain|ech" "tlsslow LABEL NAME HOST PORT CHUNK DELAY"
-       "curl LABEL URL [NAME:PORT:ADDR]"
+       "curl LABEL URL [NAME:PORT:ADDR]" "client LABEL wget|python|node|git URL"
        A HOST of "@ns" means the first nameserver in /etc/resolv.conf.
 """
 import errno, os, random, socket, ssl, struct, subprocess, sys, threading, time, urllib.request
@@ -305,6 +305,25 @@ def probe(args):
             elif kind == "tlsslow":
                 # tlsslow LABEL NAME HOST PORT CHUNK DELAY
                 detail = tls_chunked(rest[1], rest[2], int(rest[3]), int(rest[4]), float(rest[5]))
+            elif kind == "client":
+                # client LABEL wget|python|node|git URL: another real client, trusting the world's CA.
+                tool, url = rest[1], rest[2]
+                env = dict(os.environ, NODE_EXTRA_CA_CERTS=CA, SSL_CERT_FILE=CA)
+                if tool == "python":
+                    import ssl as _ssl
+                    with urllib.request.urlopen(url, timeout=TIMEOUT, context=_ssl.create_default_context(cafile=CA)) as r:
+                        detail = r.read().decode(errors="replace").strip()
+                else:
+                    argv = {"wget": ["wget", "-q", "-O", "-", "--tries=1", "--timeout=%d" % TIMEOUT, "--ca-certificate", CA, url],
+                            "node": ["node", "-e", "fetch(process.argv[1]).then(r=>r.text()).then(t=>console.log(t.trim()))"
+                                     ".catch(e=>{console.error(String(e.cause||e));process.exit(1)})", url],
+                            "git": ["git", "-c", "http.sslCAInfo=" + CA, "ls-remote", url]}[tool]
+                    r = subprocess.run(argv, capture_output=True, text=True, timeout=5 * TIMEOUT, env=env)
+                    out = (r.stdout + r.stderr).strip()
+                    # git reached the server when it complains about what it got back.
+                    if tool == "git" and "not valid" in out: out = "WORLD reached: " + out.splitlines()[-1][:60]
+                    elif r.returncode != 0: raise OSError(errno.EIO, "%s %d %s" % (tool, r.returncode, out[:80]))
+                    detail = out.splitlines()[-1] if out else ""
             elif kind == "curl":
                 # curl LABEL URL [NAME:PORT:ADDR]: curl with the world's CA, optionally --resolve.
                 argv = ["curl", "-sS", "--fail", "--max-time", str(TIMEOUT), "--cacert", CA, rest[1]]

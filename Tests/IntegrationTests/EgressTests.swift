@@ -431,6 +431,26 @@ struct EgressNameCheckTests {
         }
     }
 
+    @Test("wget, python urllib, node fetch and git reach an allowed HTTPS name, and are refused another on its address")
+    func moreRealClients() throws {
+        try NetworkWorld.with { w in
+            var probes: [String] = []
+            for tool in ["wget", "python", "node", "git"] {
+                probes += ["client \(tool) \(tool) https://allowed.test/", "client \(tool)-http \(tool) http://allowed.test/"]
+            }
+            // Fronting with a real client: resolve allowed.test, then ask for other.test on its address.
+            probes += ["resolve r allowed.test", "curl front https://other.test/ other.test:443:\(w.allowedIP)"]
+            let r = try w.probe(probes, allow: ["allowed.test"], timeout: 180)
+            for tool in ["wget", "python", "node"] {
+                #expect(r.climbResult(tool) == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(tool): \(r.transcript)")
+                #expect(r.climbResult(tool + "-http") == "ok WORLD tcp \(w.allowedIP) 80", "\(tool): \(r.transcript)")
+            }
+            #expect(r.climbResult("git")?.hasPrefix("ok WORLD reached") == true, "git: \(r.transcript)")
+            #expect(r.failed("front"), "\(r.transcript)")
+            #expect(r.reasons(w.allowedIP) == ["sni_mismatch"], "\(r.transcript)")
+        }
+    }
+
     @Test("each refusal names its reason: sni_mismatch, host_mismatch, no_sni, ech", arguments: [false, true])
     func reasons(rootless: Bool) throws {
         try NetworkWorld.with { w in
