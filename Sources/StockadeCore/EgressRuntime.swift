@@ -442,9 +442,8 @@ enum HostAddresses {
         while let ifa = p {
             if let sa = ifa.pointee.ifa_addr {
                 if sa.pointee.sa_family == sa_family_t(AF_INET) {
-                    sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                        out.insert(.v4(IPv4Address(value: UInt32(bigEndian: sin.pointee.sin_addr.s_addr))))
-                    }
+                    let raw = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+                    out.insert(.v4(IPv4Address(value: UInt32(bigEndian: raw))))
                 } else if sa.pointee.sa_family == sa_family_t(AF_INET6) {
                     sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin in
                         let bytes = withUnsafeBytes(of: sin.pointee.sin6_addr) { Array($0) }
