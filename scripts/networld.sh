@@ -56,6 +56,7 @@ probe: each argument one probe, one RESULT line each (used inside sandboxes):
        "getent LABEL NAME" "http LABEL URL" "sleep SECONDS"
        "hello LABEL HOST PORT SNI|- plain|ech" "tlsslow LABEL NAME HOST PORT CHUNK DELAY"
        "curl LABEL URL [NAME:PORT:ADDR]" "client LABEL wget|python|node|git URL"
+       "hold LABEL HOST PORT N" "heldreset LABEL"
        A HOST of "@ns" means the first nameserver in /etc/resolv.conf.
 """
 import errno, os, random, socket, ssl, struct, subprocess, sys, threading, time, urllib.request
@@ -261,6 +262,8 @@ def nameserver():
                 return parts[1]
     raise OSError(errno.ENOENT, "no nameserver in /etc/resolv.conf")
 
+HELD = []
+
 def probe(args):
     for spec in args:
         parts = spec.split()
@@ -305,6 +308,25 @@ def probe(args):
             elif kind == "tlsslow":
                 # tlsslow LABEL NAME HOST PORT CHUNK DELAY
                 detail = tls_chunked(rest[1], rest[2], int(rest[3]), int(rest[4]), float(rest[5]))
+            elif kind == "hold":
+                # hold LABEL HOST PORT N: N connections that never send a byte, kept open.
+                host, port, n = rest[1], int(rest[2]), int(rest[3])
+                for _ in range(n):
+                    HELD.append(socket.create_connection((host, port), timeout=TIMEOUT))
+                detail = "%d open" % n
+            elif kind == "heldreset":
+                # heldreset LABEL: how many held connections the far end closed or reset.
+                closed = 0
+                deadline = time.monotonic() + 20
+                for s in HELD:
+                    s.settimeout(max(0.1, deadline - time.monotonic()))
+                    try:
+                        if s.recv(1) == b"": closed += 1
+                    except socket.timeout:
+                        pass
+                    except OSError:
+                        closed += 1
+                detail = "%d of %d closed" % (closed, len(HELD))
             elif kind == "client":
                 # client LABEL wget|python|node|git URL: another real client, trusting the world's CA.
                 tool, url = rest[1], rest[2]

@@ -151,7 +151,9 @@ final class EgressRuntime: PollSource {
         if relay6 >= 0 {
             if stk_listen_loopback(relay6, 1, UInt16(port), 1024) > 0 { listeners.append((relay6, true)) } else { close(relay6) }
         }
-        let settings: EgressRelay.Settings = { var s = EgressRelay.Settings(); s.audit = audit; return s }()
+        var settings = EgressRelay.Settings()
+        settings.audit = audit
+        settings.maxConnections = Self.relayConnectionBudget()
         relay = EgressRelay(listeners: listeners, settings: settings,
                             judge: { [unowned self] in self.judge($0, $1, $2, $3) },
                             report: { [unowned self] in self.relayReport($0) })
@@ -190,6 +192,24 @@ final class EgressRuntime: PollSource {
         } catch {
             throw SetupError(step: "dns_proxy", code: error.code, errno: error.errno, subject: error.target, message: "cannot start the DNS proxy")
         }
+    }
+
+    /// How many connections the relay may hold at once. Each takes six
+    /// descriptors (two sockets, two pipes); past the descriptor limit,
+    /// accept would fail while the listener stays readable and the loop
+    /// would spin, so the budget stays well inside it. The soft limit is
+    /// raised to the hard one first (the sandbox was already cloned with its
+    /// own limits).
+    static func relayConnectionBudget() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 128 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        let available = Int(min(limit.rlim_cur, 1 << 20)) - 256  // the proxy, the loop, the sink
+        return max(16, min(1024, available / 6))
     }
 
     /// Reads the init's socket records (one per `EgressSocket`, sent before it

@@ -257,6 +257,23 @@ struct EgressTests {
         }
     }
 
+    /// A workload that opens many connections and never sends its first
+    /// flight must not stall the relay (its loop is the supervisor's): other
+    /// connections still go through, and the silent ones are reset once
+    /// their time is up, each with an event.
+    @Test("a hundred silent connections on 443 do not stall the relay; they are reset when their time is up")
+    func silentClientsDoNotStall() throws {
+        try NetworkWorld.with { w in
+            let r = try w.probe(["resolve r allowed.test", "hold h \(w.allowedIP) 443 100", "tcp ctl allowed.test 9000",
+                                 "heldreset gone"], allow: ["allowed.test", "allowed.test:9000"], timeout: 180)
+            #expect(r.climbResult("h") == "ok 100 open", "\(r.transcript)")
+            #expect(r.climbResult("ctl") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
+            #expect(r.climbResult("gone") == "ok 100 of 100 closed", "\(r.transcript)")
+            #expect(w.serverConnections(to: w.allowedIP, port: 443).isEmpty, "\(w.serverLog)")
+            #expect(r.denied(w.allowedIP, port: 443).filter { $0["reason"]?.stringValue == "malformed" }.count == 100, "\(r.transcript)")
+        }
+    }
+
     /// The workload holds no capability in the namespace that holds its rules,
     /// and cannot get one: nft, raw netlink, setns and unshare all fail, and
     /// the wall still stands afterwards.

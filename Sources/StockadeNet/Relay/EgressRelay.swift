@@ -85,18 +85,26 @@ public final class EgressRelay {
         for l in listeners { close(l.fd) }
     }
 
+    /// Out of descriptors (EMFILE/ENFILE): the pending connection cannot be
+    /// taken, so its listener stays readable; the listeners rest until then
+    /// instead of waking the loop over and over.
+    private var listenersPausedUntil: Double?
+
     public func pollDescriptors() -> [pollfd] {
-        var out = listeners.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        var out = listenersPausedUntil == nil ? listeners.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) } : []
         for c in connections.values { out += c.pollDescriptors }
         return out
     }
 
     public func nextDeadline() -> Double? {
-        connections.values.lazy.filter { $0.phase != .relaying }.map(\.deadline).min()
+        let next = connections.values.lazy.filter { $0.phase != .relaying }.map(\.deadline).min()
+        guard let paused = listenersPausedUntil else { return next }
+        return min(next ?? paused, paused)
     }
 
     /// Connections past their first-flight or connect deadline.
     public func handleTimeouts(now: Double) {
+        if let paused = listenersPausedUntil, now >= paused { listenersPausedUntil = nil }
         for c in Array(connections.values) where c.phase != .relaying && now >= c.deadline {
             if c.phase == .firstFlight {
                 decide(c, claim: .refused(.malformed), now: now)
@@ -124,6 +132,10 @@ public final class EgressRelay {
     private func accept(_ listener: (fd: Int32, ipv6: Bool), now: Double) {
         for _ in 0..<settings.acceptsPerWake {
             let fd = stk_accept_nonblocking(listener.fd)
+            if fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM {
+                listenersPausedUntil = now + 0.1
+                return
+            }
             if fd < 0 { return }
             guard connections.count < settings.maxConnections else {
                 stk_close_reset(fd)
