@@ -8,7 +8,10 @@
 #   nw<id>h 198.18.K.2/30, fd00:K::2/64 <veth> nw<id>w 198.18.K.1/30, fd00:K::1/64
 #   default routes via the world                dnsmasq on 198.18.K.1:53 (local records only)
 #   listener on *:2222 ("the host's service")   on lo: 198.18.K.10-.13, 169.254.169.254, fd00:K:1::10
-#                                               TCP 80 443 8443 853 9000 and UDP echo 9001 on each
+#                                               TCP 80 8443 853 9000, TLS 443, UDP echo 9001 on each
+#
+# HTTPS is served with a CA made for this world ($STATE/ca.pem): clients trust
+# it only where a test hands it over (curl --cacert inside a sandbox).
 #
 # 198.18.0.0/15 is the benchmarking range (never routed) and fd00::/8 is ULA.
 # Both namespaces are created first and every link is created inside them
@@ -51,11 +54,16 @@ probe: each argument one probe, one RESULT line each (used inside sandboxes):
        "tcp LABEL HOST PORT" "udp LABEL HOST PORT" "resolve LABEL NAME"
        "resolve6 LABEL NAME" "dns LABEL NAME SERVER" "dnstcp LABEL NAME SERVER"
        "getent LABEL NAME" "http LABEL URL" "sleep SECONDS"
+       "hello LABEL HOST PORT SNI|- plain|ech" "tlsslow LABEL NAME HOST PORT CHUNK DELAY"
+       "curl LABEL URL [NAME:PORT:ADDR]" "client LABEL wget|python|node|git URL"
+       "hold LABEL HOST PORT N" "heldreset LABEL"
        A HOST of "@ns" means the first nameserver in /etc/resolv.conf.
 """
-import errno, os, random, socket, struct, subprocess, sys, threading, time, urllib.request
+import errno, os, random, socket, ssl, struct, subprocess, sys, threading, time, urllib.request
 
 TIMEOUT = float(os.environ.get("PROBE_TIMEOUT", "3"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+CA = os.path.join(HERE, "ca.pem")
 
 def banner(proto, addr, port):
     return "WORLD %s %s %s" % (proto, addr, port)
@@ -93,6 +101,32 @@ def serve(args):
             conn, peer = sock.accept()
             note("tcp %s %d from %s" % (addr, port, peer[0]))
             threading.Thread(target=handle, args=(conn, addr, port), daemon=True).start()
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(os.path.join(HERE, "server.pem"), os.path.join(HERE, "server.key"))
+    def remember_sni(sslsock, name, ctx):
+        sslsock.stk_sni = name
+    tls.sni_callback = remember_sni
+    def handle_tls(conn, addr, port, peer):
+        try:
+            conn.settimeout(5.0)
+            s = tls.wrap_socket(conn, server_side=True)
+            note("tls %s %d from %s sni=%s" % (addr, port, peer, getattr(s, "stk_sni", None) or "-"))
+            first = s.recv(4096)
+            text = "WORLD tls %s %d %s" % (addr, port, getattr(s, "stk_sni", None) or "-")
+            if first[:4] in (b"GET ", b"HEAD", b"POST"):
+                body = (text + "\n").encode()
+                s.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            else:
+                s.sendall((text + "\n").encode())
+            s.close()
+        except (OSError, ssl.SSLError) as e:
+            note("tlsfail %s %d from %s %s" % (addr, port, peer, type(e).__name__))
+            conn.close()
+    def tls_loop(sock, addr, port):
+        while True:
+            conn, peer = sock.accept()
+            note("tcp %s %d from %s" % (addr, port, peer[0]))
+            threading.Thread(target=handle_tls, args=(conn, addr, port, peer[0]), daemon=True).start()
     def udp_loop(sock, addr, port):
         while True:
             data, peer = sock.recvfrom(2048)
@@ -101,14 +135,14 @@ def serve(args):
     for spec in specs:
         proto, addr, port = split(spec)
         fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+        s = socket.socket(fam, socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if fam == socket.AF_INET6:
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         s.bind((addr, port))
-        if proto == "tcp":
+        if proto in ("tcp", "tls"):
             s.listen(64)
-            threading.Thread(target=tcp_loop, args=(s, addr, port), daemon=True).start()
+            threading.Thread(target=tcp_loop if proto == "tcp" else tls_loop, args=(s, addr, port), daemon=True).start()
         else:
             threading.Thread(target=udp_loop, args=(s, addr, port), daemon=True).start()
     with open(ready_path, "w") as f:
@@ -162,6 +196,64 @@ def why(e):
     if isinstance(e, OSError) and e.errno: return errno.errorcode.get(e.errno, str(e.errno))
     return type(e).__name__
 
+def client_hello(sni, ech=False):
+    """A well-formed TLS 1.3 ClientHello record; sni None: no server_name;
+    ech: with an encrypted_client_hello extension (0xfe0d)."""
+    exts = b""
+    if sni is not None:
+        n = sni.encode(); entry = b"\x00" + struct.pack(">H", len(n)) + n
+        lst = struct.pack(">H", len(entry)) + entry
+        exts += struct.pack(">HH", 0, len(lst)) + lst
+    exts += struct.pack(">HH", 43, 3) + b"\x02\x03\x04"
+    exts += struct.pack(">HH", 10, 4) + b"\x00\x02\x00\x1d"
+    exts += struct.pack(">HH", 13, 4) + b"\x00\x02\x04\x03"
+    ks = b"\x00\x1d" + struct.pack(">H", 32) + os.urandom(32); ksl = struct.pack(">H", len(ks)) + ks
+    exts += struct.pack(">HH", 51, len(ksl)) + ksl
+    if ech:
+        payload = b"\x00\x00\x01\x00\x01\x07" + struct.pack(">H", 32) + os.urandom(32) + struct.pack(">H", 128) + os.urandom(128)
+        exts += struct.pack(">HH", 0xfe0d, len(payload)) + payload
+    body = b"\x03\x03" + os.urandom(32) + b"\x20" + os.urandom(32) + b"\x00\x02\x13\x01\x01\x00" + struct.pack(">H", len(exts)) + exts
+    hs = b"\x01" + struct.pack(">I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack(">H", len(hs)) + hs
+
+def tls_chunked(name, host, port, chunk, delay):
+    """A real TLS handshake whose ClientHello leaves in `chunk`-byte TCP
+    segments `delay` seconds apart; then GET / and the reply."""
+    ctx = ssl.create_default_context(cafile=CA)
+    inb, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inb, outb, server_hostname=name)
+    s = socket.create_connection((host, port), timeout=TIMEOUT)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try: obj.do_handshake()
+    except ssl.SSLWantReadError: pass
+    hello = outb.read()
+    for i in range(0, len(hello), chunk):
+        s.sendall(hello[i:i + chunk]); time.sleep(delay)
+    while True:
+        try:
+            obj.do_handshake(); break
+        except ssl.SSLWantReadError:
+            pending = outb.read()
+            if pending: s.sendall(pending)
+            data = s.recv(65536)
+            if not data: raise OSError(errno.ECONNRESET, "closed during handshake")
+            inb.write(data)
+    pending = outb.read()
+    if pending: s.sendall(pending)
+    obj.write(("GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % name).encode()); s.sendall(outb.read())
+    out = b""
+    while True:
+        try:
+            out += obj.read(65536)
+        except ssl.SSLWantReadError:
+            data = s.recv(65536)
+            if not data: break
+            inb.write(data)
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            break
+    s.close()
+    return out.decode(errors="replace").strip().split("\n")[-1]
+
 def nameserver():
     with open("/etc/resolv.conf") as f:
         for line in f:
@@ -169,6 +261,8 @@ def nameserver():
             if len(parts) >= 2 and parts[0] == "nameserver":
                 return parts[1]
     raise OSError(errno.ENOENT, "no nameserver in /etc/resolv.conf")
+
+HELD = []
 
 def probe(args):
     for spec in args:
@@ -203,6 +297,62 @@ def probe(args):
                 r = subprocess.run(["getent", "hosts", rest[1]], capture_output=True, text=True, timeout=3 * TIMEOUT)
                 if r.returncode != 0: raise OSError(errno.ENOENT, "getent status %d" % r.returncode)
                 detail = " ".join(r.stdout.split())
+            elif kind == "hello":
+                # hello LABEL HOST PORT SNI|- plain|ech: a crafted ClientHello, then whatever comes back.
+                host, port, sni, flavor = rest[1], int(rest[2]), rest[3], rest[4]
+                s = socket.create_connection((host, port), timeout=TIMEOUT)
+                s.sendall(client_hello(None if sni == "-" else sni, ech=(flavor == "ech")))
+                got = s.recv(4096); s.close()
+                if not got: raise OSError(errno.ECONNRESET, "closed")
+                detail = "%d bytes" % len(got)
+            elif kind == "tlsslow":
+                # tlsslow LABEL NAME HOST PORT CHUNK DELAY
+                detail = tls_chunked(rest[1], rest[2], int(rest[3]), int(rest[4]), float(rest[5]))
+            elif kind == "hold":
+                # hold LABEL HOST PORT N: N connections that never send a byte, kept open.
+                host, port, n = rest[1], int(rest[2]), int(rest[3])
+                for _ in range(n):
+                    HELD.append(socket.create_connection((host, port), timeout=TIMEOUT))
+                detail = "%d open" % n
+            elif kind == "heldreset":
+                # heldreset LABEL: how many held connections the far end closed or reset.
+                closed = 0
+                deadline = time.monotonic() + 20
+                for s in HELD:
+                    s.settimeout(max(0.1, deadline - time.monotonic()))
+                    try:
+                        if s.recv(1) == b"": closed += 1
+                    except socket.timeout:
+                        pass
+                    except OSError:
+                        closed += 1
+                detail = "%d of %d closed" % (closed, len(HELD))
+            elif kind == "client":
+                # client LABEL wget|python|node|git URL: another real client, trusting the world's CA.
+                tool, url = rest[1], rest[2]
+                env = dict(os.environ, NODE_EXTRA_CA_CERTS=CA, SSL_CERT_FILE=CA)
+                if tool == "python":
+                    import ssl as _ssl
+                    with urllib.request.urlopen(url, timeout=TIMEOUT, context=_ssl.create_default_context(cafile=CA)) as r:
+                        detail = r.read().decode(errors="replace").strip()
+                else:
+                    argv = {"wget": ["wget", "-q", "-O", "-", "--tries=1", "--timeout=%d" % TIMEOUT, "--ca-certificate", CA, url],
+                            "node": ["node", "-e", "fetch(process.argv[1]).then(r=>r.text()).then(t=>console.log(t.trim()))"
+                                     ".catch(e=>{console.error(String(e.cause||e));process.exit(1)})", url],
+                            "git": ["git", "-c", "http.sslCAInfo=" + CA, "ls-remote", url]}[tool]
+                    r = subprocess.run(argv, capture_output=True, text=True, timeout=5 * TIMEOUT, env=env)
+                    out = (r.stdout + r.stderr).strip()
+                    # git reached the server when it complains about what it got back.
+                    if tool == "git" and "not valid" in out: out = "WORLD reached: " + out.splitlines()[-1][:60]
+                    elif r.returncode != 0: raise OSError(errno.EIO, "%s %d %s" % (tool, r.returncode, out[:80]))
+                    detail = out.splitlines()[-1] if out else ""
+            elif kind == "curl":
+                # curl LABEL URL [NAME:PORT:ADDR]: curl with the world's CA, optionally --resolve.
+                argv = ["curl", "-sS", "--fail", "--max-time", str(TIMEOUT), "--cacert", CA, rest[1]]
+                if len(rest) > 2: argv += ["--resolve", rest[2]]
+                r = subprocess.run(argv, capture_output=True, text=True, timeout=3 * TIMEOUT)
+                if r.returncode != 0: raise OSError(errno.EIO, "curl %d %s" % (r.returncode, r.stderr.strip()[:80]))
+                detail = r.stdout.strip()
             elif kind == "http":
                 with urllib.request.urlopen(rest[1], timeout=TIMEOUT) as r:
                     detail = r.read().decode(errors="replace").strip()
@@ -226,6 +376,17 @@ if __name__ == "__main__":
     else:
         sys.exit("unknown command " + cmd)
 PYEOF
+}
+
+# A CA for this world only, and one server certificate for every name in it.
+make_ca() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=networld $NAME CA" \
+    -keyout "$STATE/ca.key" -out "$STATE/ca.pem" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=allowed.test" -keyout "$STATE/server.key" -out "$STATE/server.csr" >/dev/null 2>&1
+  printf 'subjectAltName=DNS:allowed.test,DNS:other.test,DNS:alias.test,DNS:*.wild.test,DNS:short.test,DNS:v6.test\n' > "$STATE/san.ext"
+  openssl x509 -req -in "$STATE/server.csr" -CA "$STATE/ca.pem" -CAkey "$STATE/ca.key" -CAcreateserial -days 2 \
+    -extfile "$STATE/san.ext" -out "$STATE/server.pem" >/dev/null 2>&1
+  chmod 644 "$STATE/ca.pem" "$STATE/server.pem"
 }
 
 # A recorded PID is killed only while its command line still names our state
@@ -304,6 +465,7 @@ up() {
   mkdir -p "$STATE"; chmod 755 "$STATE_ROOT" "$STATE"
   trap 'echo "networld: up failed; tearing down" >&2; down || true' ERR
   write_server; chmod 755 "$STATE/world.py"
+  make_ca
 
   ip netns add "$WNS"
   ip netns add "$HNS"
@@ -330,7 +492,8 @@ up() {
 
   local specs=() a p
   for a in "198.18.$K.10" "198.18.$K.11" "198.18.$K.12" "198.18.$K.13" 169.254.169.254 "[fd00:$K:1::10]"; do
-    for p in 80 443 8443 853 9000; do specs+=("tcp:$a:$p"); done
+    for p in 80 8443 853 9000; do specs+=("tcp:$a:$p"); done
+    specs+=("tls:$a:443")
     specs+=("udp:$a:9001")
   done
   start_bg server "$WNS" "$PY" "$STATE/world.py" serve "$STATE/server.log" "$STATE/server.ready" "${specs[@]}"
@@ -350,6 +513,9 @@ up() {
     --host-record="short.test,198.18.$K.12,2" \
     --host-record="v6.test,fd00:$K:1::10" \
     --host-record="dual.test,198.18.$K.10,fd00:$K:1::10" \
+    --host-record="a.wild.test,198.18.$K.10" \
+    --host-record="b.wild.test,198.18.$K.11" \
+    --host-record="hostself.test,198.18.$K.2" \
     --cname="alias.test,allowed.test" \
     --address="/rebind.test/127.0.0.1" \
     --address="/meta.test/169.254.169.254" \
@@ -379,6 +545,7 @@ METADATA_IP=169.254.169.254
 V6_IP=fd00:$K:1::10
 HOST_PORT=2222
 PROBE=$STATE/world.py
+CA=$STATE/ca.pem
 DNS_LOG=$STATE/dns.log
 SERVER_LOG=$STATE/server.log
 HOST_LOG=$STATE/host.log

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Egress-firewall benchmarks in one run, each against its peer in the same
-# run: start-up of `--net filtered` vs `--net none` vs bwrap; the DNS proxy
-# vs dnsmasq forwarding with an --nftset rule; 50 concurrent filtered
-# sandboxes vs one at a time; and a check that nothing is left behind.
+# run: start-up of `--net filtered` (root and rootless) vs `--net none` vs
+# bwrap; a 1 GiB download and time to first byte through the relay vs
+# `--net host`; the DNS proxy vs dnsmasq forwarding with an --nftset rule;
+# 50 concurrent filtered sandboxes vs one at a time; and a check that nothing
+# is left behind.
 #
 #   Benchmarks/net/run.sh PATH/TO/sandbox-run          (make bench-net)
 #
@@ -64,10 +66,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Leases are machine-wide (/run/stockade/leases); remember what was there.
-LEASES=/run/stockade/leases
-ls "$LEASES" 2>/dev/null | sort >"$OUT/leases-before.txt" || true
-
 note "world: namespaces ${tag}w/${tag}h/${tag}c"
 world_up "$tag" "$OUT" || die "cannot build the benchmark world"
 H="ip netns exec $NS_H"
@@ -80,7 +78,7 @@ for n in "${WORLD_BENCH_NAMES[@]}"; do echo "$n.bench.test A"; done >"$WS/querie
 chown -R 4242:4242 "$WS"
 cd "$WS"
 
-FILTERED=(--net filtered --allow-domain allowed.test --dns-upstream "$WORLD_W_ADDR")
+FILTERED=(--net filtered --allow-domain allowed.test --allow-domain allowed.test:9000 --dns-upstream "$WORLD_W_ADDR")
 BENCH_FILTERED=(--net filtered --allow-domain '*.bench.test' --dns-upstream "$WORLD_W_ADDR")
 Q=$(printf %q "$SR")
 
@@ -92,6 +90,7 @@ grep -q 198.18.77.10 "$OUT/check-filtered.txt" || die "allowed.test resolved to 
 note "1/4 start-up: filtered vs none vs bwrap ($STARTUP_RUNS runs each, inside ${NS_H})"
 $H hyperfine -N --warmup 3 --runs "$STARTUP_RUNS" --style basic --export-json "$OUT/startup.json" \
     -n "sandbox-run --net filtered" "$Q --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
+    -n "sandbox-run --net filtered (rootless)" "setpriv --reuid=4242 --regid=4242 --clear-groups env -u XDG_RUNTIME_DIR HOME=$WS $Q --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
     -n "sandbox-run --net none" "$Q --net none -- /bin/true" \
     -n "sandbox-run --net host" "$Q --net host -- /bin/true" \
     -n "bwrap --unshare-all" "bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc /bin/true" \
@@ -100,9 +99,23 @@ $H hyperfine -N --warmup 3 --runs "$STARTUP_RUNS" --style basic --export-json "$
 $H python3 "$here/concurrent.py" "$OUT" 1 "$SETUP_RUNS" -- "$SR" --net none -- /bin/true >"$OUT/setup-none.json"
 $H python3 "$here/concurrent.py" "$OUT" 1 "$SETUP_RUNS" -- "$SR" "${FILTERED[@]}" -- /bin/true >"$OUT/setup-filtered.json"
 
+note "   data path: 1 GiB download and time to first byte, through the relay vs --net host"
+truncate -s 1G "$OUT/blob"
+ip netns exec "$NS_W" python3 "$here/transfer.py" serve 198.18.77.10 9000 "$OUT/blob" >"$OUT/transfer-server.log" 2>&1 &
+started_pids+=($!)
+cp "$here/transfer.py" "$WS/transfer.py"
+for tries in $(seq 50); do $H python3 "$here/transfer.py" ttfb 198.18.77.10 9000 1 >/dev/null 2>&1 && break; sleep 0.1; done
+for r in $(seq "$RUNS"); do
+    $H "$SR" "${FILTERED[@]}" -- python3 transfer.py download allowed.test 9000 >"$OUT/download-filtered-$r.json" 2>"$OUT/download-filtered-$r.err" || true
+    $H "$SR" --net host -- python3 transfer.py download 198.18.77.10 9000 >"$OUT/download-host-$r.json" 2>"$OUT/download-host-$r.err" || true
+done
+$H "$SR" "${FILTERED[@]}" -- python3 transfer.py ttfb allowed.test 9000 500 >"$OUT/ttfb-filtered.json" 2>"$OUT/ttfb-filtered.err" || true
+$H "$SR" --net host -- python3 transfer.py ttfb 198.18.77.10 9000 500 >"$OUT/ttfb-host.json" 2>"$OUT/ttfb-host.err" || true
+rm -f "$OUT/blob"
+
 note "2/4 DNS: proxy vs dnsmasq --nftset ($RUNS runs x ${DNS_SECONDS}s each, unpaced and at $PACED_QPS QPS)"
 # dnsperf inside the sandbox reads the proxy's address from the sandbox's
-# own resolv.conf: every sandbox leases a new subnet.
+# own resolv.conf.
 inside_dnsperf() { # extra dnsperf args...
     $H env STOCKADE_DNS_QPS=$BENCH_QPS_LIMIT "$SR" "${BENCH_FILTERED[@]}" -- \
         sh -c 'exec dnsperf -s "$(awk "/^nameserver/ {print \$2; exit}" /etc/resolv.conf)" -d queries.txt "$@"' dnsperf "$@"
@@ -161,11 +174,10 @@ note "4/4 leftovers"
     ip -n "$NS_H" -o link show | awk -F': ' '{print $2}'
     echo "## nft tables in $NS_H"
     $H nft list tables
-    echo "## leases"
-    ls "$LEASES" 2>/dev/null | sort >"$OUT/leases-after.txt" || true
-    comm -13 "$OUT/leases-before.txt" "$OUT/leases-after.txt" | while read -r l; do
-        echo "$l $(cat "$LEASES/$l" 2>/dev/null | tr -d '\n')"
-    done
+    echo "## routes in $NS_H"
+    ip -n "$NS_H" route
+    echo "## ip_forward in $NS_H"
+    ip netns exec "$NS_H" cat /proc/sys/net/ipv4/ip_forward
 } >"$OUT/leftovers.txt" 2>&1
 
 {

@@ -6,9 +6,11 @@
 #
 #   W  "the internet": dnsmasq on 198.18.77.1 answering *.bench.test and
 #      allowed.test from local records only (--no-resolv, --no-hosts).
-#   H  "the host": default route via W; sandbox-run runs here (so its veths,
-#      nft tables and DNS proxies live in H), and so does the peer dnsmasq
-#      forwarder with an --nftset rule.
+#   H  "the host": default route via W; sandbox-run runs here (its sandboxes'
+#      nft tables live in their own namespaces; nothing of theirs appears in
+#      H), and so does the peer dnsmasq forwarder with an --nftset rule.
+#   W also holds allowed.test's address (198.18.77.10) with a download and
+#      time-to-first-byte server on port 9000 (transfer.py).
 #   C  "a client": dnsperf against the peer forwarder, over a veth into H,
 #      the same path a sandbox's queries take to the proxy.
 #
@@ -47,9 +49,10 @@ world_up() { # tag outdir
     ip -n "$NS_C" addr add "$WORLD_C_ADDR/30" dev "${tag}c0"
     ip -n "$NS_C" link set "${tag}c0" up
     ip -n "$NS_C" route add default via "$WORLD_FWD_ADDR"
-    # sandbox-run would enable forwarding itself (with a warning event); do
-    # it once here so every run takes the same path.
+    # The peer's forward chain (below) needs H to route; sandbox-run itself
+    # never changes a sysctl.
     ip netns exec "$NS_H" sysctl -qw net.ipv4.ip_forward=1
+    ip -n "$NS_W" addr add 198.18.77.10/32 dev lo
 
     # The authoritative side. --local-ttl: dnsmasq's local answers default
     # to TTL 0; 300 s is a realistic TTL for both forwarders' set timeouts.

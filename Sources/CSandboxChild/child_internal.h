@@ -35,6 +35,9 @@ void stk_make_undumpable(const struct stk_child_config *cfg);
 /* Install the seccomp filter and hand the listener to the parent. */
 void stk_install_seccomp(const struct stk_child_config *cfg);
 
+/* Create cfg->net_sockets in this network namespace and report each. */
+void stk_make_net_sockets(const struct stk_child_config *cfg);
+
 /* Fork the workload, report exec outcome, reap and forward until it exits. */
 __attribute__((noreturn)) void stk_run_init(const struct stk_child_config *cfg);
 

@@ -109,6 +109,8 @@ void stk_child_main(const struct stk_child_config *cfg)
 
     /* First "go": the parent has written our uid/gid maps. */
     read_go(cfg, STK_STEP_WAIT_GO);
+    /* While every capability in the new namespaces is still ours. */
+    stk_make_net_sockets(cfg);
 
     /* Become the sandbox user now, keeping capabilities: files we create in
      * the new root's tmpfs need an fsuid mapped in this user namespace. */

@@ -93,6 +93,7 @@ static const char *const step_names[STK_STEP_COUNT] = {
     [STK_STEP_LANDLOCK_RULESET] = "landlock_ruleset",
     [STK_STEP_LANDLOCK_RULE] = "landlock_rule",
     [STK_STEP_LANDLOCK_RESTRICT] = "landlock_restrict",
+    [STK_STEP_NET_SOCKETS] = "net_sockets",
 };
 
 const char *stk_step_name(int step)

@@ -205,6 +205,11 @@ struct ChildConfigBuilder {
             cfg.argv_area = UnsafeMutableRawPointer(bitPattern: area.start)
             cfg.argv_area_len = area.length
         }
+        if plan.spec.network == .filtered || plan.spec.network == .audit {
+            let sockets = EgressSocket.specs
+            cfg.net_sockets = arena.array(sockets)
+            cfg.net_socket_count = sockets.count
+        }
         return cfg
     }
 }

@@ -1,40 +1,47 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSandboxChild
+import CStockadeSys
 import StockadeEvents
 import StockadeNet
 import StockadeProfile
 
-/// The host side of `--net filtered` / `audit` for one sandbox: address
-/// lease, veth pair, the nftables table, the DNS proxy and the NFLOG reader.
-/// Built in two phases around clone; torn down on every exit path.
+/// `--net filtered` / `audit` for one sandbox: the nft table in the sandbox's
+/// own network namespace, the DNS proxy and the name-checking relay listening
+/// there, the NFLOG reader. Every socket that lives in the sandbox's namespace
+/// is made there by the sandbox's init and handed over (`EgressSocket`); the
+/// supervisor serves them from its own loop, and its upstream connections are
+/// ordinary sockets in its own namespace. Nothing is created in the
+/// supervisor's namespace, so nothing needs removing there: the table and the
+/// routes die with the sandbox's namespace.
 final class EgressRuntime: PollSource {
     let plan: Plan
     let events: EventLog
     let netID: SandboxNetID
-    let pool = AddressPool()
-    let lease: AddressLease
-    let firewall: SandboxFirewall
     let upstream: DNSEndpoint
     let engine: DNSProxyEngine
+    let policy: RelayPolicy
     let audit: Bool
+    /// The supervisor's own addresses (and, through the policy, loopback and
+    /// the rebinding ranges): never a destination, and never a DNS answer.
+    private var hostAddresses: Set<IPAddress>
+    private var hostAddressesRead: Double
 
-    private var hostRoutes: RouteExecutor?
     private var nft: NftExecutor?
-    private var tableCreated = false
     private var proxy: DNSProxyServer?
     private var nflog: NflogReader?
+    private var relay: EgressRelay?
+    private var bindings = NameBindings()
     /// The name each resolved address was last given for, to name the
-    /// destination of a dropped packet. Keyed by value and holding the name
-    /// as labels: text is built only for an event that is written.
+    /// destination of a dropped packet.
     private var nameOf: [NetAddress: DNSName] = [:]
     /// Whether events reach a sink; with none, `dns.query` is counted but
     /// its fields are never built.
     private let eventsWritten: Bool
     /// When each (address, port) element expires in the kernel's set. A
     /// repeated answer whose TTL the element already covers (within a second)
-    /// skips the netlink round trip: a burst of identical answers refreshes
-    /// the set at most once a second.
+    /// skips the netlink round trip.
     private var expiry: [SetKey: Double] = [:]
 
     struct SetKey: Hashable {
@@ -42,10 +49,14 @@ final class EgressRuntime: PollSource {
         var port: UInt16
     }
 
+    /// The NFLOG group of the drop rule; groups are per network namespace.
+    static let nflogGroup: UInt16 = 1
+
     private(set) var queriesAllowed = 0
     private(set) var queriesDenied = 0
     private(set) var packetsDenied = 0
-    /// Refusals that happened (not audit findings), for --fail-on-deny.
+    /// Refusals that happened (not audit findings), for --fail-on-deny:
+    /// dropped packets and reset connections.
     private(set) var queriesRefused = 0
     private(set) var packetsDropped = 0
     /// Audit mode: names the allowlist would have denied, with the ports
@@ -53,8 +64,7 @@ final class EgressRuntime: PollSource {
     private var suggested: [String: Set<UInt16>] = [:]
     private var auditedNames: Set<String> = []
 
-    /// Phase 1, before clone: the lease (whose address the sandbox's
-    /// resolv.conf names) and the proxy's policy.
+    /// Phase 1, before clone: the proxy's and the relay's policy, the files.
     init(plan: Plan, events: EventLog) throws(SetupError) {
         self.plan = plan
         self.events = events
@@ -79,6 +89,7 @@ final class EgressRuntime: PollSource {
                 throw SetupError(step: "egress_allowlist", code: "invalid_cidr", subject: text, message: "invalid allow_private range \(text)")
             }
         }
+        policy = RelayPolicy(allowlist: allowlist, allowPrivate: privateRanges)
         dnsUpstreams = plan.spec.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : plan.spec.egress.dnsUpstreams
         let upstreamText = dnsUpstreams.first
         guard let upstreamText, let parsed = NetworkSyntax.parseUpstream(upstreamText),
@@ -87,16 +98,8 @@ final class EgressRuntime: PollSource {
         }
         upstream = DNSEndpoint(address: address, port: parsed.port)
 
-        let hostAddresses = HostAddresses.current()
-        do {
-            lease = try pool.allocate(owner: LeaseOwner.current(), addressInUse: { hostAddresses.contains(.v4(IPv4Address(value: $0))) })
-        } catch {
-            throw SetupError(step: "address_lease", code: error.code, errno: error.errno, subject: error.target, message: "cannot lease a sandbox subnet from \(pool.pool)")
-        }
-        // One NFLOG group per lease: concurrent sandboxes never share one.
-        let slot = (lease.subnet.network &- pool.pool.network) / 4
-        firewall = SandboxFirewall(id: id, subnet: lease.subnet, proxyAddress: lease.hostAddress,
-                                   nflogGroup: UInt16(truncatingIfNeeded: 20_000 + slot), enforcing: !audit)
+        hostAddresses = HostAddresses.current()
+        hostAddressesRead = Clock.monotonic()
         // STOCKADE_DNS_QPS raises the per-sandbox query rate (benchmarks).
         let qps = getenv("STOCKADE_DNS_QPS").flatMap { Double(String(cString: $0)) } ?? 100
         let config = DNSProxyConfig(
@@ -106,78 +109,86 @@ final class EgressRuntime: PollSource {
             queriesPerSecond: qps, queryBurst: max(200, qps * 2),
             upstreamTimeoutSeconds: plan.spec.egress.dnsTimeoutSeconds ?? 2)
         engine = DNSProxyEngine(config: config)
-        do {
-            try EgressFiles.write(sandboxId: plan.spec.id, proxy: IPv4Subnet.dotted(lease.hostAddress))
-        } catch {
-            try? pool.release(lease, owner: LeaseOwner.current())
-            throw error
-        }
+        try EgressFiles.write(rootless: plan.spec.rootless)
     }
 
-    var subnetText: String { "\(lease.subnet)" }
     /// The upstreams in effect (the spec's, else the host's resolvers), read
     /// once so `sandbox.start` names the list the proxy chose from.
     let dnsUpstreams: [String]
 
-    /// Phase 2, after clone and before the workload may run: the veth into
-    /// the child's namespace, addresses and routes, the table, the proxy.
-    func attach(childPid: pid_t) throws(SetupError) {
-        let hostIf = netID.hostInterface
-        let nsPath = "/proc/\(childPid)/ns/net"
-        // No IPv6 inside: interfaces created from now on in the sandbox's
-        // namespace start with IPv6 off (no address, no router solicitation
-        // noise in the firewall log). Setting the default before the veth
-        // exists avoids the address teardown (and its RCU waits) that
-        // turning it off on a live interface costs.
-        // The same trip into the namespace makes the socket that configures the
-        // sandbox's side below.
-        let inside: RouteExecutor
-        do {
-            inside = RouteExecutor(socket: try NetlinkSocket.open(
-                netlinkProtocol: RouteExecutor.netlinkProtocol, inNamespaceAt: nsPath,
-                first: { Sysctl.write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") }))
-        } catch {
-            throw SetupError(step: "sandbox_interface", code: error.code, errno: error.errno, subject: error.target, message: "cannot enter the sandbox's network namespace")
+    /// Phase 2, after the first "go" and before the second (before anything
+    /// of the workload runs): take the sockets the sandbox's init made in its
+    /// namespace, and with them bring `lo` up with default routes through it,
+    /// install the table, bind the NFLOG group, start the proxy and the relay.
+    func attach(pidfd: Int32, reportFd: Int32) throws(SetupError) {
+        let fds = try receiveSockets(pidfd: pidfd, reportFd: reportFd)
+        var owned = fds.filter { $0 >= 0 }
+        func take(_ s: EgressSocket) -> Int32 {
+            let fd = fds[s.rawValue]
+            owned.removeAll { $0 == fd }
+            return fd
         }
+        defer { for fd in owned { close(fd) } }
+
         do {
-            let routes = RouteExecutor(socket: try NetlinkSocket(netlinkProtocol: RouteExecutor.netlinkProtocol))
-            hostRoutes = routes
-            try routes.createVethPair(host: hostIf, peer: "eth0", peerNamespace: .pid(childPid))
-            try routes.addIPv4Address(lease.hostAddress, prefixLength: lease.prefixLength, interface: hostIf)
-            try routes.setLinkUp(hostIf)
+            let routes = RouteExecutor(socket: try NetlinkSocket(bindingAdopted: take(.route)))
+            try routes.setLinkUp("lo")
+            try routes.addDefaultRoute(ipv6: false, device: "lo")
+            // No IPv6 in this kernel (or namespace): IPv4 only.
+            if fds[EgressSocket.relay6.rawValue] >= 0 { try? routes.addDefaultRoute(ipv6: true, device: "lo") }
         } catch {
-            throw SetupError(step: "veth", code: error.code, errno: error.errno, subject: error.target, message: "cannot create the sandbox's veth pair")
+            throw SetupError(step: "sandbox_routes", code: error.code, errno: error.errno, subject: error.target, message: "cannot route the sandbox's traffic through its loopback")
         }
-        do {
-            try inside.addIPv4Address(lease.sandboxAddress, prefixLength: lease.prefixLength, interface: "eth0")
-            try inside.setLinkUp("eth0")
-            try inside.addDefaultRoute(via: lease.hostAddress)
-        } catch {
-            throw SetupError(step: "sandbox_interface", code: error.code, errno: error.errno, subject: error.target, message: "cannot configure the sandbox's interface")
+
+        var listeners: [(fd: Int32, ipv6: Bool)] = []
+        let relay4 = take(.relay4)
+        let port = stk_listen_loopback(relay4, 0, 0, 1024)
+        guard port > 0 else {
+            close(relay4)
+            throw SetupError(step: "relay_listen", code: "relay", errno: -port, subject: "127.0.0.1", message: "cannot listen for the sandbox's connections")
         }
+        listeners.append((relay4, false))
+        let relay6 = take(.relay6)
+        if relay6 >= 0 {
+            if stk_listen_loopback(relay6, 1, UInt16(port), 1024) > 0 { listeners.append((relay6, true)) } else { close(relay6) }
+        }
+        var settings = EgressRelay.Settings()
+        settings.audit = audit
+        settings.maxConnections = Self.relayConnectionBudget()
+        relay = EgressRelay(listeners: listeners, settings: settings,
+                            judge: { [unowned self] in self.judge($0, $1, $2, $3) },
+                            report: { [unowned self] in self.relayReport($0) })
+
         do {
-            let executor = NftExecutor(socket: try NetlinkSocket(netlinkProtocol: NftExecutor.netlinkProtocol))
+            let executor = NftExecutor(socket: try NetlinkSocket(bindingAdopted: take(.nftables)))
             nft = executor
+            let firewall = SandboxFirewall(id: netID, relayPort: UInt16(port), nflogGroup: Self.nflogGroup, enforcing: !audit)
             try executor.apply(try NftBatch.createTable(firewall))
-            tableCreated = true
         } catch {
             throw SetupError(step: "nft_table", code: error.code, errno: error.errno, subject: error.target, message: "cannot install the egress firewall table \(netID.tableName)")
         }
-        if Sysctl.read("/proc/sys/net/ipv4/ip_forward") != "1" {
-            Sysctl.write("/proc/sys/net/ipv4/ip_forward", "1")
-            events.emit(.sandboxWarning, ["code": .string("ip_forward_enabled"),
-                                          "message": .string("net.ipv4.ip_forward was 0; enabled so the sandbox's traffic can be routed")])
-        }
         do {
-            nflog = try NflogReader(socket: try NetlinkSocket(netlinkProtocol: NftExecutor.netlinkProtocol), group: firewall.nflogGroup)
+            nflog = try NflogReader(socket: try NetlinkSocket(bindingAdopted: take(.nflog)), group: Self.nflogGroup)
         } catch {
-            throw SetupError(step: "nflog", code: error.code, errno: error.errno, subject: error.target, message: "cannot read the firewall's log group \(firewall.nflogGroup)")
+            throw SetupError(step: "nflog", code: error.code, errno: error.errno, subject: error.target, message: "cannot read the firewall's log group \(Self.nflogGroup)")
+        }
+
+        let proxyAddress = IPv4Address(127, 0, 0, 53)
+        let udp = take(.dnsUDP), tcp = take(.dnsTCP)
+        let be = UInt32(bigEndian: proxyAddress.value)
+        var rc = stk_bind_ipv4(udp, be, 53, 0)
+        if rc == 0 { rc = stk_bind_ipv4(tcp, be, 53, 64) }
+        guard rc == 0 else {
+            close(udp)
+            close(tcp)
+            throw SetupError(step: "dns_proxy", code: "dns_listen", errno: -rc, subject: "\(EgressFiles.proxyAddress):53", message: "cannot start the DNS proxy")
         }
         do {
             proxy = try DNSProxyServer(
                 engine: engine,
-                configuration: .init(listen: DNSEndpoint(address: .v4(IPv4Address(value: lease.hostAddress)), port: 53), upstream: upstream,
+                configuration: .init(listen: DNSEndpoint(address: .v4(proxyAddress), port: 53), upstream: upstream,
                                      fallbackUpstreams: dnsUpstreams.dropFirst().compactMap { DNSEndpoint(parsing: $0) }),
+                udpListener: udp, tcpListener: tcp,
                 applyInsertions: { [unowned self] in self.insert($0) },
                 onRecord: { [unowned self] in self.record($0) })
         } catch {
@@ -185,7 +196,90 @@ final class EgressRuntime: PollSource {
         }
     }
 
-    /// Adds resolved addresses to the sets; the proxy replies only after.
+    /// How many connections the relay may hold at once. Each takes six
+    /// descriptors (two sockets, two pipes); past the descriptor limit,
+    /// accept would fail while the listener stays readable and the loop
+    /// would spin, so the budget stays well inside it. The soft limit is
+    /// raised to the hard one first (the sandbox was already cloned with its
+    /// own limits).
+    static func relayConnectionBudget() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 128 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        let available = Int(min(limit.rlim_cur, 1 << 20)) - 256  // the proxy, the loop, the sink
+        return max(16, min(1024, available / 6))
+    }
+
+    /// Reads the init's socket records (one per `EgressSocket`, sent before it
+    /// does anything else) and copies each descriptor out of its table.
+    private func receiveSockets(pidfd: Int32, reportFd: Int32) throws(SetupError) -> [Int32] {
+        var fds = [Int32](repeating: -1, count: EgressSocket.allCases.count)
+        var received = 0
+        let deadline = Clock.monotonic() + 30
+        func fail(_ e: SetupError) -> SetupError {
+            for fd in fds where fd >= 0 { close(fd) }
+            return e
+        }
+        while received < fds.count {
+            var p = pollfd(fd: reportFd, events: Int16(POLLIN), revents: 0)
+            let left = Int32(max(0, (deadline - Clock.monotonic()) * 1000))
+            guard left > 0, poll(&p, 1, left) > 0 else {
+                throw fail(SetupError(step: "net_sockets", code: "handshake", message: "the sandbox init did not hand over its network sockets"))
+            }
+            var rec = stk_report()
+            let n = withUnsafeMutableBytes(of: &rec) { read(reportFd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n == MemoryLayout<stk_report>.size else {
+                throw fail(SetupError(step: "net_sockets", code: "handshake", message: "the sandbox init vanished before setup"))
+            }
+            if rec.kind == Int32(STK_REPORT_ERROR.rawValue) {
+                let name = String(cString: stk_step_name(rec.step))
+                throw fail(SetupError(step: name, code: name, errno: rec.err, message: "sandbox setup failed at \(name)"))
+            }
+            guard rec.kind == Int32(STK_REPORT_NET_SOCKET.rawValue), rec.step >= 0, Int(rec.step) < fds.count else { continue }
+            received += 1
+            guard rec.value >= 0 else { continue }  // an optional socket the kernel refused
+            let fd = stk_pidfd_getfd(pidfd, rec.value)
+            guard fd >= 0 else {
+                throw fail(SetupError(step: "net_sockets", code: "socket_handoff", errno: -fd, message: "cannot take the sandbox's network sockets"))
+            }
+            fds[Int(rec.step)] = fd
+        }
+        return fds
+    }
+
+    // MARK: decisions
+
+    /// The relay's judge: the pure policy with this sandbox's bindings and
+    /// the supervisor's addresses (re-read at most once a second).
+    private func judge(_ destination: IPAddress, _ port: UInt16, _ claim: FirstFlightVerdict?, _ now: Double) -> RelayDecision {
+        if now - hostAddressesRead > 1 {
+            hostAddresses = HostAddresses.current()
+            hostAddressesRead = now
+        }
+        return policy.decide(destination: destination, port: port, claim: claim, bindings: bindings,
+                             hostAddresses: hostAddresses, now: now)
+    }
+
+    private func relayReport(_ r: RelayReport) {
+        packetsDenied += 1
+        if r.enforced { packetsDropped += 1 }
+        // The claimed name, else the name the proxy last answered with this
+        // address (audit mode resolves names it would have denied).
+        let name = r.name ?? nameOf[r.destination.netAddress]?.description
+        if !r.enforced, let name { suggested[name, default: []].insert(r.port) }
+        var fields: JSONObject = ["proto": .string("tcp"), "dst": .string(r.destination.description), "port": .int(Int64(r.port))]
+        if let name { fields["name"] = .string(name) }
+        fields["reason"] = .string(r.reason.rawValue)
+        fields["enforced"] = .bool(r.enforced)
+        events.emit(.netDenied, fields)
+    }
+
+    /// Adds resolved addresses to the sets and the bindings; the proxy replies only after.
     private func insert(_ insertions: [DNSSetInsertion]) -> Bool {
         guard let nft else { return false }
         let now = Clock.monotonic()
@@ -193,6 +287,7 @@ final class EgressRuntime: PollSource {
         var refreshed: [(SetKey, Double)] = []
         for i in insertions {
             nameOf[i.address.netAddress] = i.name
+            bindings.record(name: i.name, address: i.address, ports: i.ports, timeoutSeconds: i.timeoutSeconds, now: now)
             let timeout = Double(i.timeoutSeconds)
             for port in i.ports {
                 let key = SetKey(address: i.address, port: port)
@@ -246,7 +341,6 @@ final class EgressRuntime: PollSource {
     }
 
     private func dropped(_ p: DroppedPacket) {
-        let chain = p.prefix.split(separator: ":").last.map(String.init) ?? ""
         let proto: String
         switch p.ipProtocol {
         case 6: proto = "tcp"
@@ -255,18 +349,14 @@ final class EgressRuntime: PollSource {
         case 58: proto = "icmpv6"
         default: proto = "proto\(p.ipProtocol)"
         }
-        let dst = p.destination.description
-        var fields: JSONObject = ["proto": .string(proto), "dst": .string(dst)]
+        var fields: JSONObject = ["proto": .string(proto), "dst": .string(p.destination.description)]
         if let port = p.destinationPort { fields["port"] = .int(Int64(port)) }
-        let name = nameOf[p.destination]?.description
-        if let name { fields["name"] = .string(name) }
-        let enforced = !(audit && chain == "forward")
-        fields["enforced"] = .bool(enforced)
+        if let name = nameOf[p.destination]?.description { fields["name"] = .string(name) }
+        // Nothing but loopback exists in the sandbox's namespace: what the
+        // table drops cannot leave, audit mode or not.
+        fields["enforced"] = .bool(true)
         packetsDenied += 1
-        if enforced { packetsDropped += 1 }
-        if !enforced, let name, let port = p.destinationPort {
-            suggested[name, default: []].insert(port)
-        }
+        packetsDropped += 1
         events.emit(.netDenied, fields)
     }
 
@@ -291,10 +381,17 @@ final class EgressRuntime: PollSource {
             "queries_allowed": .int(Int64(queriesAllowed)),
             "queries_denied": .int(Int64(queriesDenied)),
             "packets_denied": .int(Int64(packetsDenied)),
+            "connections_relayed": .int(Int64(relay?.relayed ?? relayedAtTeardown)),
         ]
         if audit { o["suggested_allow"] = .array(suggestedAllowlist.map { .string($0) }) }
         return o
     }
+
+    /// `connections_relayed` once the relay is gone (`sandbox.end` comes after teardown).
+    private var relayedAtTeardown = 0
+
+    /// The relay's decision-to-connected times (seconds), for benchmarks.
+    var relayLatencies: [Double] { relay?.decisionLatencies ?? [] }
 
     // MARK: PollSource
 
@@ -304,6 +401,7 @@ final class EgressRuntime: PollSource {
     var pollDescriptors: [pollfd] {
         var out = proxy?.pollDescriptors() ?? []
         if let nflog { out.append(pollfd(fd: nflog.socket.fileDescriptor, events: Int16(POLLIN), revents: 0)) }
+        if let relay { out += relay.pollDescriptors() }
         return out
     }
 
@@ -317,69 +415,45 @@ final class EgressRuntime: PollSource {
             }
             return
         }
+        if let relay, relay.owns(fd) {
+            relay.handle(fd: fd, revents: revents, now: now)
+            return
+        }
         proxy?.handle(fd: fd, revents: revents)
     }
 
     func nextDeadline() -> Double? {
-        guard let proxy else { return nil }
-        let ms = proxy.nextTimeoutMilliseconds()
-        return ms < 0 ? nil : Clock.monotonic() + Double(ms) / 1000
+        var next = relay?.nextDeadline()
+        if let proxy {
+            let ms = proxy.nextTimeoutMilliseconds()
+            if ms >= 0 {
+                let at = Clock.monotonic() + Double(ms) / 1000
+                next = min(next ?? at, at)
+            }
+        }
+        return next
     }
 
     func tick(now: Double) {
         proxy?.handleTimeouts()
+        relay?.handleTimeouts(now: now)
     }
 
-    /// Removes everything this sandbox made on the host. Safe to call twice.
-    /// `sandboxGone`: the sandbox's network namespace has died with its last
-    /// process, and the kernel is already destroying the veth pair with it;
-    /// deleting it ourselves would only wait for an RCU grace period (~20 ms).
+    /// Closes every socket. The table, the routes and the listeners' bindings
+    /// die with the sandbox's network namespace: there is nothing to delete.
+    /// Safe to call twice.
     func teardown(sandboxGone: Bool = false) {
-        proxy?.shutdown()
-        proxy = nil
+        if let relay { relayedAtTeardown = relay.relayed }
+        proxy = nil  // its deinit closes its sockets
+        relay?.shutdown()
+        relay = nil
         nflog = nil
-        if tableCreated, let nft {
-            try? nft.apply(try NftBatch.deleteTable(netID))
-            tableCreated = false
-        }
-        // A setup failure may leave the namespace alive (or the pair
-        // half-made): then delete explicitly.
-        if !sandboxGone { try? hostRoutes?.deleteLink(netID.hostInterface) }
-        try? pool.release(lease, owner: LeaseOwner.current())
-        EgressFiles.remove(sandboxId: plan.spec.id)
-    }
-
-    /// `gc`: remove a dead supervisor's table and veth by name.
-    static func removeLeftovers(sandboxId: String) -> [String] {
-        guard let id = SandboxNetID(sandboxId) else { return [] }
-        var removed: [String] = []
-        if let sock = try? NetlinkSocket(netlinkProtocol: NftExecutor.netlinkProtocol),
-           let batch = try? NftBatch.deleteTable(id),
-           (try? NftExecutor(socket: sock).apply(batch)) != nil {
-            removed.append("nft table inet \(id.tableName)")
-        }
-        if let sock = try? NetlinkSocket(netlinkProtocol: RouteExecutor.netlinkProtocol),
-           (try? RouteExecutor(socket: sock).deleteLink(id.hostInterface)) != nil {
-            removed.append("link \(id.hostInterface)")
-        }
-        EgressFiles.remove(sandboxId: sandboxId)
-        return removed
+        nft = nil
     }
 }
 
-/// Small /proc/sys accessors; failures are not fatal where used.
-enum Sysctl {
-    static func read(_ path: String) -> String? {
-        readSmallFile(path).map { $0.trimmingCharacters(in: "\n") }
-    }
-
-    @discardableResult
-    static func write(_ path: String, _ value: String) -> Bool {
-        FileIO.writeFile(path, value) == 0
-    }
-}
-
-/// The host's own addresses: DNS answers pointing at them are rebinding.
+/// The host's own addresses: DNS answers pointing at them are rebinding, and
+/// the relay never connects to them.
 enum HostAddresses {
     static func current() -> Set<IPAddress> {
         var out: Set<IPAddress> = []
@@ -389,19 +463,15 @@ enum HostAddresses {
         var p = list
         while let ifa = p {
             if let sa = ifa.pointee.ifa_addr {
-                var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
                 if sa.pointee.sa_family == sa_family_t(AF_INET) {
-                    sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                        var a = sin.pointee.sin_addr
-                        inet_ntop(AF_INET, &a, &buf, socklen_t(buf.count))
-                    }
+                    let raw = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+                    out.insert(.v4(IPv4Address(value: UInt32(bigEndian: raw))))
                 } else if sa.pointee.sa_family == sa_family_t(AF_INET6) {
                     sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin in
-                        var a = sin.pointee.sin6_addr
-                        inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
+                        let bytes = withUnsafeBytes(of: sin.pointee.sin6_addr) { Array($0) }
+                        if let a = IPv6Address(bytes: bytes) { out.insert(.v6(a)) }
                     }
                 }
-                if buf[0] != 0, let ip = IPAddress(cString(buf)) { out.insert(ip) }
             }
             p = ifa.pointee.ifa_next
         }

@@ -9,7 +9,7 @@ import StockadeSeccomp
 /// Fields of `sandbox.start`: what will run and under which policy. Names
 /// only for the environment — values never leave the supervisor.
 enum StartEvent {
-    static func fields(plan: Plan, features: KernelFeatures, cgroup: CgroupLayout, subnet: String? = nil, dnsUpstreams: [String]? = nil, landlock: LandlockEnforcement? = nil) -> JSONObject {
+    static func fields(plan: Plan, features: KernelFeatures, cgroup: CgroupLayout, dnsUpstreams: [String]? = nil, landlock: LandlockEnforcement? = nil) -> JSONObject {
         let s = plan.spec
         var limits: JSONObject = ["kill_after_s": .double(s.killAfterSeconds)]
         if let m = s.memoryBytes { limits["memory_bytes"] = .uint(m) }
@@ -47,7 +47,7 @@ enum StartEvent {
             ]),
         ])
         if s.network == .filtered || s.network == .audit, case .object(var policy)? = out["policy"] {
-            policy["egress"] = .object(egressFields(s, subnet: subnet, dnsUpstreams: dnsUpstreams))
+            policy["egress"] = .object(egressFields(s, dnsUpstreams: dnsUpstreams))
             out["policy"] = .object(policy)
         }
         if let landlock, case .object(var policy)? = out["policy"] {
@@ -71,14 +71,12 @@ enum StartEvent {
 
     /// `dnsUpstreams` is the egress runtime's list; nil when it failed to
     /// start, and the list is then worked out here.
-    static func egressFields(_ s: SandboxSpec, subnet: String?, dnsUpstreams: [String]?) -> JSONObject {
+    static func egressFields(_ s: SandboxSpec, dnsUpstreams: [String]?) -> JSONObject {
         let upstreams = dnsUpstreams ?? (s.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : s.egress.dnsUpstreams)
-        var o: JSONObject = [
+        return [
             "allow": .array(s.egress.allow.map { .string($0) }),
             "dns_upstreams": .array(upstreams.map { .string($0) }),
         ]
-        if let subnet { o["subnet"] = .string(subnet) }
-        return o
     }
 
     static func describe(_ a: SeccompAction) -> String {

@@ -160,44 +160,14 @@ public enum SandboxID {
     }
 }
 
-/// `gc`: cgroups and registry entries of dead supervisors.
+/// `gc`: cgroups and registry entries of dead supervisors. A sandbox's
+/// network (its nft table, routes and listeners) lives in the sandbox's own
+/// network namespace and dies with it: gc has nothing network-related to do.
 public enum GarbageCollector {
-    /// Where a dead supervisor's veth and nft table are, seen from here.
-    /// They live in the network namespace it ran in, while the registry is
-    /// shared by every namespace on the machine.
-    public enum NetworkReach: Equatable, Sendable {
-        /// This namespace (or an entry that does not say): remove them.
-        case here
-        /// Another namespace that still exists: only a gc run there can
-        /// remove them, so the entry stays for it.
-        case elsewhere(NetworkNamespaceID)
-        /// Another namespace that no longer exists: they went with it.
-        case gone
-    }
-
-    public static func reach(of entry: SandboxRegistry.Entry, own: NetworkNamespaceID?,
-                             exists: (NetworkNamespaceID) -> Bool) -> NetworkReach {
-        guard let network = entry.network, let own, network != own else { return .here }
-        return exists(network) ? .elsewhere(network) : .gone
-    }
-
-    /// Removes what a dead supervisor left that this process can reach, and
-    /// forgets its entry unless its network objects are out of reach.
-    /// Returns what was removed and what was left, for `gc` to print.
-    static func collect(_ entry: SandboxRegistry.Entry, registry: SandboxRegistry, rootless: Bool,
-                        own: NetworkNamespaceID?) -> (removed: [String], left: String?) {
-        var removed: [String] = []
-        switch reach(of: entry, own: own, exists: { NetworkNamespaceID.exists($0) }) {
-        case .here:
-            if !rootless { removed += EgressRuntime.removeLeftovers(sandboxId: entry.id) }
-        case .gone:
-            EgressFiles.remove(sandboxId: entry.id)
-        case .elsewhere(let network):
-            return ([], "registry entry \(entry.id) left: its veth and nft table are in network namespace \(network), not this one; run `sandbox-run gc` there")
-        }
+    /// Forgets a dead supervisor's entry. Returns what was removed, for `gc` to print.
+    static func collect(_ entry: SandboxRegistry.Entry, registry: SandboxRegistry) -> [String] {
         registry.unregister(id: entry.id)
-        removed.append("registry entry \(entry.id)")
-        return (removed, nil)
+        return ["registry entry \(entry.id)"]
     }
 
     /// The cheap pass every root start makes: objects of registry entries
@@ -208,35 +178,28 @@ public enum GarbageCollector {
         // its supervisor ran in; the claim keeps it ours while we clean.
         let dead = registry.entries().compactMap { registry.claimIfDead($0) }
         guard !dead.isEmpty else { return }
-        let own = NetworkNamespaceID.current()
         for claim in dead {
             let e = claim.entry
             // The cgroup hierarchy is the machine's, whatever the namespace.
             if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout), !cg.isOwnerHoldingLock { try? cg.destroy() }
-            _ = collect(e, registry: registry, rootless: false, own: own)
+            _ = collect(e, registry: registry)
             claim.release()
         }
     }
 
     public static func run(rootless: Bool) -> (removed: [String], left: [String]) {
         let registry = SandboxRegistry.default(rootless: rootless)
-        let own = NetworkNamespaceID.current()
         var alive = Set<String>()
         var removed: [String] = []
-        var left: [String] = []
         for e in registry.entries() {
             guard let claim = registry.claimIfDead(e) else {
                 alive.insert(e.id)
                 continue
             }
-            let result = collect(e, registry: registry, rootless: rootless, own: own)
+            removed += collect(e, registry: registry)
             claim.release()
-            removed += result.removed
-            if let l = result.left { left.append(l) }
         }
         if !rootless {
-            let freed = (try? AddressPool().releaseDeadOwners()) ?? []
-            removed += freed.map { "address lease \($0.subnet)" }
             let layout = CgroupLayout.detect()
             // A cgroup without a live registry entry belongs to a dead
             // supervisor (the entry is written before the cgroup is made).
@@ -245,6 +208,6 @@ public enum GarbageCollector {
                 alive.contains(id) || registry.isAlive(SandboxRegistry.Entry(id: id, pid: 0, startTicks: 0, name: nil))
             }).map { "cgroup \($0)" }
         }
-        return (removed, left)
+        return (removed, [])
     }
 }

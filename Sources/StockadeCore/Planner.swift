@@ -76,11 +76,8 @@ public struct Planner: Sendable {
         add("/sys", SysView.steps(network: spec.network))
         if spec.network == .filtered || spec.network == .audit {
             // Deeper than /etc, so they land on top of a bound /etc.
-            add("/etc/resolv.conf", [EgressFiles.mountSteps(sandboxId: spec.id)[0]])
-            add("/etc/hosts", [EgressFiles.mountSteps(sandboxId: spec.id)[1]])
-            if spec.rootless {
-                throw PlanError(code: "egress_needs_root", subject: "--net \(spec.network.rawValue)", message: "filtered and audit networking need root (veth, nftables); use --net none, or run as root")
-            }
+            add("/etc/resolv.conf", [EgressFiles.mountSteps(rootless: spec.rootless)[0]])
+            add("/etc/hosts", [EgressFiles.mountSteps(rootless: spec.rootless)[1]])
         }
 
         // Parents before children; equal depth keeps request order, so a later

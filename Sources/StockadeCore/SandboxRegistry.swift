@@ -176,7 +176,7 @@ public struct SandboxRegistry: Sendable {
     }
 
     /// Start time in clock ticks since boot (`/proc/PID/stat` field 22).
-    static func startTicks(of pid: pid_t) -> UInt64? { LeaseOwner.startTime(of: pid) }
+    static func startTicks(of pid: pid_t) -> UInt64? { ProcStartTime.of(pid) }
 }
 
 func mkdirs(_ path: String) {

@@ -59,7 +59,7 @@ public final class Supervisor {
             registryError = SetupError(step: "registry", code: "registry", errno: error.errno, subject: error.path, message: "cannot register the sandbox: \(error.description)")
         }
 
-        // The egress lease comes first so sandbox.start can name the subnet.
+        // The egress policy comes first so sandbox.start can name the upstreams.
         var egress: EgressRuntime? = nil
         var egressError: SetupError? = nil
         if registryError == nil, plan.spec.network == .filtered || plan.spec.network == .audit {
@@ -67,7 +67,7 @@ public final class Supervisor {
         }
         self.egress = egress
         let landlock = plan.landlock.enforcement(abi: features.landlockABI)
-        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, subnet: egress?.subnetText, dnsUpstreams: egress?.dnsUpstreams, landlock: landlock))
+        events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, dnsUpstreams: egress?.dnsUpstreams, landlock: landlock))
         if let lifted = MaskedFields.liftedWarning(plan: plan) { events.emit(.sandboxWarning, lifted) }
         if plan.spec.network == .host {
             events.emit(.sandboxWarning, [
@@ -190,7 +190,7 @@ public final class Supervisor {
                 throw SetupError(step: "go", code: "handshake", errno: errno, message: "the sandbox init vanished before setup")
             }
             try cgroup?.attach(pid: pid)
-            try egress?.attach(childPid: pid)
+            try egress?.attach(pidfd: pidfd, reportFd: reportFd)
         } catch let e as SetupError {
             return abort(e)
         } catch let e as CgroupError {

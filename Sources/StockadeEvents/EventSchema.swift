@@ -63,6 +63,7 @@ public enum EventSchema {
                 .optional("port", .int),
                 .optional("name", .string),
                 FieldSpec("enforced", .bool),
+                .optional("reason", .oneOf(["sni_mismatch", "host_mismatch", "no_sni", "ech", "not_resolved", "malformed", "local_address"])),
             ]
         case .eventsSuppressed:
             return [
@@ -100,7 +101,6 @@ public enum EventSchema {
             .optional("egress", .object([
                 FieldSpec("allow", .array(.string)),
                 FieldSpec("dns_upstreams", .array(.string)),
-                .optional("subnet", .string),
             ])),
             FieldSpec("workspace", .stringOrNull),
             FieldSpec("workspace_mode", .oneOf(["rw", "ro", "none"])),
@@ -175,6 +175,7 @@ public enum EventSchema {
             FieldSpec("queries_denied", .int),
             FieldSpec("packets_denied", .int),
             .optional("suggested_allow", .array(.string)),
+            .optional("connections_relayed", .int),
         ])),
         .optional("events_suppressed", .int),
         FieldSpec(EventChain.chainKey, .string),

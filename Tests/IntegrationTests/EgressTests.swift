@@ -23,20 +23,21 @@ struct NetworkWorldTests {
             // really answers from the host namespace: a failure inside the
             // sandbox is the firewall's doing, not the world's.
             let r = try world.exec(inHost: ["/usr/bin/python3", world.probeScript, "probe",
-                                            "tcp allowed \(world.allowedIP) 80", "tcp other \(world.otherIP) 443",
+                                            "tcp allowed \(world.allowedIP) 80", "tcp other \(world.otherIP) 9000",
                                             "tcp p9000 \(world.allowedIP) 9000", "tcp dot \(world.otherIP) 853",
                                             "udp udp \(world.otherIP) 9001", "tcp meta \(world.metadataIP) 80",
-                                            "tcp v6 \(world.v6IP) 443", "dnstcp dns53 allowed.test \(world.dns)",
+                                            "tcp v6 \(world.v6IP) 9000", "curl tls https://other.test/ other.test:443:\(world.otherIP)", "dnstcp dns53 allowed.test \(world.dns)",
                                             "tcp hostsvc \(world.hostAddress) \(world.hostPort)",
                                             "http http http://\(world.allowedIP)/"])
             let probe = Harness.Result(status: r.status, stdout: r.stdout, stderr: r.stderr, events: [], eventLines: [])
             #expect(probe.climbResult("allowed") == "ok WORLD tcp \(world.allowedIP) 80", "\(r.stdout)\(r.stderr)")
-            #expect(probe.climbResult("other") == "ok WORLD tcp \(world.otherIP) 443")
+            #expect(probe.climbResult("other") == "ok WORLD tcp \(world.otherIP) 9000")
+            #expect(probe.climbResult("tls") == "ok WORLD tls \(world.otherIP) 443 other.test", "\(r.stdout)")
             #expect(probe.climbResult("p9000") == "ok WORLD tcp \(world.allowedIP) 9000")
             #expect(probe.climbResult("dot") == "ok WORLD tcp \(world.otherIP) 853")
             #expect(probe.climbResult("udp") == "ok WORLD udp \(world.otherIP) 9001 ping")
             #expect(probe.climbResult("meta") == "ok WORLD tcp \(world.metadataIP) 80")
-            #expect(probe.climbResult("v6") == "ok WORLD tcp \(world.v6IP) 443")
+            #expect(probe.climbResult("v6") == "ok WORLD tcp \(world.v6IP) 9000")
             #expect(probe.climbResult("dns53") == "ok rcode=0 \(world.allowedIP)")
             #expect(probe.climbResult("hostsvc")?.hasPrefix("ok WORLD tcp") == true)
             #expect(probe.climbResult("http") == "ok WORLD tcp \(world.allowedIP) 80")
@@ -68,11 +69,14 @@ struct NetworkWorldTests {
 
 extension NetworkWorld {
     /// Runs `probes` in a sandbox (mode, allowlist) inside the host namespace.
-    func probe(_ probes: [String], allow: [String], mode: String = "filtered", timeout: Double = 120) throws -> Harness.Result {
+    /// `rootless`: started by an unprivileged user (the workspace's owner).
+    func probe(_ probes: [String], allow: [String], mode: String = "filtered", timeout: Double = 120,
+               rootless: Bool = false) throws -> Harness.Result {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         let cmd = try probeCommand(probes, workspace: ws)
-        return try run(inHost: ["--workspace", ws] + netArgs(mode, allow: allow) + ["--"] + cmd, cwd: ws, timeout: timeout)
+        return try run(inHost: ["--workspace", ws] + netArgs(mode, allow: allow) + ["--"] + cmd, cwd: ws, timeout: timeout,
+                       asUser: rootless ? Harness.testUID : nil)
     }
 }
 
@@ -91,95 +95,81 @@ extension Harness.Result {
         events("net.denied").filter { event in event.mentions(address) && (port.map { event.mentions("\($0)") } ?? true) }
     }
     func dnsQueries(_ name: String) -> [JSONObject] { events("dns.query").filter { $0.mentions(name) } }
+    /// The reasons of the relay's `net.denied` events for `address`.
+    func reasons(_ address: String) -> [String] { denied(address).compactMap { $0["reason"]?.stringValue } }
     var transcript: String { "status \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)\nevents:\n\(eventLines.joined(separator: "\n"))" }
 }
 
-/// The egress wall, tried from inside real sandboxes with real clients.
-/// Every "fails" is also checked on the far side: the fake server never saw it.
+/// The relay's reasons for refusing a connection (docs/events.md).
+let relayReasons: Set<String> = ["sni_mismatch", "host_mismatch", "no_sni", "ech", "not_resolved", "malformed", "local_address"]
+
+/// The egress wall, tried from inside real sandboxes with real clients. Every
+/// "fails" is also checked on the far side (the fake server never saw it) and
+/// by its `net.denied` event. Each wall is tried as root and rootless.
 @Suite("Egress", .enabled(if: NetworkWorld.available()))
 struct EgressTests {
-    @Test("an allowlisted name resolves and connects on 80 and 443; the query is an allowed dns.query event")
-    func allowedConnects() throws {
+    @Test("an allowlisted name on a non-HTTP port connects, relayed from the supervisor's namespace", arguments: [false, true])
+    func allowedConnects(rootless: Bool) throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["resolve r allowed.test", "getent g allowed.test", "tcp t80 allowed.test 80",
-                                 "tcp t443 allowed.test 443", "http h http://allowed.test/"], allow: ["allowed.test"])
+            let r = try w.probe(["resolve r allowed.test", "getent g allowed.test", "tcp t allowed.test 9000"],
+                                allow: ["allowed.test:9000"], rootless: rootless)
             #expect(r.status == 0, "\(r.transcript)")
             #expect(r.climbResult("r") == "ok \(w.allowedIP)", "\(r.transcript)")
             #expect(r.climbResult("g")?.hasPrefix("ok \(w.allowedIP)") == true)
-            #expect(r.climbResult("t80") == "ok WORLD tcp \(w.allowedIP) 80")
-            #expect(r.climbResult("t443") == "ok WORLD tcp \(w.allowedIP) 443")
-            #expect(r.climbResult("h") == "ok WORLD tcp \(w.allowedIP) 80")
-            #expect(!w.serverConnections(to: w.allowedIP, port: 443).isEmpty)
+            #expect(r.climbResult("t") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
+            // The connection left from the host namespace's own address: the relay's.
+            #expect(w.serverConnections(to: w.allowedIP, port: 9000).contains { $0.hasSuffix("from \(w.hostAddress)") }, "\(w.serverLog)")
             #expect(r.dnsQueries("allowed.test").contains { $0["decision"]?.stringValue == "allow" }, "\(r.transcript)")
             #expect(r.events("net.denied").isEmpty, "\(r.transcript)")
+            #expect(r.end?["network"]?.objectValue?["connections_relayed"]?.int64Value == 1, "\(r.transcript)")
         }
     }
 
-    @Test("a name allowlisted through a CNAME chain connects to the address the chain ends at")
-    func cnameChain() throws {
+    @Test("a raw IP never resolved through the proxy is refused at once, with net.denied, and never reaches it", arguments: [false, true])
+    func rawIP(rootless: Bool) throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp a alias.test 443"], allow: ["alias.test"])
-            #expect(r.climbResult("a") == "ok WORLD tcp \(w.allowedIP) 443", "\(r.transcript)")
+            let r = try w.probe(["tcp d443 \(w.otherIP) 443", "tcp d80 \(w.otherIP) 80", "tcp d9000 \(w.otherIP) 9000",
+                                 "tcp ctl allowed.test 9000"], allow: ["allowed.test:9000"], rootless: rootless)
+            #expect(r.ok("ctl"), "\(r.transcript)")
+            for label in ["d443", "d80", "d9000"] { #expect(r.climbResult(label) == "fail ECONNREFUSED", "\(label): \(r.transcript)") }
+            #expect(w.serverConnections(to: w.otherIP).isEmpty, "\(w.serverLog)")
+            for port in [443, 80, 9000] { #expect(!r.denied(w.otherIP, port: port).isEmpty, "\(port): \(r.transcript)") }
         }
     }
 
-    @Test("the allowlisted address on an undeclared port (9000, 8443) is dropped, with net.denied")
-    func undeclaredPort() throws {
+    @Test("an allowlisted address on an undeclared port (8443, 853) is refused; NAME:PORT opens that port only")
+    func ports() throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp ok allowed.test 443", "tcp p9000 allowed.test 9000", "tcp p8443 allowed.test 8443"],
-                                allow: ["allowed.test"])
+            let r = try w.probe(["tcp ok allowed.test 9000", "tcp p8443 allowed.test 8443", "tcp dot allowed.test 853"],
+                                allow: ["allowed.test:9000"])
             #expect(r.ok("ok"), "\(r.transcript)")
-            #expect(r.failed("p9000"), "\(r.transcript)")
-            #expect(r.failed("p8443"), "\(r.transcript)")
-            #expect(w.serverConnections(to: w.allowedIP, port: 9000).isEmpty)
-            #expect(w.serverConnections(to: w.allowedIP, port: 8443).isEmpty)
-            #expect(!r.denied(w.allowedIP, port: 9000).isEmpty, "\(r.transcript)")
+            #expect(r.failed("p8443") && r.failed("dot"), "\(r.transcript)")
+            #expect(w.serverConnections(to: w.allowedIP, port: 8443).isEmpty && w.serverConnections(to: w.allowedIP, port: 853).isEmpty)
+            #expect(!r.denied(w.allowedIP, port: 8443).isEmpty, "\(r.transcript)")
         }
     }
 
-    @Test("NAME:PORT allows that port only")
-    func declaredPort() throws {
-        try NetworkWorld.with { w in
-            let r = try w.probe(["tcp p8443 allowed.test 8443", "tcp p443 allowed.test 443"], allow: ["allowed.test:8443"])
-            #expect(r.climbResult("p8443") == "ok WORLD tcp \(w.allowedIP) 8443", "\(r.transcript)")
-            #expect(r.failed("p443"), "\(r.transcript)")
-            #expect(w.serverConnections(to: w.allowedIP, port: 443).isEmpty)
-        }
-    }
-
-    @Test("an address learned from a TTL-2 answer stops being reachable after the TTL")
+    @Test("an address learned from a TTL-2 answer stops being reachable after its (clamped) timeout")
     func ttlExpiry() throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp first short.test 80", "sleep 5", "tcp later \(w.shortIP) 80"], allow: ["short.test"])
-            #expect(r.climbResult("first") == "ok WORLD tcp \(w.shortIP) 80", "\(r.transcript)")
+            let r = try w.probe(["tcp first short.test 9000", "sleep 8", "tcp later \(w.shortIP) 9000"], allow: ["short.test:9000"])
+            #expect(r.climbResult("first") == "ok WORLD tcp \(w.shortIP) 9000", "\(r.transcript)")
             #expect(r.failed("later"), "\(r.transcript)")
-            #expect(w.serverConnections(to: w.shortIP, port: 80).count == 1)
+            #expect(w.serverConnections(to: w.shortIP, port: 9000).count == 1)
         }
     }
 
-    @Test("a direct IP never resolved through the proxy is dropped (TCP 80/443), with net.denied")
-    func directIP() throws {
+    @Test("UDP other than DNS to the proxy, QUIC (UDP 443) included, is dropped and evented", arguments: [false, true])
+    func udpAndQUIC(rootless: Bool) throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp d443 \(w.otherIP) 443", "tcp d80 \(w.otherIP) 80", "tcp ctl allowed.test 443"],
-                                allow: ["allowed.test"])
-            #expect(r.ok("ctl"), "\(r.transcript)")
-            #expect(r.failed("d443"), "\(r.transcript)")
-            #expect(r.failed("d80"), "\(r.transcript)")
-            #expect(w.serverConnections(to: w.otherIP).isEmpty, "\(w.serverLog)")
-            #expect(!r.denied(w.otherIP, port: 443).isEmpty, "\(r.transcript)")
-        }
-    }
-
-    @Test("UDP to a never-resolved IP, and to an allowlisted IP, is dropped")
-    func directUDP() throws {
-        try NetworkWorld.with { w in
-            let r = try w.probe(["resolve r allowed.test", "udp other \(w.otherIP) 9001", "udp allowed \(w.allowedIP) 9001"],
-                                allow: ["allowed.test"])
+            let r = try w.probe(["resolve r allowed.test", "udp quic \(w.allowedIP) 443", "udp allowed \(w.allowedIP) 9001",
+                                 "udp other \(w.otherIP) 9001"], allow: ["allowed.test"], rootless: rootless)
             #expect(r.ok("r"), "\(r.transcript)")
-            #expect(r.failed("other"), "\(r.transcript)")
-            #expect(r.failed("allowed"), "\(r.transcript)")
-            #expect(w.serverConnections(to: w.otherIP).isEmpty && w.serverConnections(to: w.allowedIP).isEmpty, "\(w.serverLog)")
-            #expect(!r.denied(w.otherIP).isEmpty, "\(r.transcript)")
+            for label in ["quic", "allowed", "other"] { #expect(r.failed(label), "\(label): \(r.transcript)") }
+            #expect(!w.serverLog.contains("udp "), "\(w.serverLog)")
+            let udp = r.events("net.denied").filter { $0["proto"]?.stringValue == "udp" }
+            #expect(udp.contains { $0.mentions(w.allowedIP) && $0["port"]?.int64Value == 443 }, "\(r.transcript)")
+            #expect(udp.contains { $0.mentions(w.otherIP) && $0["port"]?.int64Value == 9001 }, "\(r.transcript)")
         }
     }
 
@@ -188,26 +178,13 @@ struct EgressTests {
         try NetworkWorld.with { w in
             let tag = "directprobe\(UInt32.random(in: 0...UInt32.max))"
             let r = try w.probe(["dns u \(tag)u.allowed.test \(w.dns)", "dnstcp t \(tag)t.allowed.test \(w.dns)",
-                                 "dns a allowed.test \(w.dns)", "tcp ctl allowed.test 443"], allow: ["allowed.test"])
-            // The control proves the wall is selective, not a dead network.
-            #expect(r.ok("ctl"), "\(r.transcript)")
-            #expect(r.failed("u"), "\(r.transcript)")
-            #expect(r.failed("t"), "\(r.transcript)")
-            #expect(r.failed("a"), "\(r.transcript)")
+                                 "dns a allowed.test \(w.dns)", "dns proxy allowed.test @ns", "dnstcp proxytcp allowed.test @ns"],
+                                allow: ["allowed.test"])
+            #expect(r.climbResult("proxy") == "ok rcode=0 \(w.allowedIP)", "\(r.transcript)")
+            #expect(r.climbResult("proxytcp") == "ok rcode=0 \(w.allowedIP)", "\(r.transcript)")
+            for label in ["u", "t", "a"] { #expect(r.failed(label), "\(label): \(r.transcript)") }
             try w.syncDNSLog()
             #expect(!w.dnsLog.contains(tag), "the world's resolver was reached:\n\(w.dnsLog)")
-        }
-    }
-
-    @Test("DNS over TLS (853) to an IP is dropped, even to an allowlisted address")
-    func dnsOverTLS() throws {
-        try NetworkWorld.with { w in
-            let r = try w.probe(["tcp ctl allowed.test 443", "tcp other \(w.otherIP) 853", "tcp allowed \(w.allowedIP) 853"],
-                                allow: ["allowed.test"])
-            #expect(r.ok("ctl"), "\(r.transcript)")
-            #expect(r.failed("other"), "\(r.transcript)")
-            #expect(r.failed("allowed"), "\(r.transcript)")
-            #expect(w.serverConnections(to: w.otherIP, port: 853).isEmpty && w.serverConnections(to: w.allowedIP, port: 853).isEmpty)
         }
     }
 
@@ -215,10 +192,8 @@ struct EgressTests {
     func noExfiltration() throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["resolve py secret123.exfil.test", "getent g secret123.exfil.test",
-                                 "tcp c secret123.exfil.test 443", "resolve ok allowed.test"], allow: ["allowed.test"])
-            #expect(r.failed("py"), "\(r.transcript)")
-            #expect(r.failed("g"), "\(r.transcript)")
-            #expect(r.failed("c"), "\(r.transcript)")
+                                 "tcp c secret123.exfil.test 9000", "resolve ok allowed.test"], allow: ["allowed.test"])
+            #expect(r.failed("py") && r.failed("g") && r.failed("c"), "\(r.transcript)")
             #expect(r.ok("ok"), "the proxy answers allowed names: \(r.transcript)")
             try w.syncDNSLog()
             #expect(!w.dnsLog.contains("secret123"), "exfiltrated:\n\(w.dnsLog)")
@@ -227,131 +202,202 @@ struct EgressTests {
         }
     }
 
-    @Test("rebinding answers (loopback, metadata) are stripped; the metadata address is unreachable")
+    @Test("rebinding answers (loopback, metadata, the host's own address) are stripped and unreachable")
     func rebinding() throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["resolve rb rebind.test", "resolve md meta.test", "tcp mdname meta.test 80",
-                                 "tcp mdip \(w.metadataIP) 80", "tcp mdip443 \(w.metadataIP) 443", "tcp ctl allowed.test 443"],
-                                allow: ["rebind.test", "meta.test", "allowed.test"])
+                                 "tcp mdip \(w.metadataIP) 80", "tcp self hostself.test \(w.hostPort)", "tcp ctl allowed.test 9000"],
+                                allow: ["rebind.test", "meta.test", "allowed.test:9000", "hostself.test:\(w.hostPort)"])
             #expect(r.ok("ctl"), "\(r.transcript)")
             #expect(r.climbResult("rb") != nil && r.climbResult("rb")?.contains("127.0.0.1") != true, "\(r.transcript)")
             #expect(r.climbResult("md") != nil && r.climbResult("md")?.contains(w.metadataIP) != true, "\(r.transcript)")
-            #expect(r.failed("mdname"), "\(r.transcript)")
-            #expect(r.failed("mdip"), "\(r.transcript)")
-            #expect(r.failed("mdip443"), "\(r.transcript)")
+            #expect(r.failed("mdname") && r.failed("mdip") && r.failed("self"), "\(r.transcript)")
             #expect(w.serverConnections(to: w.metadataIP).isEmpty, "\(w.serverLog)")
+            #expect(w.hostLog.isEmpty, "the host's own service was reached:\n\(w.hostLog)")
+            #expect(r.dnsQueries("hostself.test").contains { $0.mentions(w.hostAddress) }, "no stripped host address: \(r.transcript)")
         }
     }
 
-    @Test("IPv6 has no way out, even to an allowlisted name's AAAA")
-    func ipv6() throws {
+    /// Connections leave from the supervisor's namespace, so the relay itself
+    /// must keep the host out of reach. Audit mode sends every TCP connection
+    /// to the relay: a direct connect to the host's own address and loopback
+    /// meets the relay's check (not only the DNS filter) and is refused even
+    /// in audit mode.
+    @Test("the relay refuses destinations local to the supervisor's namespace (local_address), even in audit mode", arguments: [false, true])
+    func localAddress(rootless: Bool) throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp name v6.test 443", "tcp ip \(w.v6IP) 443", "tcp ip80 \(w.v6IP) 80", "udp u \(w.v6IP) 9001",
-                                 "tcp ctl allowed.test 443"], allow: ["v6.test", "allowed.test"])
+            let r = try w.probe(["tcp self \(w.hostAddress) \(w.hostPort)", "tcp lo 127.0.0.2 \(w.hostPort)", "tcp ctl allowed.test 9000"],
+                                allow: ["allowed.test:9000"], mode: "audit", rootless: rootless)
             #expect(r.ok("ctl"), "\(r.transcript)")
-            for label in ["name", "ip", "ip80", "u"] { #expect(r.failed(label), "\(label): \(r.transcript)") }
-            #expect(w.serverConnections(to: w.v6IP).isEmpty, "\(w.serverLog)")
+            #expect(r.failed("self"), "\(r.transcript)")
+            #expect(w.hostLog.isEmpty, "the host's own service was reached:\n\(w.hostLog)")
+            let refusal = r.denied(w.hostAddress, port: w.hostPort)
+            #expect(refusal.contains { $0["reason"]?.stringValue == "local_address" && $0["enforced"]?.boolValue == true }, "\(r.transcript)")
         }
     }
 
-    @Test("the host's own services are unreachable: its uplink address and the sandbox's gateway")
-    func hostUnreachable() throws {
+    /// Fronting on a shared address: the address is allowed (resolved for
+    /// allowed.test), the bytes name another site. Whatever the first-flight
+    /// reader says, the relay must refuse before a byte leaves: the server
+    /// never sees a connection on 443 or 80. (The exact reasons are checked by
+    /// `EgressNameCheckTests`.)
+    @Test("fronting by SNI, by Host:, with no SNI and with ECH never reaches the shared address", arguments: [false, true])
+    func frontingNeverLeaves(rootless: Bool) throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp uplink \(w.hostAddress) \(w.hostPort)", "tcp gw @ns \(w.hostPort)",
-                                 "udp gwu @ns \(w.hostPort)", "tcp gw22 @ns 22", "resolve ok allowed.test"],
-                                allow: ["allowed.test"])
-            #expect(r.ok("ok"), "\(r.transcript)")
-            for label in ["uplink", "gw", "gwu", "gw22"] { #expect(r.failed(label), "\(label): \(r.transcript)") }
-            #expect(w.hostLog.isEmpty, "host service was reached:\n\(w.hostLog)")
+            let r = try w.probe(["resolve r allowed.test",
+                                 "curl sni https://other.test/ other.test:443:\(w.allowedIP)",
+                                 "curl host http://other.test/ other.test:80:\(w.allowedIP)",
+                                 "hello nosni \(w.allowedIP) 443 - plain", "hello ech \(w.allowedIP) 443 allowed.test ech"],
+                                allow: ["allowed.test"], rootless: rootless)
+            #expect(r.ok("r"), "\(r.transcript)")
+            for label in ["sni", "host", "nosni", "ech"] { #expect(r.failed(label), "\(label): \(r.transcript)") }
+            #expect(w.serverConnections(to: w.allowedIP).isEmpty, "a fronted connection reached the server:\n\(w.serverLog)")
+            let reasons = r.reasons(w.allowedIP)
+            #expect(reasons.count >= 4 && reasons.allSatisfy { relayReasons.contains($0) }, "\(r.transcript)")
         }
     }
 
-    @Test("audit mode: everything connects; events and the suggested allowlist name what was attempted")
-    func auditMode() throws {
+    /// A workload that opens many connections and never sends its first
+    /// flight must not stall the relay (its loop is the supervisor's): other
+    /// connections still go through, and the silent ones are reset once
+    /// their time is up, each with an event.
+    @Test("a hundred silent connections on 443 do not stall the relay; they are reset when their time is up")
+    func silentClientsDoNotStall() throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp a allowed.test 443", "tcp o other.test 443", "tcp d \(w.shortIP) 9000"],
-                                allow: ["allowed.test"], mode: "audit")
-            #expect(r.status == 0, "\(r.transcript)")
-            #expect(r.climbResult("a") == "ok WORLD tcp \(w.allowedIP) 443", "\(r.transcript)")
-            #expect(r.climbResult("o") == "ok WORLD tcp \(w.otherIP) 443", "\(r.transcript)")
-            #expect(r.climbResult("d") == "ok WORLD tcp \(w.shortIP) 9000", "\(r.transcript)")
-            #expect(!r.dnsQueries("other.test").isEmpty, "\(r.transcript)")
-            // What filtered mode would have dropped is reported, whatever the event is called.
-            let reports = r.events.filter { $0["type"]?.stringValue != "sandbox.end" }
-            #expect(reports.contains { $0.mentions(w.otherIP) && $0.mentions("443") }, "\(r.transcript)")
-            #expect(reports.contains { $0.mentions(w.shortIP) && $0.mentions("9000") }, "\(r.transcript)")
-            let end = try #require(r.end, "\(r.transcript)")
-            #expect(end.mentions("other.test"), "no suggested allowlist naming other.test: \(JSONEncoding.encode(object: end))")
+            let r = try w.probe(["resolve r allowed.test", "hold h \(w.allowedIP) 443 100", "tcp ctl allowed.test 9000",
+                                 "heldreset gone"], allow: ["allowed.test", "allowed.test:9000"], timeout: 180)
+            #expect(r.climbResult("h") == "ok 100 open", "\(r.transcript)")
+            #expect(r.climbResult("ctl") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
+            #expect(r.climbResult("gone") == "ok 100 of 100 closed", "\(r.transcript)")
+            #expect(w.serverConnections(to: w.allowedIP, port: 443).isEmpty, "\(w.serverLog)")
+            #expect(r.denied(w.allowedIP, port: 443).filter { $0["reason"]?.stringValue == "malformed" }.count == 100, "\(r.transcript)")
         }
     }
 
-    /// The kernel destroys an ended sandbox's namespace, and its veth with its
-    /// address and route, asynchronously. A new sandbox given the same subnet
-    /// meanwhile had its DNS answers routed into the dying namespace (and the
-    /// resolver retried only after 5 s). Here a veth holding the host
-    /// addresses of the pool's first eight subnets stands in for dying veths:
-    /// the sandbox must get another subnet, and its one query (sent the moment
-    /// it starts, never retried) must be answered.
-    @Test("a subnet whose host address an interface still holds is not leased")
-    func lingeringVethAddressIsSkipped() throws {
+    /// The workload holds no capability in the namespace that holds its rules,
+    /// and cannot get one: nft, raw netlink, setns and unshare all fail, and
+    /// the wall still stands afterwards.
+    @Test("the workload cannot change its rules: nft, raw netlink, setns, unshare", arguments: [false, true])
+    func rulesAreOutOfReach(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let ws = Harness.makeWorkspace()
             defer { Harness.removeTree(ws) }
             try Harness.installClimb(into: ws)
-            let taken = (0..<8).map { "10.201.0.\($0 * 4 + 1)" }
-            let add = try w.exec(inHost: ["/usr/sbin/ip", "link", "add", "stkdying0", "type", "veth", "peer", "name", "stkdying1"])
-            #expect(add.status == 0, "\(add.stderr)")
-            defer { _ = try? w.exec(inHost: ["/usr/sbin/ip", "link", "del", "stkdying0"]) }
-            for address in taken {
-                let r = try w.exec(inHost: ["/usr/sbin/ip", "addr", "add", address + "/30", "dev", "stkdying0"])
-                #expect(r.status == 0, "\(r.stderr)")
+            let script = """
+            import ctypes, os, socket, struct
+            def attempt(label, fn):
+                try:
+                    fn(); print("RESULT %s ok" % label, flush=True)
+                except Exception as e:
+                    print("RESULT %s fail %s" % (label, getattr(e, "errno", None) or type(e).__name__), flush=True)
+            status = open("/proc/self/status").read()
+            for key in ("CapEff", "CapPrm", "CapBnd", "CapAmb"):
+                print("CAPS %s %s" % (key, status.split(key + ":")[1].split()[0]), flush=True)
+            def netlink_delete():
+                s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12); s.bind((0, 0))
+                name = b"stockade\\0"
+                attr = struct.pack("<HH", 4 + len(name), 1) + name + b"\\0" * ((4 - len(name) % 4) % 4)
+                body = struct.pack("<BBH", 1, 0, 0) + attr   # nfgenmsg inet, NFTA_TABLE_NAME
+                begin = struct.pack("<IHHII", 20, 0x10, 1, 1, 0) + struct.pack("<BBH", 0, 0, 0x0a00)
+                msg = struct.pack("<IHHII", 16 + len(body), 0x0a02, 1 | 4, 2, 0) + body   # NFT_MSG_DELTABLE, ACK
+                end = struct.pack("<IHHII", 20, 0x11, 1, 3, 0) + struct.pack("<BBH", 0, 0, 0x0a00)
+                s.send(begin + msg + end)
+                reply = s.recv(4096)
+                err = struct.unpack("<i", reply[16:20])[0]
+                if err != 0: raise OSError(-err, "netlink refused")
+            attempt("netlink", netlink_delete)
+            libc = ctypes.CDLL(None, use_errno=True)
+            def setns():
+                fd = os.open("/proc/self/ns/net", os.O_RDONLY)
+                if libc.setns(fd, 0x40000000) != 0: raise OSError(ctypes.get_errno(), "setns")
+            attempt("setns", setns)
+            def nft():
+                import subprocess
+                r = subprocess.run(["nft", "flush", "ruleset"], capture_output=True)
+                if r.returncode != 0: raise OSError(1, r.stderr.decode()[:60])
+            attempt("nft", nft)
+            """
+            FileManager.default.createFile(atPath: ws + "/climbrules.py", contents: Data(script.utf8))
+            let probe = try w.probeCommand(["tcp raw \(w.otherIP) 9000", "tcp ctl allowed.test 9000"], workspace: ws)
+            let quoted = ["/bin/sh", "-c", "/usr/bin/python3 \(ws)/climbrules.py; ./climb unshare-net; ./climb unshare-user; " +
+                          probe.map { "'\($0)'" }.joined(separator: " ")]
+            let r = try w.run(inHost: ["--workspace", ws] + w.netArgs(allow: ["allowed.test:9000"]) + ["--"] + quoted, cwd: ws,
+                              asUser: rootless ? Harness.testUID : nil)
+            // No capability survives in the user namespace that owns the rules' namespace.
+            for key in ["CapEff", "CapPrm", "CapBnd", "CapAmb"] {
+                #expect(r.stdout.contains("CAPS \(key) 0000000000000000"), "\(key): \(r.transcript)")
             }
-            _ = try w.exec(inHost: ["/usr/sbin/ip", "link", "set", "stkdying0", "up"])
-            _ = try w.exec(inHost: ["/usr/sbin/ip", "link", "set", "stkdying1", "up"])
-            let r = try w.run(inHost: ["--workspace", ws] + w.netArgs(allow: ["allowed.test"]) +
-                              ["--", "./climb", "dnsonce", "allowed.test"], cwd: ws)
-            // sandbox.start names the leased subnet ("subnet":"10.201.0.N/30").
-            let start = r.eventLines.first { $0.contains("\"sandbox.start\"") } ?? ""
-            let subnet = start.components(separatedBy: "\"subnet\":\"").dropFirst().first?
-                .components(separatedBy: "\"").first ?? ""
-            let network = subnet.split(separator: "/").first.map(String.init) ?? ""
-            let lastOctet = Int(network.split(separator: ".").last ?? "") ?? -1
-            #expect(!subnet.isEmpty, "no subnet in sandbox.start: \(r.transcript)")
-            let hostAddress = network.split(separator: ".").dropLast().joined(separator: ".") + ".\(lastOctet + 1)"
-            #expect(!taken.contains(hostAddress), "leased \(subnet), whose host address the stand-in veth holds")
-            #expect(r.climbResult("dnsonce") == "ok", "\(r.transcript)")
+            for label in ["netlink", "setns", "nft", "unshare-net", "unshare-user"] {
+                #expect(r.climbResult(label)?.hasPrefix("ok") == false, "\(label): \(r.transcript)")
+            }
+            // The wall still stands, and still lets the allowed name through.
+            #expect(r.climbResult("raw") == "fail ECONNREFUSED", "\(r.transcript)")
+            #expect(r.climbResult("ctl") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
         }
     }
 
-    @Test("20 sandboxes at once all get through; afterwards no veth or nft table is left")
-    func concurrentSandboxes() throws {
+    @Test("audit mode: everything TCP connects through the relay; events and the suggested allowlist name what was attempted")
+    func auditMode() throws {
         try NetworkWorld.with { w in
+            let r = try w.probe(["tcp a allowed.test 9000", "tcp o other.test 9000", "tcp d \(w.shortIP) 9000", "udp u \(w.otherIP) 9001"],
+                                allow: ["allowed.test:9000"], mode: "audit")
+            #expect(r.status == 0, "\(r.transcript)")
+            #expect(r.climbResult("a") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
+            #expect(r.climbResult("o") == "ok WORLD tcp \(w.otherIP) 9000", "\(r.transcript)")
+            #expect(r.climbResult("d") == "ok WORLD tcp \(w.shortIP) 9000", "\(r.transcript)")
+            #expect(r.failed("u"), "UDP cannot be relayed: \(r.transcript)")
+            #expect(r.denied(w.otherIP, port: 9000).contains { $0["enforced"]?.boolValue == false && $0["reason"]?.stringValue == "not_resolved" },
+                    "\(r.transcript)")
+            #expect(r.denied(w.shortIP, port: 9000).contains { $0["enforced"]?.boolValue == false }, "\(r.transcript)")
+            let end = try #require(r.end, "\(r.transcript)")
+            let suggested = end["network"]?.objectValue?["suggested_allow"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(suggested.contains("other.test:9000"), "suggested: \(suggested)")
+        }
+    }
+
+    @Test("IPv6: a raw address is refused; an allowlisted name's private (ULA) AAAA is stripped")
+    func ipv6() throws {
+        try NetworkWorld.with { w in
+            let r = try w.probe(["tcp name v6.test 9000", "tcp ip \(w.v6IP) 9000", "udp u \(w.v6IP) 9001", "tcp ctl allowed.test 9000"],
+                                allow: ["v6.test:9000", "allowed.test:9000"])
+            #expect(r.ok("ctl"), "\(r.transcript)")
+            for label in ["name", "ip", "u"] { #expect(r.failed(label), "\(label): \(r.transcript)") }
+            #expect(w.serverConnections(to: w.v6IP).isEmpty, "\(w.serverLog)")
+            #expect(!r.denied(w.v6IP, port: 9000).isEmpty, "\(r.transcript)")
+        }
+    }
+
+    @Test("20 sandboxes at once (half rootless) all get through; nothing appears in the host's namespace")
+    func concurrentSandboxesLeaveNothing() throws {
+        try NetworkWorld.with { w in
+            let before = try w.hostRoutesAndAddresses()
+            let forward = try w.hostIPForward()
             var running: [(RunningSandbox, String)] = []
             defer { for (_, ws) in running { Harness.removeTree(ws) } }
-            for _ in 0..<20 {
+            var seen: [String] = []
+            for i in 0..<20 {
                 let ws = Harness.makeWorkspace()
-                let cmd = try w.probeCommand(["tcp a allowed.test 443"], workspace: ws)
-                running.append((try w.start(inHost: ["--workspace", ws] + w.netArgs(allow: ["allowed.test"]) + ["--"] + cmd, cwd: ws), ws))
+                let cmd = try w.probeCommand(["tcp a allowed.test 9000", "sleep 1"], workspace: ws)
+                let args = ["--workspace", ws] + w.netArgs(allow: ["allowed.test:9000"]) + ["--"] + cmd
+                running.append((try w.start(inHost: args, cwd: ws, asUser: i % 2 == 1 ? Harness.testUID : nil), ws))
             }
+            // While they run: still nothing in the host namespace.
+            seen += try w.extraHostLinks()
+            seen += try w.hostNftTables()
             let results = running.map { $0.0.wait(timeout: 180) }
             for (i, r) in results.enumerated() {
-                #expect(r.status == 0 && r.climbResult("a") == "ok WORLD tcp \(w.allowedIP) 443", "sandbox \(i): \(r.transcript)")
+                #expect(r.status == 0 && r.climbResult("a") == "ok WORLD tcp \(w.allowedIP) 9000", "sandbox \(i): \(r.transcript)")
             }
-            // The kernel removes each veth pair with its sandbox's network
-            // namespace, asynchronously; give it a moment.
-            var links = try w.extraHostLinks()
-            for _ in 0..<60 where !links.isEmpty {
-                usleep(50_000)
-                links = try w.extraHostLinks()
-            }
-            let tables = try w.hostNftTables()
-            #expect(links.isEmpty, "links left: \(links)")
-            #expect(tables.filter { $0.contains("stockade") }.isEmpty, "tables left: \(tables)")
+            #expect(seen.isEmpty, "host-namespace objects while running: \(seen)")
+            #expect(try w.extraHostLinks().isEmpty)
+            #expect(try w.hostNftTables().isEmpty)
+            #expect(try w.hostIPForward() == forward)
+            #expect(try w.hostRoutesAndAddresses() == before)
         }
     }
 
-    @Test("after kill -9 of the supervisor, sandbox-run gc removes its nft table and veth")
-    func gcAfterSupervisorKill() throws {
+    @Test("after kill -9 of the supervisor, its workload is gone and no network object is left anywhere")
+    func supervisorKilled() throws {
         try NetworkWorld.with { w in
             let ws = Harness.makeWorkspace()
             defer { Harness.removeTree(ws) }
@@ -359,33 +405,105 @@ struct EgressTests {
             let s = try w.start(inHost: ["--workspace", ws] + w.netArgs(allow: ["allowed.test"]) +
                                 ["--", "/bin/sh", "-c", "sleep \(marker); true"], cwd: ws)
             #expect(s.waitForEvent("sandbox.ready"), "never ready: \(s.eventText)")
-            // Precondition, or the test proves nothing: the sandbox made host objects.
-            let tables = try w.hostNftTables().filter { $0.contains("stockade") }
-            #expect(!tables.isEmpty, "no stockade table while running")
             kill(s.pid, SIGKILL)
             _ = s.wait(timeout: 10)
-            for _ in 0..<40 where !Harness.hostProcesses(containing: marker).isEmpty { usleep(50_000) }
-            #expect(Harness.hostProcesses(containing: marker).isEmpty, "workload survived its supervisor")
-            // Every root start collects dead supervisors' leftovers. One in
-            // another network namespace (this process's) cannot reach the
-            // table and veth, and must not forget the entry that finds them.
-            let elsewhere = try Harness.sandbox(["--workspace", ws, "--", "/bin/true"])
-            #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
-            let gcElsewhere = try Harness.runProcess([Harness.binary, "gc"])
-            #expect(gcElsewhere.stdout.contains("run `sandbox-run gc` there"), "\(gcElsewhere.stdout)")
-            let gc = try w.exec(inHost: [Harness.binary, "gc"])
-            #expect(gc.status == 0, "\(gc.stdout)\(gc.stderr)")
-            let linksAfter = try w.extraHostLinks()
-            let tablesAfter = try w.hostNftTables()
-            #expect(tablesAfter.filter { $0.contains("stockade") }.isEmpty, "tables left: \(tablesAfter)")
-            #expect(linksAfter.isEmpty, "links left: \(linksAfter)")
-            // Nor the killed supervisor's address lease.
-            let leases = (try? FileManager.default.contentsOfDirectory(atPath: "/run/stockade/leases")) ?? []
-            let held = leases.filter { name in
-                let text = (try? String(contentsOfFile: "/run/stockade/leases/" + name, encoding: .utf8)) ?? ""
-                return text.hasPrefix("\(s.pid) ")
+            #expect(Harness.waitUntil(5) { Harness.hostProcesses(containing: marker).isEmpty }, "workload survived its supervisor")
+            #expect(try w.extraHostLinks().isEmpty)
+            #expect(try w.hostNftTables().isEmpty)
+        }
+    }
+}
+
+/// Whether the first-flight reader (TLS ClientHello / HTTP Host) has landed:
+/// until then `FirstFlight.inspect` refuses everything, so tests whose outcome
+/// depends on the real reader (an allowed HTTPS fetch, the exact reason of a
+/// refusal) skip with a printed reason.
+enum FirstFlightReader {
+    static var landed: Bool {
+        let path = Harness.repoRoot.appendingPathComponent("Sources/StockadeNet/Relay/FirstFlight.swift").path
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return !text.contains("Placeholder until the ClientHello")
+    }
+
+    static func available() -> Bool {
+        guard NetworkWorld.available() else { return false }
+        if !landed { print("SKIP: the first-flight reader is still the fail-closed placeholder (FirstFlight.swift)") }
+        return landed
+    }
+}
+
+/// Name-level verification with real clients: the SNI / Host must be an
+/// allowed name that the proxy resolved to that very address in this sandbox.
+@Suite("Egress name checks", .enabled(if: FirstFlightReader.available()))
+struct EgressNameCheckTests {
+    @Test("real clients work unchanged over HTTPS and HTTP (curl with the world's CA, python's ssl)", arguments: [false, true])
+    func realClients(rootless: Bool) throws {
+        try NetworkWorld.with { w in
+            let r = try w.probe(["curl https https://allowed.test/", "curl http http://allowed.test/",
+                                 "tlsslow py allowed.test allowed.test 443 4096 0"], allow: ["allowed.test"], rootless: rootless)
+            #expect(r.climbResult("https") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
+            #expect(r.climbResult("http") == "ok WORLD tcp \(w.allowedIP) 80", "\(r.transcript)")
+            #expect(r.climbResult("py") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
+            #expect(r.events("net.denied").isEmpty, "\(r.transcript)")
+        }
+    }
+
+    @Test("wget, python urllib, node fetch and git reach an allowed HTTPS name, and are refused another on its address")
+    func moreRealClients() throws {
+        try NetworkWorld.with { w in
+            var probes: [String] = []
+            for tool in ["wget", "python", "node", "git"] {
+                probes += ["client \(tool) \(tool) https://allowed.test/", "client \(tool)-http \(tool) http://allowed.test/"]
             }
-            #expect(held.isEmpty, "leases of the killed supervisor left: \(held)")
+            // Fronting with a real client: resolve allowed.test, then ask for other.test on its address.
+            probes += ["resolve r allowed.test", "curl front https://other.test/ other.test:443:\(w.allowedIP)"]
+            let r = try w.probe(probes, allow: ["allowed.test"], timeout: 180)
+            for tool in ["wget", "python", "node"] {
+                #expect(r.climbResult(tool) == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(tool): \(r.transcript)")
+                #expect(r.climbResult(tool + "-http") == "ok WORLD tcp \(w.allowedIP) 80", "\(tool): \(r.transcript)")
+            }
+            #expect(r.climbResult("git")?.hasPrefix("ok WORLD reached") == true, "git: \(r.transcript)")
+            #expect(r.failed("front"), "\(r.transcript)")
+            #expect(r.reasons(w.allowedIP) == ["sni_mismatch"], "\(r.transcript)")
+        }
+    }
+
+    @Test("each refusal names its reason: sni_mismatch, host_mismatch, no_sni, ech", arguments: [false, true])
+    func reasons(rootless: Bool) throws {
+        try NetworkWorld.with { w in
+            let r = try w.probe(["resolve r allowed.test",
+                                 "curl sni https://other.test/ other.test:443:\(w.allowedIP)",
+                                 "curl host http://other.test/ other.test:80:\(w.allowedIP)",
+                                 "hello nosni \(w.allowedIP) 443 - plain", "hello ech \(w.allowedIP) 443 allowed.test ech"],
+                                allow: ["allowed.test"], rootless: rootless)
+            for label in ["sni", "host", "nosni", "ech"] { #expect(r.failed(label), "\(label): \(r.transcript)") }
+            #expect(w.serverConnections(to: w.allowedIP).isEmpty, "\(w.serverLog)")
+            #expect(Set(r.reasons(w.allowedIP)) == ["sni_mismatch", "host_mismatch", "no_sni", "ech"], "\(r.transcript)")
+            #expect(r.denied(w.allowedIP, port: 443).contains { $0["name"]?.stringValue == "other.test" }, "\(r.transcript)")
+        }
+    }
+
+    @Test("a name allowed by a wildcard but resolved to another address is refused (not_resolved)")
+    func wildcardNotResolved() throws {
+        try NetworkWorld.with { w in
+            // a.wild.test resolves to allowedIP; b.wild.test is allowed too, but to otherIP.
+            let r = try w.probe(["resolve a a.wild.test", "curl ok https://a.wild.test/",
+                                 "curl b https://b.wild.test/ b.wild.test:443:\(w.allowedIP)"], allow: ["*.wild.test"])
+            #expect(r.climbResult("ok") == "ok WORLD tls \(w.allowedIP) 443 a.wild.test", "\(r.transcript)")
+            #expect(r.failed("b"), "\(r.transcript)")
+            #expect(r.reasons(w.allowedIP) == ["not_resolved"], "\(r.transcript)")
+            #expect(!w.serverLog.contains("sni=b.wild.test"), "\(w.serverLog)")
+        }
+    }
+
+    @Test("a ClientHello split across TCP segments, and one sent a byte at a time, is read whole and allowed")
+    func splitAndSlowHello() throws {
+        try NetworkWorld.with { w in
+            let r = try w.probe(["resolve r allowed.test", "tlsslow split allowed.test allowed.test 443 100 0.05",
+                                 "tlsslow slow allowed.test allowed.test 443 1 0.002"], allow: ["allowed.test"], timeout: 180)
+            #expect(r.climbResult("split") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
+            #expect(r.climbResult("slow") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
+            #expect(r.events("net.denied").isEmpty, "\(r.transcript)")
         }
     }
 }

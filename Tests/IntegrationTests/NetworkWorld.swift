@@ -6,10 +6,11 @@ import Testing
 /// (one definition of the world for tests, humans and the demo).
 ///
 /// Two namespaces joined by one veth and linked to nothing else: `host-NAME`,
-/// where `sandbox-run` runs (it installs its nft table, veths and DNS proxy
-/// there, never in the machine's own namespace), and `world-NAME`, holding
-/// dnsmasq (local records only, no upstream) and fake servers that log every
-/// connection. Every packet a test sends stays inside these namespaces.
+/// where `sandbox-run` runs (its sandboxes' nft tables live in their own
+/// namespaces; nothing may appear here, and tests check that), and
+/// `world-NAME`, holding dnsmasq (local records only, no upstream) and fake
+/// servers that log every connection (HTTPS on 443 with the world's own CA).
+/// Every packet a test sends stays inside these namespaces.
 struct NetworkWorld: Sendable {
     let name: String
     let worldNS: String
@@ -37,6 +38,8 @@ struct NetworkWorld: Sendable {
     let stateDir: String
     /// The probe/server script; copy it into a workspace to run it inside.
     let probeScript: String
+    /// The world's CA certificate (trusted only where a test hands it over).
+    let caPath: String
     let dnsLogPath: String
     let serverLogPath: String
     let hostLogPath: String
@@ -94,7 +97,7 @@ struct NetworkWorld: Sendable {
             dns: try v("DNS"), hostAddress: try v("HOST_ADDR"), allowedIP: try v("ALLOWED_IP"),
             otherIP: try v("OTHER_IP"), shortIP: try v("SHORT_IP"), exfilIP: try v("EXFIL_IP"),
             metadataIP: try v("METADATA_IP"), v6IP: try v("V6_IP"), hostPort: Int(try v("HOST_PORT")) ?? 2222,
-            stateDir: try v("STATE"), probeScript: try v("PROBE"), dnsLogPath: try v("DNS_LOG"),
+            stateDir: try v("STATE"), probeScript: try v("PROBE"), caPath: try v("CA"), dnsLogPath: try v("DNS_LOG"),
             serverLogPath: try v("SERVER_LOG"), hostLogPath: try v("HOST_LOG"),
             pids: try ["SERVER_PID", "HOSTSVC_PID", "DNSMASQ_PID"].compactMap { Int32(try v($0)) })
     }
@@ -153,17 +156,23 @@ struct NetworkWorld: Sendable {
     }
 
     /// `sandbox-run ARGS` inside the host namespace, events to a file, like `Harness.sandbox`.
-    func run(inHost args: [String], cwd: String? = nil, timeout: Double = 120) throws -> Harness.Result {
+    /// `asUser`: run `sandbox-run` unprivileged (setpriv), the rootless path.
+    func run(inHost args: [String], cwd: String? = nil, timeout: Double = 120, asUser: uid_t? = nil) throws -> Harness.Result {
         let eventsPath = NSTemporaryDirectory() + "stockade-net-events-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: eventsPath) }
-        let r = try Harness.runProcess(Self.inNamespace(hostNS) + [Harness.binary, "--events", eventsPath] + args,
+        var prefix: [String] = []
+        if let uid = asUser {
+            prefix = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
+                      "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(cwd ?? "/tmp")"]
+        }
+        let r = try Harness.runProcess(Self.inNamespace(hostNS) + prefix + [Harness.binary, "--events", eventsPath] + args,
                                        cwd: cwd, timeout: timeout)
         return Self.result(status: r.status, stdout: r.stdout, stderr: r.stderr, eventsPath: eventsPath)
     }
 
     /// Starts `sandbox-run ARGS` inside the host namespace without waiting.
-    func start(inHost args: [String], cwd: String? = nil) throws -> RunningSandbox {
-        try RunningSandbox(hostNS: hostNS, args: args, cwd: cwd)
+    func start(inHost args: [String], cwd: String? = nil, asUser: uid_t? = nil) throws -> RunningSandbox {
+        try RunningSandbox(hostNS: hostNS, args: args, cwd: cwd, asUser: asUser)
     }
 
     static func result(status: Int32, stdout: String, stderr: String, eventsPath: String) -> Harness.Result {
@@ -190,6 +199,8 @@ struct NetworkWorld: Sendable {
         if !FileManager.default.fileExists(atPath: dest) {
             try FileManager.default.copyItem(atPath: probeScript, toPath: dest)
             chown(dest, Harness.testUID, Harness.testUID)
+            // The probes' HTTPS clients trust the world's CA from next to the script.
+            try FileManager.default.copyItem(atPath: caPath, toPath: workspace + "/ca.pem")
         }
         return ["/usr/bin/python3", dest, "probe"] + probes
     }
@@ -241,6 +252,18 @@ struct NetworkWorld: Sendable {
         let r = try exec(inHost: ["/usr/sbin/nft", "list", "tables"])
         return r.stdout.split(separator: "\n").map { $0.replacingOccurrences(of: "table ", with: "") }
     }
+
+    /// The host namespace's `net.ipv4.ip_forward` (per namespace).
+    func hostIPForward() throws -> String {
+        try exec(inHost: ["/bin/cat", "/proc/sys/net/ipv4/ip_forward"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Routes and addresses of the host namespace, to compare before and after.
+    func hostRoutesAndAddresses() throws -> String {
+        let routes = try exec(inHost: ["/usr/sbin/ip", "-4", "route"]).stdout + (try exec(inHost: ["/usr/sbin/ip", "-6", "route"]).stdout)
+        let addresses = try exec(inHost: ["/usr/sbin/ip", "-br", "addr"]).stdout
+        return routes + addresses
+    }
 }
 
 /// A `sandbox-run` started in the host namespace and not yet waited for.
@@ -251,13 +274,18 @@ final class RunningSandbox {
     private let outPath: String
     private let errPath: String
 
-    init(hostNS: String, args: [String], cwd: String?) throws {
+    init(hostNS: String, args: [String], cwd: String?, asUser: uid_t? = nil) throws {
         let base = NSTemporaryDirectory() + "stockade-net-out-\(UUID().uuidString)"
         outPath = base + ".out"
         errPath = base + ".err"
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let argv = NetworkWorld.inNamespace(hostNS) + [Harness.binary, "--events", eventsPath] + args
+        var prefix: [String] = []
+        if let uid = asUser {
+            prefix = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
+                      "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(cwd ?? "/tmp")"]
+        }
+        let argv = NetworkWorld.inNamespace(hostNS) + prefix + [Harness.binary, "--events", eventsPath] + args
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
         if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }

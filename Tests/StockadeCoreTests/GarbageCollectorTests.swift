@@ -14,16 +14,6 @@ struct GarbageCollectorTests {
         #expect(SandboxRegistry.parse(id: "abc", text: "42 1000 x\nnet nonsense\n")?.network == nil)
     }
 
-    @Test func networkObjectsAreRemovedOnlyFromTheirOwnNamespace() {
-        let here = NetworkNamespaceID(device: 4, inode: 1)
-        let there = NetworkNamespaceID(device: 4, inode: 2)
-        func entry(_ n: NetworkNamespaceID?) -> SandboxRegistry.Entry { .init(id: "x", pid: 1, startTicks: 1, name: nil, network: n) }
-        #expect(GarbageCollector.reach(of: entry(here), own: here, exists: { _ in true }) == .here)
-        #expect(GarbageCollector.reach(of: entry(nil), own: here, exists: { _ in true }) == .here)
-        #expect(GarbageCollector.reach(of: entry(there), own: here, exists: { $0 == there }) == .elsewhere(there))
-        #expect(GarbageCollector.reach(of: entry(there), own: here, exists: { _ in false }) == .gone)
-    }
-
     @Test func thisNamespaceExistsAndAMadeUpOneDoesNot() throws {
         let own = try #require(NetworkNamespaceID.current())
         #expect(NetworkNamespaceID.exists(own))

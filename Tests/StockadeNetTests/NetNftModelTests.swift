@@ -16,51 +16,48 @@ struct NetNftModelTests {
             \t\ttype ipv6_addr . inet_service
             \t\tflags timeout
             \t}
-            \tchain forward {
-            \t\ttype filter hook forward priority filter; policy accept;
-            \t\tiifname "stkabc123h" ct state established,related accept
-            \t\tiifname "stkabc123h" ip daddr . tcp dport @allow4 accept
-            \t\tiifname "stkabc123h" ip daddr . udp dport @allow4 accept
-            \t\tiifname "stkabc123h" ip6 daddr . tcp dport @allow6 accept
-            \t\tiifname "stkabc123h" ip6 daddr . udp dport @allow6 accept
-            \t\tiifname "stkabc123h" log prefix "stk:abc123:forward" group 7 drop
-            \t\toifname "stkabc123h" ct state established,related accept
-            \t\toifname "stkabc123h" drop
+            \tchain redirect {
+            \t\ttype nat hook output priority -100; policy accept;
+            \t\tip daddr . tcp dport @allow4 redirect to :4444
+            \t\tip6 daddr . tcp dport @allow6 redirect to :4444
             \t}
-            \tchain input {
-            \t\ttype filter hook input priority filter; policy accept;
-            \t\tiifname "stkabc123h" ip daddr 10.201.0.5 udp dport 53 accept
-            \t\tiifname "stkabc123h" ip daddr 10.201.0.5 tcp dport 53 accept
-            \t\tiifname "stkabc123h" log prefix "stk:abc123:input" group 7 drop
-            \t}
-            \tchain postrouting {
-            \t\ttype nat hook postrouting priority srcnat; policy accept;
-            \t\tip saddr 10.201.0.4/30 oifname != "stkabc123h" masquerade
+            \tchain output {
+            \t\ttype filter hook output priority filter; policy accept;
+            \t\tct state established,related accept
+            \t\tip daddr 127.0.0.0/8 accept
+            \t\tip6 daddr ::1 accept
+            \t\tmeta l4proto tcp log prefix "stk:abc123:output" group 7 reject with tcp reset
+            \t\tlog prefix "stk:abc123:output" group 7 drop
             \t}
             }
 
             """)
     }
 
+    @Test func auditRedirectsEveryTCPConnectionLeavingLoopback() {
+        var audit = Self.firewall
+        audit.enforcing = false
+        let redirect = audit.chains.first { $0.name == "redirect" }
+        #expect(redirect?.rules.map(\.text) == ["meta l4proto tcp ip daddr != 127.0.0.0/8 redirect to :4444",
+                                               "meta l4proto tcp ip6 daddr != ::1 redirect to :4444"])
+        // The drop default is the same: nothing but TCP has a way past it.
+        #expect(audit.chains.last == Self.firewall.chains.last)
+    }
+
     @Test func batchDescription() throws {
         let text = try NftBatch.createTable(Self.firewall).describe()
         let lines = text.split(separator: "\n")
-        #expect(lines.count == 18)
+        #expect(lines.count == 12)
         #expect(lines.first == "add table inet stockade_abc123")
-        #expect(lines.last == "add rule inet stockade_abc123 postrouting ip saddr 10.201.0.4/30 oifname != \"stkabc123h\" masquerade")
+        #expect(lines.last == "add rule inet stockade_abc123 output log prefix \"stk:abc123:output\" group 7 drop")
     }
 
-    /// Every rule of the table matches the sandbox's own veth, so it cannot touch
-    /// another packet; the NAT rule is scoped by the sandbox subnet instead.
-    @Test func everyFilterRuleMatchesTheSandboxVeth() {
-        for chain in Self.firewall.chains where chain.type == "filter" {
-            for rule in chain.rules {
-                let interfaceMatch = NftMatch.interface("stkabc123h", input: true)
-                let outputMatch = NftMatch.interface("stkabc123h", input: false)
-                #expect(Array(rule.expressions.prefix(2)) == interfaceMatch || Array(rule.expressions.prefix(2)) == outputMatch,
-                        "\(rule.text)")
-            }
-        }
+    /// The last rule of the output chain drops whatever the rules before it
+    /// did not accept: the chain's policy never decides.
+    @Test func theOutputChainEndsInAnUnconditionalDrop() {
+        let output = Self.firewall.chains.first { $0.name == "output" }
+        #expect(output?.rules.last?.expressions.last == .drop)
+        #expect(output?.rules.last?.expressions.count == 2)
     }
 
     @Test func framesAreConsecutiveAndBracketed() throws {
@@ -75,8 +72,8 @@ struct NetNftModelTests {
         // NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE, then sets, chains, rules.
         #expect(frames[1].type == 0x0A00)
         #expect(frames[2].type == 0x0A09 && frames[3].type == 0x0A09)
-        #expect(frames[4...6].allSatisfy { $0.type == 0x0A03 })
-        #expect(frames[7..<(frames.count - 1)].allSatisfy { $0.type == 0x0A06 })
+        #expect(frames[4...5].allSatisfy { $0.type == 0x0A03 })
+        #expect(frames[6..<(frames.count - 1)].allSatisfy { $0.type == 0x0A06 })
         #expect(batch.summary(forSequence: 41) == "add table inet stockade_abc123")
     }
 
@@ -96,8 +93,8 @@ struct NetNftModelTests {
     }
 
     @Test func netIDsAreShortAndPlain() {
-        #expect(SandboxNetID("abc123")?.hostInterface == "stkabc123h")
-        #expect(SandboxNetID("abcdefghijk")?.sandboxInterface == "stkabcdefghijks")  // 15 bytes
+        #expect(SandboxNetID("abc123")?.tableName == "stockade_abc123")
+        #expect(SandboxNetID("abcdefghijk") != nil)
         #expect(SandboxNetID("abcdefghijkl") == nil)
         #expect(SandboxNetID("") == nil)
         #expect(SandboxNetID("ABC") == nil)

@@ -92,6 +92,18 @@ struct stk_rlimit {
     uint64_t hard;
 };
 
+/* One socket the child creates in its network namespace right after the
+ * first "go" (still holding every capability there) and reports by fd
+ * number (STK_REPORT_NET_SOCKET); the supervisor copies it with
+ * pidfd_getfd before the second "go", and the child's copy is closed with
+ * every other descriptor before anything of the workload runs. */
+struct stk_net_socket {
+    int domain;
+    int type;
+    int protocol;
+    int optional;    /* on failure report fd -1 with the errno instead of failing */
+};
+
 /* What the child does, in plain memory. All pointers stay valid in the child
  * because clone without CLONE_VM copies the address space. */
 struct stk_child_config {
@@ -140,6 +152,11 @@ struct stk_child_config {
     size_t landlock_rule_count;
     void *argv_area;            /* the supervisor's argv strings (/proc/self/stat */
     size_t argv_area_len;       /* arg_start..arg_end), overwritten in the child; NULL/0: leave */
+    /* Sockets made inside the new network namespace for the supervisor
+     * (netlink for its nft table and NFLOG, the DNS proxy's and the relay's
+     * listeners): a socket keeps the namespace it was made in. */
+    const struct stk_net_socket *net_sockets;
+    size_t net_socket_count;
 };
 
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */
@@ -177,6 +194,7 @@ enum stk_step {
     STK_STEP_LANDLOCK_RULESET,
     STK_STEP_LANDLOCK_RULE,     /* value = index of the rule */
     STK_STEP_LANDLOCK_RESTRICT,
+    STK_STEP_NET_SOCKETS,       /* value = index of the socket */
     STK_STEP_COUNT
 };
 
@@ -188,6 +206,7 @@ enum stk_report_kind {
     STK_REPORT_EXEC_FAILED = 4,/* err = errno of execve (ENOENT → 127, else 126) */
     STK_REPORT_EXIT = 5,       /* value = wait status of the workload */
     STK_REPORT_PTY = 6,        /* value = pty master fd number in the child */
+    STK_REPORT_NET_SOCKET = 7, /* step = index, value = fd in the child (-1: optional one failed, err) */
 };
 
 struct stk_report {

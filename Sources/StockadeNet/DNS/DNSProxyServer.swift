@@ -126,6 +126,32 @@ public final class DNSProxyServer {
         spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
+    /// Serves listeners made elsewhere: bound (and, for TCP, listening)
+    /// non-blocking sockets, e.g. made inside a sandbox's network namespace.
+    /// Takes ownership of both; the upstream sockets are opened here.
+    public init(
+        engine: DNSProxyEngine, configuration: Configuration, udpListener: Int32, tcpListener: Int32,
+        applyInsertions: @escaping ([DNSSetInsertion]) -> Bool, onRecord: @escaping (DNSQueryRecord) -> Void
+    ) throws(DNSServerError) {
+        self.engine = engine
+        self.engine.upstreamCount = configuration.upstreams.count
+        self.configuration = configuration
+        toUpstream = Array(repeating: DNSDatagramOutbox(), count: configuration.upstreams.count)
+        self.applyInsertions = applyInsertions
+        self.onRecord = onRecord
+        self.udpListener = udpListener
+        self.tcpListener = tcpListener
+        var upstreams: [Int32] = []
+        for endpoint in configuration.upstreams {
+            do { upstreams.append(try DNSSocket.connected(endpoint, tcp: false)) } catch {
+                for fd in [udpListener, tcpListener] + upstreams { close(fd) }
+                throw error
+            }
+        }
+        upstreamUDP = upstreams
+        spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    }
+
     deinit { shutdown() }
 
     /// TCP clients connected now.

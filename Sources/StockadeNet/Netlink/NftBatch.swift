@@ -90,7 +90,7 @@ extension NftBatch {
             }
         }
         for chain in firewall.chains {
-            try writer.add("add chain inet \(table) \(chain.name) { type \(chain.type) hook \(chain.name) priority \(chain.priorityText); policy accept; }",
+            try writer.add("add chain inet \(table) \(chain.name) { type \(chain.type) hook \(chain.hookText) priority \(chain.priorityText); policy accept; }",
                            type: NFT_MSG_NEWCHAIN, flags: create | UInt16(NLM_F_EXCL)) { nlh in
                 guard let object = nftnl_chain_alloc() else { return false }
                 defer { nftnl_chain_free(object) }
@@ -118,19 +118,6 @@ extension NftBatch {
                     return true
                 }
             }
-        }
-        return writer.finish()
-    }
-
-    /// The batch that removes a sandbox's table, and with it every set, chain and rule.
-    public static func deleteTable(_ id: SandboxNetID, sequenceBase: UInt32 = 1) throws(NetlinkError) -> NftBatch {
-        var writer = BatchWriter(sequenceBase: sequenceBase)
-        try writer.add("delete table inet \(id.tableName)", type: NFT_MSG_DELTABLE, flags: UInt16(NLM_F_ACK)) { nlh in
-            guard let object = nftnl_table_alloc() else { return false }
-            defer { nftnl_table_free(object) }
-            _ = nftnl_table_set_str(object, UInt16(NFTNL_TABLE_NAME.rawValue), id.tableName)
-            nftnl_table_nlmsg_build_payload(nlh, object)
-            return true
         }
         return writer.finish()
     }

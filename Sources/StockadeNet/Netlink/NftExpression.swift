@@ -13,7 +13,13 @@ enum NftExpression: Equatable, Sendable {
     case lookup(source: UInt32, set: String, setID: UInt32)
     case verdict(Int32)
     case log(group: UInt16, prefix: String)
-    case masquerade
+    /// `immediate reg N <data>`: constant bytes into a data register.
+    case immediateData(destination: UInt32, data: [UInt8])
+    /// `redir proto_min reg N flags 0x2`: redirect to this host (127.0.0.1 / ::1 for
+    /// locally generated packets) on the port held in the register.
+    case redirect(portRegister: UInt32)
+    /// `reject with tcp reset` (type `NFT_REJECT_TCP_RST`).
+    case rejectWithReset
 
     /// First 32-bit data register; `reg(n)` is the n-th four-byte slot after it.
     static func reg(_ slot: UInt32) -> UInt32 { 8 + slot }
@@ -57,8 +63,15 @@ enum NftExpression: Equatable, Sendable {
         case .log(let group, let prefix):
             nftnl_expr_set_u16(expr, attr(NFTNL_EXPR_LOG_GROUP), group)
             _ = nftnl_expr_set_str(expr, attr(NFTNL_EXPR_LOG_PREFIX), prefix)
-        case .masquerade:
-            break
+        case .immediateData(let destination, let data):
+            nftnl_expr_set_u32(expr, attr(NFTNL_EXPR_IMM_DREG), destination)
+            data.withUnsafeBytes { _ = nftnl_expr_set(expr, attr(NFTNL_EXPR_IMM_DATA), $0.baseAddress, UInt32($0.count)) }
+        case .redirect(let portRegister):
+            nftnl_expr_set_u32(expr, attr(NFTNL_EXPR_REDIR_REG_PROTO_MIN), portRegister)
+            nftnl_expr_set_u32(expr, attr(NFTNL_EXPR_REDIR_FLAGS), 0x2)  // NF_NAT_RANGE_PROTO_SPECIFIED
+        case .rejectWithReset:
+            nftnl_expr_set_u32(expr, attr(NFTNL_EXPR_REJECT_TYPE), 1)  // NFT_REJECT_TCP_RST
+            nftnl_expr_set_u8(expr, attr(NFTNL_EXPR_REJECT_CODE), 0)
         }
         nftnl_rule_add_expr(rule, expr)
         return true
@@ -74,7 +87,9 @@ enum NftExpression: Equatable, Sendable {
         case .lookup: return "lookup"
         case .verdict: return "immediate"
         case .log: return "log"
-        case .masquerade: return "masq"
+        case .immediateData: return "immediate"
+        case .redirect: return "redir"
+        case .rejectWithReset: return "reject"
         }
     }
 }
@@ -129,6 +144,32 @@ enum NftMatch {
             .payload(base: transportHeader, offset: 2, length: 2, destination: NftExpression.reg(addressLength / 4)),
             .lookup(source: NftExpression.reg(0), set: set, setID: setID),
         ]
+    }
+
+    /// `ip6 daddr <address>` (16 network-order bytes).
+    static func ipv6Destination(_ bytes: [UInt8]) -> [NftExpression] {
+        [.payload(base: networkHeader, offset: 24, length: 16, destination: NftExpression.reg(0)),
+         .compare(source: NftExpression.reg(0), op: cmpEq, data: bytes)]
+    }
+
+    /// `ip6 daddr != <address>`.
+    static func ipv6DestinationNot(_ bytes: [UInt8]) -> [NftExpression] {
+        [.payload(base: networkHeader, offset: 24, length: 16, destination: NftExpression.reg(0)),
+         .compare(source: NftExpression.reg(0), op: cmpNeq, data: bytes)]
+    }
+
+    /// `ip daddr != <subnet>`.
+    static func ipv4DestinationNot(in subnet: IPv4Subnet) -> [NftExpression] {
+        [.payload(base: networkHeader, offset: 16, length: 4, destination: NftExpression.reg(0)),
+         .bitwise(source: NftExpression.reg(0), destination: NftExpression.reg(0),
+                  mask: IPv4Subnet.bytes(of: subnet.mask), xor: [0, 0, 0, 0]),
+         .compare(source: NftExpression.reg(0), op: cmpNeq, data: IPv4Subnet.bytes(of: subnet.network))]
+    }
+
+    /// `redirect to :port`: the port (network order) into a register, then redir.
+    static func redirect(toPort port: UInt16) -> [NftExpression] {
+        [.immediateData(destination: NftExpression.reg(0), data: [UInt8(port >> 8), UInt8(port & 0xFF)]),
+         .redirect(portRegister: NftExpression.reg(0))]
     }
 
     /// `ip daddr <address>` (network order bytes).

@@ -38,29 +38,14 @@ public final class RouteExecutor: Sendable {
         return Int32(bitPattern: NetlinkBytes.u32(reply.payload, 4))
     }
 
-    /// Creates the veth pair `host`/`peer`, the peer placed in `peerNamespace`.
-    public func createVethPair(host: String, peer: String, peerNamespace: LinkNamespace?) throws(NetlinkError) {
-        try perform(.createVethPair(host: host, peer: peer, peerNamespace: peerNamespace))
-    }
-
-    /// Adds an IPv4 address to the interface named `interface`.
-    public func addIPv4Address(_ address: UInt32, prefixLength: UInt8, interface: String) throws(NetlinkError) {
-        let index = try interfaceIndex(named: interface)
-        try perform(.addIPv4Address(interfaceIndex: index, address: address, prefixLength: prefixLength))
-    }
-
     /// Brings the interface `name` up.
     public func setLinkUp(_ name: String) throws(NetlinkError) {
         try perform(.setLinkUp(name: name))
     }
 
-    /// Adds the IPv4 default route via `gateway`.
-    public func addDefaultRoute(via gateway: UInt32) throws(NetlinkError) {
-        try perform(.addDefaultRoute(gateway: gateway))
-    }
-
-    /// Deletes the interface `name` (a veth goes with its peer).
-    public func deleteLink(_ name: String) throws(NetlinkError) {
-        try perform(.deleteLink(name: name))
+    /// Adds the default route (IPv4 or IPv6) through the interface `name`.
+    public func addDefaultRoute(ipv6: Bool, device name: String) throws(NetlinkError) {
+        let index = try interfaceIndex(named: name)
+        try perform(.addDefaultRouteToDevice(ipv6: ipv6, interfaceIndex: index))
     }
 }

@@ -1,46 +1,45 @@
-/// Everything the host-side firewall of one sandbox is built from.
+/// Everything the nft table of one sandbox is built from. The table lives in the
+/// sandbox's own network namespace (which has only `lo`, with default routes through
+/// it, so every connect reaches the output hook) and dies with it: nothing is ever
+/// installed in the supervisor's namespace.
 ///
 /// The table it describes (see ``NftBatch/createTable(_:sequenceBase:)``):
 ///
 /// - sets `allow4` (`ipv4_addr . inet_service`) and `allow6` (`ipv6_addr . inet_service`),
-///   both `flags timeout`. One element admits one destination address *and port*, for
-///   TCP and UDP alike; the DNS proxy inserts `address . port` for each allowed port of
-///   an allowlisted name, with the TTL-derived timeout. A concatenated key keeps the
-///   decision in one lookup and lets the port list differ per name.
-/// - chain `forward` (filter, hook forward, priority filter, policy accept): from the
-///   sandbox veth, established/related and set members are accepted, everything else is
-///   logged to NFLOG and dropped; towards the sandbox veth only established/related
-///   passes, so nothing outside can open a connection into the sandbox.
-/// - chain `input` (filter, hook input, policy accept): from the sandbox veth only DNS
-///   (UDP and TCP 53) to the proxy address; the rest is logged and dropped.
-/// - chain `postrouting` (nat, hook postrouting, priority srcnat): masquerade for the
-///   sandbox subnet unless it goes back out the sandbox veth.
+///   both `flags timeout`. The DNS proxy inserts `address . port` for each allowed port of
+///   an allowlisted name, with the TTL-derived timeout, before it sends the answer.
+/// - chain `redirect` (nat, hook output, priority -100): TCP to a set member is
+///   redirected to the relay's listener on this namespace's loopback, which checks the
+///   name (TLS SNI / HTTP Host) and the name↔address binding before it connects out from
+///   the supervisor's namespace. In audit mode every TCP connection leaving loopback is
+///   redirected, so the relay can report what the allowlist would refuse.
+/// - chain `output` (filter, hook output, priority filter): established/related traffic
+///   and anything to loopback (the DNS proxy, the relay, the sandbox's own services) is
+///   accepted; everything else (raw IPs, undeclared ports, UDP other than DNS to the
+///   proxy, QUIC included) is logged to NFLOG and dropped (TCP with a reset, so the
+///   connect fails at once).
 ///
-/// Every rule matches the sandbox's veth by name, and the base chains keep policy
-/// accept, so this table cannot drop a packet that is not the sandbox's.
+/// The workload holds no capability in the namespace's owning user namespace, so it
+/// cannot change any of this.
 public struct SandboxFirewall: Hashable, Sendable {
     public var id: SandboxNetID
-    /// The sandbox subnet (the /30 from ``AddressPool``), masqueraded on the way out.
-    public var subnet: IPv4Subnet
-    /// The host-side veth address where the DNS proxy listens (host order).
-    public var proxyAddress: UInt32
-    /// The NFLOG group the supervisor reads drops from.
+    /// The relay's listening port on 127.0.0.1 (and ::1).
+    public var relayPort: UInt16
+    /// The NFLOG group the supervisor reads drops from (groups are per namespace).
     public var nflogGroup: UInt16
-    /// False in audit mode: new connections outside the sets are logged and
-    /// let through instead of dropped. The link-local range (the cloud
-    /// metadata address) and the input chain stay closed either way.
+    /// False in audit mode: every outgoing TCP connection goes to the relay, which
+    /// reports instead of refusing. Other packets are dropped either way (they cannot
+    /// leave a namespace that has only loopback).
     public var enforcing: Bool
 
-    public init(id: SandboxNetID, subnet: IPv4Subnet, proxyAddress: UInt32, nflogGroup: UInt16, enforcing: Bool = true) {
+    public init(id: SandboxNetID, relayPort: UInt16, nflogGroup: UInt16, enforcing: Bool = true) {
         self.id = id
-        self.subnet = subnet
-        self.proxyAddress = proxyAddress
+        self.relayPort = relayPort
         self.nflogGroup = nflogGroup
         self.enforcing = enforcing
     }
 
-    /// The NFLOG prefix of drops in `chain` (`stk:<id>:forward`), so a reader shared by
-    /// several sandboxes can tell whose packet it is and where it was dropped.
+    /// The NFLOG prefix of drops in `chain` (`stk:<id>:output`).
     public func logPrefix(chain: String) -> String { "stk:\(id.rawValue):\(chain)" }
 
     static let allow4 = "allow4"
@@ -48,6 +47,10 @@ public struct SandboxFirewall: Hashable, Sendable {
     /// Batch-local set ids, so rules may reference sets created in the same batch.
     static let allow4ID: UInt32 = 1
     static let allow6ID: UInt32 = 2
+
+    /// `::1`, network order.
+    static let loopback6: [UInt8] = [UInt8](repeating: 0, count: 15) + [1]
+    static let loopback4 = IPv4Subnet("127.0.0.0/8")!
 }
 
 /// A set declaration inside the firewall table.
@@ -72,6 +75,7 @@ struct NftChainSpec: Equatable, Sendable {
     var name: String
     var type: String
     var hook: UInt32
+    var hookText: String
     var priority: Int32
     var priorityText: String
     var rules: [NftRuleSpec]
@@ -87,65 +91,51 @@ extension SandboxFirewall {
     var sets: [NftSetSpec] { [.allow4, .allow6] }
 
     var chains: [NftChainSpec] {
-        let host = id.hostInterface
-        let quoted = "\"\(host)\""
-        let from = NftMatch.interface(host, input: true)
-        let to = NftMatch.interface(host, input: false)
-        let tcp: UInt8 = 6, udp: UInt8 = 17
-
-        func allow(_ v6: Bool, _ proto: UInt8) -> NftRuleSpec {
+        let tcp: UInt8 = 6
+        let port = relayPort
+        func redirectMembers(_ v6: Bool) -> NftRuleSpec {
             let set = v6 ? NftSetSpec.allow6 : NftSetSpec.allow4
             let field = v6 ? "ip6 daddr" : "ip daddr"
-            let l4 = proto == tcp ? "tcp" : "udp"
             return NftRuleSpec(
-                text: "iifname \(quoted) \(field) . \(l4) dport @\(set.name) accept",
-                expressions: from + NftMatch.addressPortLookup(v6: v6, proto: proto, set: set.name, setID: set.id) + [.accept])
+                text: "\(field) . tcp dport @\(set.name) redirect to :\(port)",
+                expressions: NftMatch.addressPortLookup(v6: v6, proto: tcp, set: set.name, setID: set.id)
+                    + NftMatch.redirect(toPort: port))
         }
-        func logDrop(_ chain: String) -> NftRuleSpec {
-            let prefix = logPrefix(chain: chain)
-            return NftRuleSpec(text: "iifname \(quoted) log prefix \"\(prefix)\" group \(nflogGroup) drop",
-                               expressions: from + [.log(group: nflogGroup, prefix: prefix), .drop])
+        let redirectRules: [NftRuleSpec]
+        if enforcing {
+            redirectRules = [redirectMembers(false), redirectMembers(true)]
+        } else {
+            redirectRules = [
+                NftRuleSpec(text: "meta l4proto tcp ip daddr != \(Self.loopback4) redirect to :\(port)",
+                            expressions: NftMatch.family(2) + NftMatch.l4proto(tcp)
+                                + NftMatch.ipv4DestinationNot(in: Self.loopback4) + NftMatch.redirect(toPort: port)),
+                NftRuleSpec(text: "meta l4proto tcp ip6 daddr != ::1 redirect to :\(port)",
+                            expressions: NftMatch.family(10) + NftMatch.l4proto(tcp)
+                                + NftMatch.ipv6DestinationNot(Self.loopback6) + NftMatch.redirect(toPort: port)),
+            ]
         }
-        func logAccept(_ chain: String) -> NftRuleSpec {
-            let prefix = logPrefix(chain: chain)
-            return NftRuleSpec(text: "iifname \(quoted) log prefix \"\(prefix)\" group \(nflogGroup) accept",
-                               expressions: from + [.log(group: nflogGroup, prefix: prefix), .accept])
-        }
-        let linkLocal = IPv4Subnet("169.254.0.0/16")!
-        let linkLocalDrop = NftRuleSpec(
-            text: "iifname \(quoted) ip daddr \(linkLocal) log prefix \"\(logPrefix(chain: "forward"))\" group \(nflogGroup) drop",
-            expressions: from + NftMatch.family(2) + NftMatch.ipv4Destination(in: linkLocal)
-                + [.log(group: nflogGroup, prefix: logPrefix(chain: "linklocal")), .drop])
-        func dns(_ proto: UInt8) -> NftRuleSpec {
-            let l4 = proto == tcp ? "tcp" : "udp"
-            return NftRuleSpec(
-                text: "iifname \(quoted) ip daddr \(IPv4Subnet.dotted(proxyAddress)) \(l4) dport 53 accept",
-                expressions: from + NftMatch.family(2) + NftMatch.ipv4Destination(proxyAddress)
-                    + NftMatch.l4proto(proto) + NftMatch.destinationPort(53) + [.accept])
-        }
-
-        let forward = NftChainSpec(
-            name: "forward", type: "filter", hook: 2 /* NF_INET_FORWARD */, priority: 0, priorityText: "filter",
+        let prefix = logPrefix(chain: "output")
+        let redirect = NftChainSpec(
+            name: "redirect", type: "nat", hook: 3 /* NF_INET_LOCAL_OUT */, hookText: "output",
+            priority: -100, priorityText: "-100", rules: redirectRules)
+        let output = NftChainSpec(
+            name: "output", type: "filter", hook: 3 /* NF_INET_LOCAL_OUT */, hookText: "output",
+            priority: 0, priorityText: "filter",
             rules: [
-                NftRuleSpec(text: "iifname \(quoted) ct state established,related accept",
-                            expressions: from + NftMatch.establishedOrRelated() + [.accept]),
-                allow(false, tcp), allow(false, udp), allow(true, tcp), allow(true, udp),
-            ] + (enforcing ? [logDrop("forward")] : [linkLocalDrop, logAccept("forward")]) + [
-                NftRuleSpec(text: "oifname \(quoted) ct state established,related accept",
-                            expressions: to + NftMatch.establishedOrRelated() + [.accept]),
-                NftRuleSpec(text: "oifname \(quoted) drop", expressions: to + [.drop]),
+                NftRuleSpec(text: "ct state established,related accept",
+                            expressions: NftMatch.establishedOrRelated() + [.accept]),
+                NftRuleSpec(text: "ip daddr \(Self.loopback4) accept",
+                            expressions: NftMatch.family(2) + NftMatch.ipv4Destination(in: Self.loopback4) + [.accept]),
+                NftRuleSpec(text: "ip6 daddr ::1 accept",
+                            expressions: NftMatch.family(10) + NftMatch.ipv6Destination(Self.loopback6) + [.accept]),
+                // A refused TCP connect fails at once (ECONNREFUSED) instead of
+                // retrying its SYN for a minute; UDP senders get EPERM from the drop.
+                NftRuleSpec(text: "meta l4proto tcp log prefix \"\(prefix)\" group \(nflogGroup) reject with tcp reset",
+                            expressions: NftMatch.l4proto(tcp) + [.log(group: nflogGroup, prefix: prefix), .rejectWithReset]),
+                NftRuleSpec(text: "log prefix \"\(prefix)\" group \(nflogGroup) drop",
+                            expressions: [.log(group: nflogGroup, prefix: prefix), .drop]),
             ])
-        let input = NftChainSpec(
-            name: "input", type: "filter", hook: 1 /* NF_INET_LOCAL_IN */, priority: 0, priorityText: "filter",
-            rules: [dns(udp), dns(tcp), logDrop("input")])
-        let postrouting = NftChainSpec(
-            name: "postrouting", type: "nat", hook: 4 /* NF_INET_POST_ROUTING */, priority: 100, priorityText: "srcnat",
-            rules: [
-                NftRuleSpec(text: "ip saddr \(subnet) oifname != \(quoted) masquerade",
-                            expressions: NftMatch.family(2) + NftMatch.ipv4Source(in: subnet)
-                                + NftMatch.interface(host, input: false, equal: false) + [.masquerade]),
-            ])
-        return [forward, input, postrouting]
+        return [redirect, output]
     }
 
     /// nft-like text of the whole table, in the order the batch creates it.
@@ -159,7 +149,7 @@ extension SandboxFirewall {
         }
         for chain in chains {
             lines.append("\tchain \(chain.name) {")
-            lines.append("\t\ttype \(chain.type) hook \(chain.name) priority \(chain.priorityText); policy accept;")
+            lines.append("\t\ttype \(chain.type) hook \(chain.hookText) priority \(chain.priorityText); policy accept;")
             for rule in chain.rules { lines.append("\t\t\(rule.text)") }
             lines.append("\t}")
         }

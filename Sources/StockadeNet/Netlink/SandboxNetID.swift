@@ -1,9 +1,6 @@
-/// The short identifier that names a sandbox's kernel objects.
+/// The short identifier that names a sandbox's nft table.
 ///
-/// Interface names are limited to 15 bytes (IFNAMSIZ − 1), and the veth names are
-/// `stk<id>h` / `stk<id>s`, so the id is 1…11 characters of `[a-z0-9]`. Keeping the
-/// alphabet tight means the names never need quoting and `gc` can find leftovers by
-/// prefix.
+/// 1…11 characters of `[a-z0-9]`: the names never need quoting.
 public struct SandboxNetID: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
 
@@ -15,12 +12,8 @@ public struct SandboxNetID: Hashable, Sendable, CustomStringConvertible {
         self.rawValue = rawValue
     }
 
-    /// The nftables table: `stockade_<id>` (family inet).
+    /// The nftables table in the sandbox's namespace: `stockade_<id>` (family inet).
     public var tableName: String { "stockade_\(rawValue)" }
-    /// The veth end that stays in the host namespace.
-    public var hostInterface: String { "stk\(rawValue)h" }
-    /// The veth end moved into the sandbox's namespace.
-    public var sandboxInterface: String { "stk\(rawValue)s" }
 
     public var description: String { rawValue }
 }

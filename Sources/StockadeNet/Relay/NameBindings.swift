@@ -1,0 +1,66 @@
+/// Which names the DNS proxy resolved to which addresses, in this sandbox, and
+/// until when: the name↔address binding the relay checks a connection's claimed
+/// name (TLS SNI, HTTP Host) against.
+///
+/// Fed from the same insertions that fill the nft sets, before the DNS answer
+/// is sent, so a connection can never arrive before its binding. Names are
+/// compared as DNS names (label by label, ASCII case-insensitively).
+public struct NameBindings: Sendable {
+    struct Binding: Sendable {
+        var ports: Set<UInt16>
+        var expires: Double
+    }
+
+    /// Extra life past the set element's timeout: the kernel may redirect a
+    /// connection in the last moment of an element's life, and the relay
+    /// judges it a little later.
+    public static let grace: Double = 5
+
+    private var table: [IPAddress: [DNSName: Binding]] = [:]
+    private var nextPrune: Double = 0
+
+    public init() {}
+
+    /// Records that `name` resolved to `address`, opening `ports` for
+    /// `timeoutSeconds` from `now` (a later answer can only extend it).
+    public mutating func record(name: DNSName, address: IPAddress, ports: [UInt16], timeoutSeconds: UInt32, now: Double) {
+        let until = now + Double(timeoutSeconds) + Self.grace
+        var names = table[address] ?? [:]
+        var binding = names[name] ?? Binding(ports: [], expires: until)
+        binding.ports.formUnion(ports)
+        binding.expires = max(binding.expires, until)
+        names[name] = binding
+        table[address] = names
+        if now >= nextPrune { prune(now: now) }
+    }
+
+    /// Whether `name` was resolved to `address` and the binding is still alive.
+    public func isBound(_ name: DNSName, to address: IPAddress, now: Double) -> Bool {
+        guard let binding = table[address]?[name] else { return false }
+        return binding.expires >= now
+    }
+
+    /// The live names bound to `address` whose rule opened `port`, sorted by
+    /// their text (deterministic events).
+    public func names(boundTo address: IPAddress, port: UInt16, now: Double) -> [DNSName] {
+        guard let names = table[address] else { return [] }
+        return names.filter { $0.value.expires >= now && $0.value.ports.contains(port) }
+            .map(\.key).sorted { $0.description < $1.description }
+    }
+
+    /// Any live name bound to `address`, for naming a destination in an event.
+    public func anyName(boundTo address: IPAddress, now: Double) -> DNSName? {
+        table[address]?.filter { $0.value.expires >= now }.map(\.key).min { $0.description < $1.description }
+    }
+
+    /// Forgets expired bindings (at most once a second from `record`).
+    public mutating func prune(now: Double) {
+        nextPrune = now + 1
+        for (address, names) in table {
+            let live = names.filter { $0.value.expires >= now }
+            table[address] = live.isEmpty ? nil : live
+        }
+    }
+
+    public var count: Int { table.values.reduce(0) { $0 + $1.count } }
+}
