@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The egress firewall, shown: a sandbox allowed only allowed.test fetches it,
-# then fails to reach other.test by name and by address; the DNS queries and
-# dropped connections it caused are printed as events.
+# then fails to reach other.test by name, by address, and by naming it in the
+# Host header of a connection to allowed.test's address; the DNS queries and
+# refused connections it caused are printed as events.
 #
 # Everything happens in a private world (scripts/networld.sh): two network
 # namespaces joined by one veth, no link to this machine's network. Packets
@@ -33,11 +34,15 @@ chown 65534:65534 "$WS"
 
 cat > "$WS/fetch.py" <<'PY'
 import sys, urllib.request
-for label, url in [("by allowed name", "http://allowed.test/"),
-                   ("by other name", "http://other.test/"),
-                   ("by bare address", "http://%s/" % sys.argv[1])]:
+# The last one connects to allowed.test's own address but names other.test in
+# its Host header (domain fronting); the relay refuses it (host_mismatch).
+for label, url, host in [("by allowed name", "http://allowed.test/", None),
+                         ("by other name", "http://other.test/", None),
+                         ("by bare address", "http://%s/" % sys.argv[1], None),
+                         ("fronted by Host", "http://allowed.test/", "other.test")]:
     try:
-        with urllib.request.urlopen(url, timeout=3) as r:
+        req = urllib.request.Request(url, headers={"Host": host} if host else {})
+        with urllib.request.urlopen(req, timeout=3) as r:
             print("%-16s %-28s OK   %s" % (label, url, r.read().decode().strip()))
     except Exception as e:
         print("%-16s %-28s FAIL %s" % (label, url, getattr(e, "reason", e)))
