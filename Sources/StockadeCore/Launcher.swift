@@ -8,34 +8,6 @@ import StockadeNet
 import StockadeProfile
 import StockadeSeccomp
 
-/// Where shipped profiles are found: $STOCKADE_PROFILE_PATH (colon-separated),
-/// /etc/stockade/profiles, PREFIX/share/stockade/profiles next to the binary,
-/// and the source tree's profiles/ for a binary run from .build/.
-public enum ProfileSearch {
-    public static func paths() -> [String] {
-        var out: [String] = []
-        if let env = getenv("STOCKADE_PROFILE_PATH") {
-            out += String(cString: env).split(separator: ":").map(String.init)
-        }
-        out.append("/etc/stockade/profiles")
-        if let exe = executableDirectory() {
-            out.append(exe + "/../share/stockade/profiles")
-            out.append(exe + "/../../profiles")
-            out.append(exe + "/../../../profiles")
-        }
-        return out
-    }
-
-    static func executableDirectory() -> String? {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buf, Int(PATH_MAX))
-        guard n > 0 else { return nil }
-        let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let slash = path.lastIndex(of: "/") else { return nil }
-        return String(path[..<slash])
-    }
-}
-
 /// parse → spec → plan → run, with fail-closed reporting at each arrow.
 public enum Launcher {
     public static func run(profileReference: String, overrides: LaunchOverrides, eventSink: String?, dryRun: Bool, exportBPF: String? = nil,
@@ -148,66 +120,3 @@ public enum Launcher {
     }
 }
 
-/// 10 lowercase hex digits (40 bits) from getrandom(2): short enough for
-/// interface names (`stk<id>h` must fit IFNAMSIZ), random enough that
-/// concurrent sandboxes do not collide.
-public enum SandboxID {
-    public static func generate() -> String {
-        var bytes = [UInt8](repeating: 0, count: 5)
-        _ = stk_random_bytes(&bytes, 5)
-        let hex = Array("0123456789abcdef")
-        return String(bytes.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] })
-    }
-}
-
-/// `gc`: cgroups and registry entries of dead supervisors. A sandbox's
-/// network (its nft table, routes and listeners) lives in the sandbox's own
-/// network namespace and dies with it: gc has nothing network-related to do.
-public enum GarbageCollector {
-    /// Forgets a dead supervisor's entry. Returns what was removed, for `gc` to print.
-    static func collect(_ entry: SandboxRegistry.Entry, registry: SandboxRegistry) -> [String] {
-        registry.unregister(id: entry.id)
-        return ["registry entry \(entry.id)"]
-    }
-
-    /// The cheap pass every root start makes: objects of registry entries
-    /// whose supervisor is dead (killed with SIGKILL), found by id.
-    public static func collectDeadEntries(layout: CgroupLayout) {
-        let registry = SandboxRegistry.default(rootless: false)
-        // Dead means nobody holds the entry's lock, whatever pid namespace
-        // its supervisor ran in; the claim keeps it ours while we clean.
-        let dead = registry.entries().compactMap { registry.claimIfDead($0) }
-        guard !dead.isEmpty else { return }
-        for claim in dead {
-            let e = claim.entry
-            // The cgroup hierarchy is the machine's, whatever the namespace.
-            if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout), !cg.isOwnerHoldingLock { try? cg.destroy() }
-            _ = collect(e, registry: registry)
-            claim.release()
-        }
-    }
-
-    public static func run(rootless: Bool) -> (removed: [String], left: [String]) {
-        let registry = SandboxRegistry.default(rootless: rootless)
-        var alive = Set<String>()
-        var removed: [String] = []
-        for e in registry.entries() {
-            guard let claim = registry.claimIfDead(e) else {
-                alive.insert(e.id)
-                continue
-            }
-            removed += collect(e, registry: registry)
-            claim.release()
-        }
-        if !rootless {
-            let layout = CgroupLayout.detect()
-            // A cgroup without a live registry entry belongs to a dead
-            // supervisor (the entry is written before the cgroup is made).
-            removed += CgroupJanitor.removeLeftovers(layout: layout, isOwnerAlive: { id in
-                // Also asked now, for a sandbox that registered after the listing above.
-                alive.contains(id) || registry.isAlive(SandboxRegistry.Entry(id: id, pid: 0, startTicks: 0, name: nil))
-            }).map { "cgroup \($0)" }
-        }
-        return (removed, [])
-    }
-}

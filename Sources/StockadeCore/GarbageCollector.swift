@@ -1,0 +1,53 @@
+import StockadeCgroups
+
+/// `gc`: cgroups and registry entries of dead supervisors. A sandbox's
+/// network (its nft table, routes and listeners) lives in the sandbox's own
+/// network namespace and dies with it: gc has nothing network-related to do.
+public enum GarbageCollector {
+    /// Forgets a dead supervisor's entry. Returns what was removed, for `gc` to print.
+    static func collect(_ entry: SandboxRegistry.Entry, registry: SandboxRegistry) -> [String] {
+        registry.unregister(id: entry.id)
+        return ["registry entry \(entry.id)"]
+    }
+
+    /// The cheap pass every root start makes: objects of registry entries
+    /// whose supervisor is dead (killed with SIGKILL), found by id.
+    public static func collectDeadEntries(layout: CgroupLayout) {
+        let registry = SandboxRegistry.default(rootless: false)
+        // Dead means nobody holds the entry's lock, whatever pid namespace
+        // its supervisor ran in; the claim keeps it ours while we clean.
+        let dead = registry.entries().compactMap { registry.claimIfDead($0) }
+        guard !dead.isEmpty else { return }
+        for claim in dead {
+            let e = claim.entry
+            // The cgroup hierarchy is the machine's, whatever the namespace.
+            if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout), !cg.isOwnerHoldingLock { try? cg.destroy() }
+            _ = collect(e, registry: registry)
+            claim.release()
+        }
+    }
+
+    public static func run(rootless: Bool) -> (removed: [String], left: [String]) {
+        let registry = SandboxRegistry.default(rootless: rootless)
+        var alive = Set<String>()
+        var removed: [String] = []
+        for e in registry.entries() {
+            guard let claim = registry.claimIfDead(e) else {
+                alive.insert(e.id)
+                continue
+            }
+            removed += collect(e, registry: registry)
+            claim.release()
+        }
+        if !rootless {
+            let layout = CgroupLayout.detect()
+            // A cgroup without a live registry entry belongs to a dead
+            // supervisor (the entry is written before the cgroup is made).
+            removed += CgroupJanitor.removeLeftovers(layout: layout, isOwnerAlive: { id in
+                // Also asked now, for a sandbox that registered after the listing above.
+                alive.contains(id) || registry.isAlive(SandboxRegistry.Entry(id: id, pid: 0, startTicks: 0, name: nil))
+            }).map { "cgroup \($0)" }
+        }
+        return (removed, [])
+    }
+}
