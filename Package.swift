@@ -55,6 +55,9 @@ let package = Package(
             ],
             swiftSettings: leanSettings
         ),
+        // Offline reading of finished event logs: `report`, `report --suggest`.
+        // Needs no supervisor code, only the event model and the rule grammar.
+        .target(name: "StockadeReport", dependencies: ["StockadeEvents", "StockadeProfile"], swiftSettings: leanSettings),
         .target(
             name: "StockadeCore",
             dependencies: [
@@ -67,7 +70,7 @@ let package = Package(
         .target(name: "StockadeCLI", swiftSettings: leanSettings),
         .executableTarget(
             name: "sandbox-run",
-            dependencies: ["StockadeCore", "StockadeProfile", "StockadeCLI"],
+            dependencies: ["StockadeCore", "StockadeProfile", "StockadeReport", "StockadeCLI"],
             // Release builds (the Makefile's RELEASE_FLAGS) link the Swift
             // runtime and libstdc++ statically and pack relocations with lld.
             // A fully static executable is not possible: Debian ships libmnl
@@ -83,6 +86,7 @@ let package = Package(
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCLITests", dependencies: ["StockadeCLI"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeReportTests", dependencies: ["StockadeReport", "StockadeProfile", "StockadeEvents"], swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents", "StockadeSeccomp", "StockadeProfile"], exclude: ["Fixtures"], swiftSettings: strictSettings),
     ]
 )

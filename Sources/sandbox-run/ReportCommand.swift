@@ -3,6 +3,7 @@ import Glibc
 #endif
 import StockadeCLI
 import StockadeCore
+import StockadeReport
 
 /// `sandbox-run report EVENTS.jsonl [--format markdown|table] [--suggest]`
 enum ReportVerb {

@@ -1,5 +1,3 @@
-import StockadeEvents
-
 /// What the sandbox refused during a run, for `--fail-on-deny`. Audit-mode
 /// findings are not counted: nothing was refused.
 public struct DenialCounts: Equatable, Sendable {

@@ -1,7 +1,7 @@
 import StockadeEvents
 import StockadeProfile
 import Testing
-@testable import StockadeCore
+@testable import StockadeReport
 
 @Suite("sandbox-run report")
 struct ReportTests {
@@ -134,19 +134,6 @@ struct ReportTests {
         #expect(MarkdownRenderer.code("`x", inTable: false) == "`` `x ``")
         #expect(MarkdownRenderer.code("a|b", inTable: true) == #"`a\|b`"#)
         #expect(ReportText.printable("a\nb\u{1b}c\u{202e}d") == #"a\u{a}b\u{1b}c\u{202e}d"#)
-    }
-
-    // MARK: --fail-on-deny
-
-    @Test func failOnDenyChangesOnlyAPassingRunWithDenials() {
-        let some = DenialCounts(syscalls: 1)
-        #expect(FailOnDeny.override(reason: .exit, status: 0, denials: some) == 1)
-        #expect(FailOnDeny.override(reason: .exit, status: 0, denials: DenialCounts()) == nil)
-        #expect(FailOnDeny.override(reason: .exit, status: 2, denials: some) == nil)
-        #expect(FailOnDeny.override(reason: .timeout, status: 124, denials: some) == nil)
-        #expect(FailOnDeny.override(reason: .signal, status: 137, denials: some) == nil)
-        #expect(FailOnDeny.message(DenialCounts(syscalls: 2, queries: 1, packets: 3))
-            == "the workload exited 0 but the sandbox denied 2 system calls, 1 DNS query, 3 packets; --fail-on-deny exits 1")
     }
 
     // MARK: helpers

@@ -1,3 +1,5 @@
+import StockadeEvents
+
 extension ReportDocument {
     init(_ report: EventReport) {
         runs = report.runs.map(Self.run)
