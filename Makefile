@@ -29,7 +29,7 @@ RELR_FLAGS := $(shell v="$$(getconf GNU_LIBC_VERSION 2>/dev/null | cut -d' ' -f2
 RELEASE_FLAGS ?= -c release --static-swift-stdlib -Xswiftc -use-ld=lld $(RELR_FLAGS) -Xlinker -L$(STATIC_CXX_DIR) \
                  -Xlinker --no-export-dynamic
 
-APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev libyaml-dev pkg-config \
+APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev libyaml-dev nettle-dev pkg-config \
                dnsmasq-base iproute2 nftables util-linux systemd \
                gcc make git python3 ca-certificates \
                g++ python3-venv nodejs default-jre-headless

@@ -25,13 +25,17 @@ let package = Package(
     ],
     dependencies: [],
     targets: [
-        // System libraries (Debian: libseccomp-dev, libcap-dev, libnftnl-dev, libmnl-dev, libyaml-dev).
+        // System libraries (Debian: libseccomp-dev, libcap-dev, libnftnl-dev, libmnl-dev, libyaml-dev, nettle-dev).
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .systemLibrary(name: "CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
         .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         // libyaml reads profiles (Debian: libyaml-dev); StockadeProfile builds its node tree from the events.
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // nettle's SHA-256 for the hash chain and profile digests (Debian: nettle-dev). No
+        // pkgConfig: its `-lnettle` would pick the shared object; the module map links
+        // the static archive instead.
+        .systemLibrary(name: "CNettle", providers: [.apt(["nettle-dev"])]),
 
         // The only code that runs between clone and execve. Pure C, no allocation.
         .target(name: "CSandboxChild"),
@@ -41,7 +45,7 @@ let package = Package(
         // Seccomp policy model, syscall names, and the libseccomp compiler (pure, no root).
         .target(name: "StockadeSeccomp", dependencies: ["CSeccomp"], swiftSettings: leanSettings),
         // Event model, JSON lines encoding, sinks, schema.
-        .target(name: "StockadeEvents", swiftSettings: leanSettings),
+        .target(name: "StockadeEvents", dependencies: ["CNettle"], swiftSettings: leanSettings),
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
         .target(name: "StockadeCgroups", swiftSettings: leanSettings),
         // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.
