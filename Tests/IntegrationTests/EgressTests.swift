@@ -469,6 +469,39 @@ struct EgressNameCheckTests {
         }
     }
 
+    /// The remaining real clients: python `requests` (urllib3's TLS)
+    /// and pip (its vendored requests), each as shipped, with no proxy
+    /// variables, against the world's HTTPS server. pip fetches a PEP 503
+    /// index and a wheel whose sha256 it checks.
+    @Test("python requests and pip reach an allowed HTTPS name through the relay, unchanged", arguments: [false, true])
+    func requestsAndPip(rootless: Bool) throws {
+        let haveRequests = (try? Harness.runProcess(["/usr/bin/python3", "-c", "import requests"]))?.status == 0
+        let havePip = (try? Harness.runProcess(["/usr/bin/python3", "-m", "pip", "--version"]))?.status == 0
+        if !haveRequests { print("SKIP: requestsAndPip: python3 cannot import requests (install python3-requests)") }
+        if !havePip { print("SKIP: requestsAndPip: python3 has no pip (install python3-pip)") }
+        guard haveRequests || havePip else { return }
+        try NetworkWorld.with { w in
+            var probes = ["resolve r allowed.test"]
+            if haveRequests { probes.append("client requests requests https://allowed.test/") }
+            if havePip { probes += ["pip pip https://allowed.test/simple/", "pip pipother https://other.test/simple/"] }
+            let r = try w.probe(probes, allow: ["allowed.test"], timeout: 180, rootless: rootless)
+            #expect(r.ok("r"), "\(r.transcript)")
+            if haveRequests {
+                #expect(r.climbResult("requests") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
+            }
+            if havePip {
+                #expect(r.climbResult("pip") == "ok WORLD pip stkdemo-1.0-py3-none-any.whl", "\(r.transcript)")
+                // A name the allowlist lacks is refused by the proxy: pip gets nowhere.
+                #expect(r.failed("pipother"), "\(r.transcript)")
+            }
+            // Every HTTPS connection the server saw came through the relay (the
+            // host namespace's address), named allowed.test.
+            let tls = w.serverLog.split(separator: "\n").filter { $0.hasPrefix("tls \(w.allowedIP) 443 ") }
+            #expect(!tls.isEmpty && tls.allSatisfy { $0.hasSuffix("from \(w.hostAddress) sni=allowed.test") }, "\(w.serverLog)")
+            #expect(r.events("net.denied").isEmpty, "\(r.transcript)")
+        }
+    }
+
     @Test("each refusal names its reason: sni_mismatch, host_mismatch, no_sni, ech", arguments: [false, true])
     func reasons(rootless: Bool) throws {
         try NetworkWorld.with { w in
