@@ -32,7 +32,8 @@ RELEASE_FLAGS ?= -c release --static-swift-stdlib -Xswiftc -use-ld=lld $(RELR_FL
 APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev libyaml-dev nettle-dev pkg-config \
                dnsmasq-base iproute2 nftables util-linux systemd \
                gcc make git python3 ca-certificates \
-               g++ python3-venv nodejs default-jre-headless
+               g++ python3-venv nodejs default-jre-headless \
+               python3-requests python3-pip
 BENCH_PACKAGES = hyperfine bubblewrap
 
 .PHONY: all deps print-apt-packages build release static-libstdc++ test unit-test demo bench bench-net install uninstall clean

@@ -55,11 +55,12 @@ probe: each argument one probe, one RESULT line each (used inside sandboxes):
        "resolve6 LABEL NAME" "dns LABEL NAME SERVER" "dnstcp LABEL NAME SERVER"
        "getent LABEL NAME" "http LABEL URL" "sleep SECONDS"
        "hello LABEL HOST PORT SNI|- plain|ech" "tlsslow LABEL NAME HOST PORT CHUNK DELAY"
-       "curl LABEL URL [NAME:PORT:ADDR]" "client LABEL wget|python|node|git URL"
+       "curl LABEL URL [NAME:PORT:ADDR]" "client LABEL wget|python|node|git|requests URL"
+       "pip LABEL INDEX_URL" (pip download of the one wheel the HTTPS servers index)
        "hold LABEL HOST PORT N" "heldreset LABEL"
        A HOST of "@ns" means the first nameserver in /etc/resolv.conf.
 """
-import errno, os, random, socket, ssl, struct, subprocess, sys, threading, time, urllib.request
+import errno, hashlib, io, os, random, socket, ssl, struct, subprocess, sys, threading, time, urllib.request, zipfile
 
 TIMEOUT = float(os.environ.get("PROBE_TIMEOUT", "3"))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,6 +68,37 @@ CA = os.path.join(HERE, "ca.pem")
 
 def banner(proto, addr, port):
     return "WORLD %s %s %s" % (proto, addr, port)
+
+# A tiny PEP 503 index served over HTTPS for pip: /simple/stkdemo/ links the
+# one wheel /packages/stkdemo-1.0-py3-none-any.whl with its sha256 (which pip
+# checks, so a download that succeeds carried the server's bytes intact).
+WHEEL_NAME = "stkdemo-1.0-py3-none-any.whl"
+
+def make_wheel():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("stkdemo/__init__.py", "WORLD = 'stkdemo'\n")
+        z.writestr("stkdemo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: stkdemo\nVersion: 1.0\n")
+        z.writestr("stkdemo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: networld\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        z.writestr("stkdemo-1.0.dist-info/RECORD", "")
+    return buf.getvalue()
+
+def index_response(first, wheel):
+    """The index's reply to a GET under /simple/ or /packages/; None otherwise."""
+    parts = first.split(b"\r\n", 1)[0].split()
+    if len(parts) < 2 or parts[0] != b"GET": return None
+    path = parts[1].decode(errors="replace").split("?")[0]
+    if path.startswith("/simple/"):
+        if path.rstrip("/") != "/simple/stkdemo":
+            return b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+        body = ('<!DOCTYPE html><html><body><a href="/packages/%s#sha256=%s">%s</a></body></html>\n'
+                % (WHEEL_NAME, hashlib.sha256(wheel).hexdigest(), WHEEL_NAME)).encode()
+        kind = b"text/html"
+    elif path == "/packages/" + WHEEL_NAME:
+        body, kind = wheel, b"application/octet-stream"
+    else:
+        return None
+    return b"HTTP/1.0 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (kind, len(body)) + body
 
 def serve(args):
     log_path, ready_path, specs = args[0], args[1], args[2:]
@@ -106,6 +138,7 @@ def serve(args):
     def remember_sni(sslsock, name, ctx):
         sslsock.stk_sni = name
     tls.sni_callback = remember_sni
+    wheel = make_wheel()
     def handle_tls(conn, addr, port, peer):
         try:
             conn.settimeout(5.0)
@@ -113,7 +146,10 @@ def serve(args):
             note("tls %s %d from %s sni=%s" % (addr, port, peer, getattr(s, "stk_sni", None) or "-"))
             first = s.recv(4096)
             text = "WORLD tls %s %d %s" % (addr, port, getattr(s, "stk_sni", None) or "-")
-            if first[:4] in (b"GET ", b"HEAD", b"POST"):
+            index = index_response(first, wheel)
+            if index is not None:
+                s.sendall(index)
+            elif first[:4] in (b"GET ", b"HEAD", b"POST"):
                 body = (text + "\n").encode()
                 s.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
             else:
@@ -335,6 +371,11 @@ def probe(args):
                     import ssl as _ssl
                     with urllib.request.urlopen(url, timeout=TIMEOUT, context=_ssl.create_default_context(cafile=CA)) as r:
                         detail = r.read().decode(errors="replace").strip()
+                elif tool == "requests":
+                    import requests
+                    r = requests.get(url, timeout=TIMEOUT, verify=CA)
+                    r.raise_for_status()
+                    detail = r.text.strip()
                 else:
                     argv = {"wget": ["wget", "-q", "-O", "-", "--tries=1", "--timeout=%d" % TIMEOUT, "--ca-certificate", CA, url],
                             "node": ["node", "-e", "fetch(process.argv[1]).then(r=>r.text()).then(t=>console.log(t.trim()))"
@@ -346,6 +387,18 @@ def probe(args):
                     if tool == "git" and "not valid" in out: out = "WORLD reached: " + out.splitlines()[-1][:60]
                     elif r.returncode != 0: raise OSError(errno.EIO, "%s %d %s" % (tool, r.returncode, out[:80]))
                     detail = out.splitlines()[-1] if out else ""
+            elif kind == "pip":
+                # pip LABEL INDEX_URL: pip's own TLS client fetches the index and
+                # the wheel (hash-checked) into a fresh directory; no proxy, no cache.
+                dest = os.path.join(HERE, "pip-" + label)
+                argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--disable-pip-version-check",
+                        "--no-input", "--retries", "0", "--timeout", str(int(TIMEOUT)), "--cert", CA,
+                        "--index-url", rest[1], "-d", dest, "stkdemo"]
+                env = dict(os.environ, HOME=HERE, PIP_CONFIG_FILE=os.devnull)
+                r = subprocess.run(argv, capture_output=True, text=True, timeout=10 * TIMEOUT, env=env)
+                if r.returncode != 0:
+                    raise OSError(errno.EIO, "pip %d %s" % (r.returncode, (r.stdout + r.stderr).strip().splitlines()[-1:]))
+                detail = "WORLD pip " + " ".join(sorted(os.listdir(dest)))
             elif kind == "curl":
                 # curl LABEL URL [NAME:PORT:ADDR]: curl with the world's CA, optionally --resolve.
                 argv = ["curl", "-sS", "--fail", "--max-time", str(TIMEOUT), "--cacert", CA, rest[1]]

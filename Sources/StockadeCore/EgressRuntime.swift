@@ -89,7 +89,13 @@ final class EgressRuntime: PollSource {
                 throw SetupError(step: "egress_allowlist", code: "invalid_cidr", subject: text, message: "invalid allow_private range \(text)")
             }
         }
-        policy = RelayPolicy(allowlist: allowlist, allowPrivate: privateRanges)
+        let echAllowlist: DomainAllowlist
+        do {
+            echAllowlist = try ECHAllowance.allowlist(parsing: plan.spec.egress.allowECH)
+        } catch {
+            throw SetupError(step: "egress_allowlist", code: "invalid_domain", message: "invalid allow_ech entry: \(error)")
+        }
+        policy = RelayPolicy(allowlist: allowlist, allowPrivate: privateRanges, allowECH: echAllowlist)
         dnsUpstreams = plan.spec.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : plan.spec.egress.dnsUpstreams
         let upstreamText = dnsUpstreams.first
         guard let upstreamText, let parsed = NetworkSyntax.parseUpstream(upstreamText),

@@ -73,10 +73,15 @@ enum StartEvent {
     /// start, and the list is then worked out here.
     static func egressFields(_ s: SandboxSpec, dnsUpstreams: [String]?) -> JSONObject {
         let upstreams = dnsUpstreams ?? (s.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : s.egress.dnsUpstreams)
-        return [
+        var fields: JSONObject = [
             "allow": .array(s.egress.allow.map { .string($0) }),
             "dns_upstreams": .array(upstreams.map { .string($0) }),
         ]
+        // Only when set: an opt-in to ECH is worth seeing in the audit trail.
+        if !s.egress.allowECH.isEmpty {
+            fields["allow_ech"] = .array(s.egress.allowECH.map { .string($0) })
+        }
+        return fields
     }
 
     static func describe(_ a: SeccompAction) -> String {

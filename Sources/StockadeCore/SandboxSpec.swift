@@ -139,6 +139,9 @@ public struct EgressPolicy: Equatable, Sendable {
     public var allowPrivate: [String]
     /// Seconds the DNS proxy waits for upstreams before SERVFAIL; nil: 2.
     public var dnsTimeoutSeconds: Double?
+    /// Names (or `*.suffix`) an Encrypted ClientHello may claim as its outer
+    /// name, each covered by an allow rule (`ECHAllowance`).
+    public var allowECH: [String] = []
 
     public init(allow: [String] = [], presetSources: [ProfileSource] = [], dnsUpstreams: [String] = [], allowPrivate: [String] = []) {
         self.allow = allow

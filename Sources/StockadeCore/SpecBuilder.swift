@@ -35,6 +35,8 @@ public struct LaunchOverrides: Equatable, Sendable {
     public var dnsTimeoutSeconds: Double?
     /// `--unmask GLOB`: lift a mask for this run.
     public var unmask: [String] = []
+    /// `--allow-ech NAME`: names an Encrypted ClientHello may claim.
+    public var allowECH: [String] = []
 
     public init() {}
 }
@@ -206,6 +208,7 @@ public struct SpecBuilder: Sendable {
         }
         var policy = EgressPolicy(allow: rules, presetSources: sources, dnsUpstreams: upstreams, allowPrivate: profile.network.allowPrivate)
         policy.dnsTimeoutSeconds = o.dnsTimeoutSeconds ?? profile.network.dnsTimeoutSeconds
+        policy.allowECH = try ECHOptIn.entries(profile: profile.network.allowECH, commandLine: o.allowECH, rules: rules)
         return policy
     }
 

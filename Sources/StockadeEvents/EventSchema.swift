@@ -101,6 +101,7 @@ public enum EventSchema {
             .optional("egress", .object([
                 FieldSpec("allow", .array(.string)),
                 FieldSpec("dns_upstreams", .array(.string)),
+                .optional("allow_ech", .array(.string)),
             ])),
             FieldSpec("workspace", .stringOrNull),
             FieldSpec("workspace_mode", .oneOf(["rw", "ro", "none"])),

@@ -22,6 +22,17 @@ public enum NetworkSyntax {
         }
     }
 
+    /// nil when `text` is a valid `allow_ech` / `--allow-ech` entry
+    /// (`ECHAllowance.parse`): a name or `*.suffix`, no ports.
+    public static func echEntryProblem(_ text: String) -> String? {
+        do {
+            _ = try ECHAllowance.parse(text)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
     /// Seconds the DNS proxy waits for its upstreams before answering
     /// SERVFAIL (`--dns-timeout`, `network.dns_timeout`): a number from 0.1
     /// to 30 (`2`, `0.5`); nil otherwise.

@@ -202,6 +202,9 @@ public struct NetworkSection: Equatable, Sendable, Codable {
     public var allowPrivate: [String] = []
     /// Seconds the DNS proxy waits for its upstreams before SERVFAIL; nil: 2.
     public var dnsTimeoutSeconds: Double?
+    /// Names (or `*.suffix`) an Encrypted ClientHello may claim as its outer
+    /// name (`ECHAllowance`); each must be covered by an allow rule.
+    public var allowECH: [String] = []
 
     public init(mode: NetworkMode? = nil, allow: [String] = [], presets: [String] = [],
                 dnsUpstream: String? = nil, allowPrivate: [String] = []) {

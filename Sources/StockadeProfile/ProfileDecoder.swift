@@ -70,7 +70,7 @@ struct ProfileDecoder {
             case "limits":
                 document.profile.limits = try limits(entry)
             case "network":
-                document.profile.network = try network(entry)
+                document.profile.network = try network(entry, echEntries: &document.echEntries)
             case "seccomp":
                 let fragment = try seccomp(entry)
                 document.seccomp = fragment
@@ -197,9 +197,9 @@ struct ProfileDecoder {
         return process
     }
 
-    private func network(_ section: YAMLReader.Entry) throws(ProfileError) -> NetworkSection {
+    private func network(_ section: YAMLReader.Entry, echEntries: inout [ProfileReference]) throws(ProfileError) -> NetworkSection {
         var network = NetworkSection()
-        let keys = ["mode", "allow", "presets", "dns_upstream", "allow_private", "dns_timeout"]
+        let keys = ["mode", "allow", "presets", "dns_upstream", "allow_private", "dns_timeout", "allow_ech"]
         for entry in try reader.mapping(section.value, section.field, allowed: keys) {
             switch entry.key {
             case "mode":
@@ -241,6 +241,16 @@ struct ProfileDecoder {
                     throw reader.error(.invalidValue, at: entry.value, entry.field, "expected seconds from 0.1 to 30, like 2 or 0.5, got \(reader.quoted(text))")
                 }
                 network.dnsTimeoutSeconds = seconds
+            case "allow_ech":
+                for (text, node, field) in try reader.stringList(entry.value, entry.field, what: "a name like example.com or *.example.com") {
+                    if let problem = NetworkSyntax.echEntryProblem(text) {
+                        throw reader.error(.invalidValue, at: node, field, "\(problem), got \(reader.quoted(text))")
+                    }
+                    if !network.allowECH.contains(text) {
+                        network.allowECH.append(text)
+                        echEntries.append(ProfileReference(reference: text, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, field: field))
+                    }
+                }
             default:
                 break
             }

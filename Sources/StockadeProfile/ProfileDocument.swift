@@ -13,6 +13,9 @@ public struct ProfileDocument: Equatable, Sendable {
     public var profile: Profile
     /// This file's `seccomp:` section as written, for merging onto a parent.
     public var seccomp: SeccompFragment?
+    /// `network.allow_ech` entries and where they were written: the loader
+    /// checks each is covered by an allow rule once `extends:` is merged.
+    public var echEntries: [ProfileReference] = []
 
     public init(path: String, declaredName: String?, extends: [ProfileReference], profile: Profile, seccomp: SeccompFragment?) {
         self.path = path

@@ -1,3 +1,5 @@
+import StockadeNet
+
 /// Finds, reads, decodes and merges profiles.
 ///
 /// A reference containing `/` or ending in `.yaml`/`.yml` is a path (relative
@@ -38,7 +40,38 @@ public struct ProfileLoader: Sendable {
         for document in documents {
             profile = ProfileMerge.merge(parent: profile, child: document)
         }
+        try checkECHCoverage(profile, documents)
         return profile
+    }
+
+    /// Every `allow_ech` entry must be covered by an allow rule of the merged
+    /// profile (its `allow:`, from any file of the chain, or its presets):
+    /// an opt-in for a name nothing allows is a mistake, reported at its line.
+    private func checkECHCoverage(_ profile: Profile, _ documents: [ProfileDocument]) throws(ProfileError) {
+        guard documents.contains(where: { !$0.echEntries.isEmpty }) else { return }
+        var rules = profile.network.allow
+        var presetsRead = false
+        for document in documents {
+            for entry in document.echEntries {
+                guard let pattern = try? ECHAllowance.parse(entry.reference) else { continue }
+                if ECHAllowance.isCovered(pattern, by: Self.allowlist(rules)) { continue }
+                if !presetsRead {
+                    // Only now: a profile without allow_ech never needs its presets here.
+                    presetsRead = true
+                    let presets = PresetLoader(searchPaths: searchPaths)
+                    for name in profile.network.presets {
+                        if let loaded = try? presets.load(name) { rules.append(contentsOf: loaded.rules) }
+                    }
+                    if ECHAllowance.isCovered(pattern, by: Self.allowlist(rules)) { continue }
+                }
+                throw ProfileError(code: .invalidValue, file: document.path, line: entry.line, column: entry.column, field: entry.field,
+                                   message: "expected a name covered by an allow rule (network.allow or a preset; *.suffix needs a wildcard rule), got \"\(entry.reference)\"")
+            }
+        }
+    }
+
+    private static func allowlist(_ rules: [String]) -> DomainAllowlist {
+        DomainAllowlist(rules.compactMap { try? DomainRule(parsing: $0) })
     }
 
     /// Where an `extends:` entry was written, for errors.

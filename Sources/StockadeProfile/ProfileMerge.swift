@@ -54,6 +54,7 @@ enum ProfileMerge {
         merged.network.dnsUpstream = c.network.dnsUpstream ?? parent.network.dnsUpstream
         merged.network.allowPrivate.appendUnique(contentsOf: c.network.allowPrivate)
         merged.network.dnsTimeoutSeconds = c.network.dnsTimeoutSeconds ?? parent.network.dnsTimeoutSeconds
+        merged.network.allowECH.appendUnique(contentsOf: c.network.allowECH)
 
         if let fragment = child.seccomp {
             merged.seccomp.policy = fragment.applied(to: parent.seccomp.policy)

@@ -92,6 +92,12 @@ enum LaunchOptions {
             }
             o.dnsTimeoutSeconds = seconds
         }
+        for name in c.values("allow-ech") {
+            if let problem = NetworkSyntax.echEntryProblem(name) {
+                throw UsageError.invalid("--allow-ech '\(name)': \(problem)")
+            }
+        }
+        o.allowECH = c.values("allow-ech")
         return o
     }
 

@@ -56,6 +56,7 @@ enum RunVerb {
             OptionSpec("export-bpf", .single, value: "PATH", help: "With --dry-run: also write the compiled seccomp BPF (struct sock_filter[]) to PATH, e.g. for bwrap --seccomp.", hidden: true),
             OptionSpec("dns-timeout", .single, value: "SECONDS", help: "How long the DNS proxy waits for its upstreams (each configured one in turn) before answering SERVFAIL; default 2."),
             OptionSpec("unmask", .repeated, value: "GLOB", help: "Lift the profile's mask on workspace paths matching GLOB for this run (matched like mask:); each lifted path is evented. Repeatable."),
+            OptionSpec("allow-ech", .repeated, value: "NAME", help: "Admit an Encrypted ClientHello (also Chrome's GREASE ECH) whose outer name is NAME or matches *.SUFFIX, checked like a plain SNI; an allow rule must cover it; the same grammar as network.allow_ech in profiles. Repeatable."),
         ],
         takesCommand: true
     )

@@ -70,12 +70,13 @@ struct NetworkWorldTests {
 extension NetworkWorld {
     /// Runs `probes` in a sandbox (mode, allowlist) inside the host namespace.
     /// `rootless`: started by an unprivileged user (the workspace's owner).
+    /// `extra`: more sandbox-run options (e.g. `--allow-ech NAME`).
     func probe(_ probes: [String], allow: [String], mode: String = "filtered", timeout: Double = 120,
-               rootless: Bool = false) throws -> Harness.Result {
+               rootless: Bool = false, extra: [String] = []) throws -> Harness.Result {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         let cmd = try probeCommand(probes, workspace: ws)
-        return try run(inHost: ["--workspace", ws] + netArgs(mode, allow: allow) + ["--"] + cmd, cwd: ws, timeout: timeout,
+        return try run(inHost: ["--workspace", ws] + netArgs(mode, allow: allow) + extra + ["--"] + cmd, cwd: ws, timeout: timeout,
                        asUser: rootless ? Harness.testUID : nil)
     }
 }
@@ -468,6 +469,39 @@ struct EgressNameCheckTests {
         }
     }
 
+    /// The remaining real clients: python `requests` (urllib3's TLS)
+    /// and pip (its vendored requests), each as shipped, with no proxy
+    /// variables, against the world's HTTPS server. pip fetches a PEP 503
+    /// index and a wheel whose sha256 it checks.
+    @Test("python requests and pip reach an allowed HTTPS name through the relay, unchanged", arguments: [false, true])
+    func requestsAndPip(rootless: Bool) throws {
+        let haveRequests = (try? Harness.runProcess(["/usr/bin/python3", "-c", "import requests"]))?.status == 0
+        let havePip = (try? Harness.runProcess(["/usr/bin/python3", "-m", "pip", "--version"]))?.status == 0
+        if !haveRequests { print("SKIP: requestsAndPip: python3 cannot import requests (install python3-requests)") }
+        if !havePip { print("SKIP: requestsAndPip: python3 has no pip (install python3-pip)") }
+        guard haveRequests || havePip else { return }
+        try NetworkWorld.with { w in
+            var probes = ["resolve r allowed.test"]
+            if haveRequests { probes.append("client requests requests https://allowed.test/") }
+            if havePip { probes += ["pip pip https://allowed.test/simple/", "pip pipother https://other.test/simple/"] }
+            let r = try w.probe(probes, allow: ["allowed.test"], timeout: 180, rootless: rootless)
+            #expect(r.ok("r"), "\(r.transcript)")
+            if haveRequests {
+                #expect(r.climbResult("requests") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
+            }
+            if havePip {
+                #expect(r.climbResult("pip") == "ok WORLD pip stkdemo-1.0-py3-none-any.whl", "\(r.transcript)")
+                // A name the allowlist lacks is refused by the proxy: pip gets nowhere.
+                #expect(r.failed("pipother"), "\(r.transcript)")
+            }
+            // Every HTTPS connection the server saw came through the relay (the
+            // host namespace's address), named allowed.test.
+            let tls = w.serverLog.split(separator: "\n").filter { $0.hasPrefix("tls \(w.allowedIP) 443 ") }
+            #expect(!tls.isEmpty && tls.allSatisfy { $0.hasSuffix("from \(w.hostAddress) sni=allowed.test") }, "\(w.serverLog)")
+            #expect(r.events("net.denied").isEmpty, "\(r.transcript)")
+        }
+    }
+
     @Test("each refusal names its reason: sni_mismatch, host_mismatch, no_sni, ech", arguments: [false, true])
     func reasons(rootless: Bool) throws {
         try NetworkWorld.with { w in
@@ -480,6 +514,44 @@ struct EgressNameCheckTests {
             #expect(w.serverConnections(to: w.allowedIP).isEmpty, "\(w.serverLog)")
             #expect(Set(r.reasons(w.allowedIP)) == ["sni_mismatch", "host_mismatch", "no_sni", "ech"], "\(r.transcript)")
             #expect(r.denied(w.allowedIP, port: 443).contains { $0["name"]?.stringValue == "other.test" }, "\(r.transcript)")
+        }
+    }
+
+    /// ECH (and GREASE ECH, which looks the same) passes only when the rule
+    /// opts its outer name in, and then only as a plain SNI would: allowed,
+    /// and resolved by the proxy to that very address.
+    @Test("an ECH ClientHello is refused without --allow-ech; with it, only an outer name resolved to that address passes", arguments: [false, true])
+    func echOptIn(rootless: Bool) throws {
+        try NetworkWorld.with { w in
+            // a.wild.test resolves to allowedIP, b.wild.test to otherIP; allowed.test to allowedIP.
+            let probes = ["resolve r allowed.test", "resolve a a.wild.test",
+                          "hello wild \(w.allowedIP) 443 a.wild.test ech",
+                          "hello other \(w.allowedIP) 443 b.wild.test ech",
+                          "hello plain \(w.allowedIP) 443 allowed.test ech"]
+            let allow = ["allowed.test", "*.wild.test"]
+            let without = try w.probe(probes, allow: allow, rootless: rootless)
+            #expect(without.ok("r") && without.ok("a"), "\(without.transcript)")
+            for label in ["wild", "other", "plain"] { #expect(without.failed(label), "\(label): \(without.transcript)") }
+            #expect(Set(without.reasons(w.allowedIP)) == ["ech"], "\(without.transcript)")
+            #expect(w.serverConnections(to: w.allowedIP, port: 443).isEmpty, "\(w.serverLog)")
+
+            let with = try w.probe(probes, allow: allow, rootless: rootless, extra: ["--allow-ech", "*.wild.test"])
+            #expect(with.ok("r") && with.ok("a"), "\(with.transcript)")
+            // Opted in, allowed, resolved to this address: the server answers.
+            #expect(with.ok("wild"), "\(with.transcript)")
+            #expect(w.serverConnections(to: w.allowedIP, port: 443).filter { $0.hasPrefix("tcp ") }.count == 1, "\(w.serverLog)")
+            #expect(w.serverLog.contains("sni=a.wild.test") || w.serverLog.contains("tlsfail \(w.allowedIP) 443"), "\(w.serverLog)")
+            // Opted in, but b.wild.test was never resolved to this address.
+            #expect(with.failed("other"), "\(with.transcript)")
+            // Allowed and resolved, but not opted in.
+            #expect(with.failed("plain"), "\(with.transcript)")
+            let denied = with.denied(w.allowedIP, port: 443)
+            #expect(denied.contains { $0["reason"]?.stringValue == "not_resolved" && $0["name"]?.stringValue == "b.wild.test" }, "\(with.transcript)")
+            #expect(denied.contains { $0["reason"]?.stringValue == "ech" && $0["name"]?.stringValue == "allowed.test" }, "\(with.transcript)")
+            #expect(Set(with.reasons(w.allowedIP)) == ["not_resolved", "ech"], "\(with.transcript)")
+            let egress = with.events("sandbox.start").first?["policy"]?.objectValue?["egress"]?.objectValue
+            #expect(egress?["allow_ech"]?.arrayValue?.compactMap(\.stringValue) == ["*.wild.test"], "\(with.transcript)")
+            #expect(without.events("sandbox.start").first?["policy"]?.objectValue?["egress"]?.objectValue?["allow_ech"] == nil)
         }
     }
 

@@ -158,13 +158,16 @@ struct EventSinkWallTests {
         #expect(reader >= 0)
         defer { close(reader) }
         _ = fcntl(reader, 1031 /* F_SETPIPE_SZ */, 4096)
+        // A sleep no other test (or parallel run) uses, so the leftover check
+        // below can only see this sandbox's processes.
+        let marker = "sleep 100.\(UInt32.random(in: 100_000...999_999))"
         let script = "exec \(Harness.binary) --events fd:3 --timeout 2s --kill-after 1s --workspace \(ws) -- /bin/sh -c "
-            + "'i=0; while [ $i -lt 200 ]; do ./climb keyctl >/dev/null; i=$((i+1)); done; sleep 100' 3>\(fifo)"
+            + "'i=0; while [ $i -lt 200 ]; do ./climb keyctl >/dev/null; i=$((i+1)); done; \(marker)' 3>\(fifo)"
         // Without the fix the supervisor blocks in write(2) forever and only
         // this harness's own deadline ends it (status 137).
         let r = try Harness.runProcess(["/bin/sh", "-c", script], cwd: ws, timeout: 90)
         #expect(r.status == 124, "\(r.stderr)")
-        #expect(Harness.hostProcesses(containing: "sleep 100").isEmpty)
+        #expect(Harness.hostProcesses(containing: marker).isEmpty)
     }
 
     @Test("a workload that stops the terminal it shares with --events stderr (tcflow TCOOFF) cannot hold up the timeout")

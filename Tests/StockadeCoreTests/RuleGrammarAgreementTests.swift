@@ -66,6 +66,40 @@ import Testing
         return v
     }
 
+    /// Every entry point's verdict on `entry` as an `allow_ech` / `--allow-ech`
+    /// entry (covered by the same string as an allow rule, which the ECH
+    /// grammar implies is valid).
+    static func echVerdicts(_ entry: String) -> Verdicts {
+        var v = Verdicts()
+        v.add("cli", NetworkSyntax.echEntryProblem(entry) == nil)
+        var fromCLI: SandboxSpec? = nil
+        do {
+            fromCLI = try spec(Profile(name: "p")) {
+                $0.allowDomains = NetworkSyntax.domainRuleProblem(entry) == nil ? [entry] : []
+                $0.allowECH = [entry]
+                $0.network = .filtered
+            }
+        } catch {}
+        v.add("spec_builder", fromCLI != nil)
+        var profile: Profile? = nil
+        do {
+            let yaml = "network:\n  allow_ech:\n    - \(quoted(entry))\n  allow:\n    - \(quoted(entry))\n"
+            profile = try ProfileLoader.decode(yaml: yaml, path: "p.yaml").profile
+        } catch {
+            if error.line != 3 { Issue.record("profile error for allow_ech \(entry) is not at line 3: \(error)") }
+        }
+        v.add("profile", profile != nil)
+        v.add("runtime", (try? ECHAllowance.allowlist(parsing: [entry])) != nil)
+        if let profile {
+            let fromProfile = try? spec(profile) { $0.network = .filtered }
+            v.add("runtime_via_profile", fromProfile.map { (try? ECHAllowance.allowlist(parsing: $0.egress.allowECH)) != nil } ?? false)
+        }
+        if let fromCLI {
+            v.add("runtime_via_cli", (try? ECHAllowance.allowlist(parsing: fromCLI.egress.allowECH)) != nil)
+        }
+        return v
+    }
+
     static func privateRangeVerdicts(_ range: String) -> Verdicts {
         var v = Verdicts()
         var profile: Profile? = nil
@@ -157,6 +191,29 @@ import Testing
         #expect(accepted > 100 && refused > 100)
     }
 
+    @Test func echEntriesGetTheSameVerdictAtEveryEntryPoint() {
+        for entry in ["example.com", "Example.COM.", "*.cdn.example.org", "_x.example.com"] {
+            let v = Self.echVerdicts(entry)
+            #expect(v.agree && v.accepted, "\(entry): \(v)")
+        }
+        for entry in ["example.com:443", "*.example.com:443", "10.0.0.1", "*.com", "*", "com", "", "a..b.com"] {
+            let v = Self.echVerdicts(entry)
+            #expect(v.agree && !v.accepted, "\(entry): \(v)")
+        }
+        var rng = SplitMix64(seed: 0xEC4)
+        var accepted = 0, refused = 0, disagreements = 0
+        for _ in 0..<800 {
+            let entry = Self.randomRule(&rng)
+            let v = Self.echVerdicts(entry)
+            if !v.agree {
+                disagreements += 1
+                if disagreements <= 10 { Issue.record("\"\(entry)\": \(v)") }
+            } else if v.accepted { accepted += 1 } else { refused += 1 }
+        }
+        print("ech-grammar: accepted=\(accepted) refused=\(refused) disagreements=\(disagreements)")
+        #expect(accepted > 50 && refused > 50)
+    }
+
     @Test func generatedRangesAndUpstreamsGetTheSameVerdictEverywhere() {
         var rng = SplitMix64(seed: 0xC1D2)
         let pieces = ["10.0.0.0", "10.0.0.1", "192.168.1.0", "fd00::", "fd00::1", "::1", "[::1]", "1.2.3", "256.1.1.1", "::ffff:10.0.0.1", "x", ""]
@@ -198,5 +255,63 @@ import Testing
             }
         }
         #expect(NetworkSyntax.parseDNSTimeout("2") == 2 && NetworkSyntax.parseDNSTimeout("0.1") == 0.1)
+    }
+}
+
+/// `allow_ech` / `--allow-ech` entries must be covered by an allow rule:
+/// refused otherwise, at file:line in profiles, naming the flag on the
+/// command line.
+@Suite struct ECHCoverageTests {
+    static func directory(_ files: [String: String]) throws -> String {
+        let dir = NSTemporaryDirectory() + "stockade-ech-\(UUID().uuidString)"
+        for (name, text) in files {
+            let path = dir + "/" + name
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: false, encoding: .utf8)
+        }
+        return dir
+    }
+
+    @Test func aProfileEntryNoRuleCoversIsRefusedAtItsLine() throws {
+        let dir = try Self.directory([
+            "p.yaml": "network:\n  allow: [api.example, \"*.cdn.example\"]\n  allow_ech:\n    - api.example\n    - \"*.x.example\"\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            _ = try ProfileLoader(searchPaths: []).load(dir + "/p.yaml")
+            Issue.record("*.x.example accepted without a covering wildcard")
+        } catch {
+            #expect(error.line == 5 && error.field == "network.allow_ech[1]", "\(error)")
+            #expect(error.description.contains("p.yaml:5"), "\(error)")
+        }
+    }
+
+    @Test func rulesFromExtendsAndPresetsCover() throws {
+        let dir = try Self.directory([
+            "base.yaml": "network:\n  allow: [\"*.cdn.example\"]\n",
+            "presets/reg.yaml": "network:\n  allow: [registry.example]\n",
+            "child.yaml": "extends: base\nnetwork:\n  presets: [reg]\n  allow_ech: [\"*.eu.cdn.example\", registry.example]\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let profile = try ProfileLoader(searchPaths: [dir]).load(dir + "/child.yaml")
+        #expect(profile.network.allowECH == ["*.eu.cdn.example", "registry.example"])
+    }
+
+    @Test func theCommandLineEntryMustBeCoveredByTheFinalRules() throws {
+        let ok = try RuleGrammarAgreementTests.spec(Profile(name: "p")) {
+            $0.allowDomains = ["api.example"]
+            $0.allowECH = ["api.example", "API.example."]
+        }
+        #expect(ok.egress.allowECH == ["api.example", "API.example."])
+        do {
+            _ = try RuleGrammarAgreementTests.spec(Profile(name: "p")) {
+                $0.allowDomains = ["api.example"]
+                $0.allowECH = ["other.example"]
+            }
+            Issue.record("uncovered --allow-ech accepted")
+        } catch {
+            let plan = error as? PlanError
+            #expect(plan?.code == "ech_not_allowed" && plan?.subject == "--allow-ech other.example", "\(error)")
+        }
     }
 }

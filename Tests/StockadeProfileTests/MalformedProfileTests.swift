@@ -117,7 +117,7 @@ struct MalformedProfileTests {
 
         let unknown = decodeError("network:\n  mod: none\n", path: "p.yaml")
         #expect(unknown == ProfileError(code: .unknownKey, file: "p.yaml", line: 2, column: 3, field: "network.mod",
-                                        message: "unknown key \"mod\"; expected one of: mode, allow, presets, dns_upstream, allow_private, dns_timeout"))
+                                        message: "unknown key \"mod\"; expected one of: mode, allow, presets, dns_upstream, allow_private, dns_timeout, allow_ech"))
 
         let syscall = decodeError("seccomp:\n  allow: [frobnicate]\n", path: "p.yaml")
         #expect(syscall == ProfileError(code: .unknownSyscall, file: "p.yaml", line: 2, column: 11, field: "seccomp.allow[0]",

@@ -20,6 +20,8 @@ public enum DomainRuleError: Error, Equatable, Sendable {
     /// `com`, `localhost`: a single label is a top-level domain or a
     /// search-list shorthand, never what an allowlist means.
     case singleLabel(String)
+    /// `example.com:443` in `allow_ech`/`--allow-ech`: ports belong to the allow rule.
+    case portInECHEntry(String, port: String)
 
     /// What was expected, phrased for `<message>, got "<text>"` in profile
     /// errors and after `--allow-domain 'x':` on the command line.
@@ -37,6 +39,7 @@ public enum DomainRuleError: Error, Equatable, Sendable {
         case .badHyphen: "expected labels that do not start or end with '-'"
         case .addressLiteral: "expected a domain name, not an address (allow_private takes address ranges)"
         case .singleLabel: "expected a domain with at least two labels (a bare `*` or TLD would allow too much)"
+        case .portInECHEntry: "expected a name or *.suffix without ports (the allow rule covering it says which ports)"
         }
     }
 
@@ -55,6 +58,7 @@ public enum DomainRuleError: Error, Equatable, Sendable {
         case .badHyphen: "bad_hyphen"
         case .addressLiteral: "address_literal"
         case .singleLabel: "single_label"
+        case .portInECHEntry: "port_in_ech_entry"
         }
     }
 }

@@ -36,10 +36,14 @@ public struct RelayPolicy: Sendable {
     public var allowlist: DomainAllowlist
     /// `allow_private` ranges: the only way a local or private destination passes.
     public var allowPrivate: [CIDR]
+    /// `allow_ech` entries (ports unused): the names an Encrypted ClientHello
+    /// may claim as its outer name. Empty: every ECH ClientHello is refused.
+    public var allowECH: DomainAllowlist
 
-    public init(allowlist: DomainAllowlist, allowPrivate: [CIDR]) {
+    public init(allowlist: DomainAllowlist, allowPrivate: [CIDR], allowECH: DomainAllowlist = DomainAllowlist([])) {
         self.allowlist = allowlist
         self.allowPrivate = allowPrivate
+        self.allowECH = allowECH
     }
 
     /// Which first flight a port must carry: TLS on 443, HTTP/1.x on 80. Other
@@ -84,18 +88,29 @@ public struct RelayPolicy: Sendable {
         case .refused(.noSNI):
             return .deny(.noSNI, name: resolvedName)
         case .encryptedHello(let outer):
-            // The rule grammar has no way yet to say "ECH to this outer name is
-            // fine", so an ECH ClientHello is always refused.
-            return .deny(.ech, name: outer)
+            // The real name is hidden (or, for GREASE ECH, outside): only an
+            // opted-in outer name goes on, and then through exactly the checks
+            // a plain SNI gets.
+            guard let name = try? DNSName(text: outer), allowECH.match(name) != nil else {
+                return .deny(.ech, name: outer)
+            }
+            return checkClaimed(outer, destination: destination, port: port, bindings: bindings, now: now)
         case .named(let text):
-            let mismatch: RelayRefusal = Self.expectedProtocol(port: port) == .http ? .hostMismatch : .sniMismatch
-            guard let name = try? DNSName(text: text), let rule = allowlist.match(name), rule.ports.contains(port) else {
-                return .deny(mismatch, name: text)
-            }
-            guard bindings.isBound(name, to: destination, now: now) else {
-                return .deny(.notResolved, name: text)
-            }
-            return .allow(name: text)
+            return checkClaimed(text, destination: destination, port: port, bindings: bindings, now: now)
         }
+    }
+
+    /// A claimed name (SNI, `Host:`, or an admitted ECH outer name) must be
+    /// allowed on this port and resolved by the proxy to this destination.
+    private func checkClaimed(_ text: String, destination: IPAddress, port: UInt16,
+                              bindings: NameBindings, now: Double) -> RelayDecision {
+        let mismatch: RelayRefusal = Self.expectedProtocol(port: port) == .http ? .hostMismatch : .sniMismatch
+        guard let name = try? DNSName(text: text), let rule = allowlist.match(name), rule.ports.contains(port) else {
+            return .deny(mismatch, name: text)
+        }
+        guard bindings.isBound(name, to: destination, now: now) else {
+            return .deny(.notResolved, name: text)
+        }
+        return .allow(name: text)
     }
 }
