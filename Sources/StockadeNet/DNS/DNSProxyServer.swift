@@ -97,33 +97,21 @@ public final class DNSProxyServer {
     private var toUpstream: [DNSDatagramOutbox]
 
     /// Opens every socket; on failure closes what it opened and throws.
-    public init(
+    public convenience init(
         engine: DNSProxyEngine, configuration: Configuration,
         applyInsertions: @escaping ([DNSSetInsertion]) -> Bool, onRecord: @escaping (DNSQueryRecord) -> Void
     ) throws(DNSServerError) {
-        self.engine = engine
-        self.engine.upstreamCount = configuration.upstreams.count
-        self.configuration = configuration
-        toUpstream = Array(repeating: DNSDatagramOutbox(), count: configuration.upstreams.count)
-        self.applyInsertions = applyInsertions
-        self.onRecord = onRecord
-        udpListener = try DNSSocket.listener(configuration.listen, tcp: false)
+        let udp = try DNSSocket.listener(configuration.listen, tcp: false)
         var listen = configuration.listen
         // Port 0: TCP listens on the port the kernel chose for UDP.
-        if listen.port == 0, let bound = DNSSocket.localEndpoint(udpListener) { listen.port = bound.port }
-        do { tcpListener = try DNSSocket.listener(listen, tcp: true) } catch {
-            close(udpListener)
+        if listen.port == 0, let bound = DNSSocket.localEndpoint(udp) { listen.port = bound.port }
+        let tcp: Int32
+        do { tcp = try DNSSocket.listener(listen, tcp: true) } catch {
+            close(udp)
             throw error
         }
-        var upstreams: [Int32] = []
-        for endpoint in configuration.upstreams {
-            do { upstreams.append(try DNSSocket.connected(endpoint, tcp: false)) } catch {
-                for fd in [udpListener, tcpListener] + upstreams { close(fd) }
-                throw error
-            }
-        }
-        upstreamUDP = upstreams
-        spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        try self.init(engine: engine, configuration: configuration, udpListener: udp, tcpListener: tcp,
+                      applyInsertions: applyInsertions, onRecord: onRecord)
     }
 
     /// Serves listeners made elsewhere: bound (and, for TCP, listening)
