@@ -56,6 +56,10 @@ void stk_take_controlling_tty(const struct stk_child_config *cfg);
  * own name, so /proc/1/cmdline does not show the supervisor's command. */
 void stk_hide_argv(const struct stk_child_config *cfg);
 
+/* Wait for the parent's "go" byte; EOF or any other byte ends the child
+ * quietly (exit 125): the parent died or gave up and reports why itself. */
+void stk_read_go(const struct stk_child_config *cfg);
+
 /* Small string helpers (no libc locale or allocation). */
 size_t stk_strlen(const char *s);
 int stk_append(char *buf, size_t cap, size_t *len, const char *s);

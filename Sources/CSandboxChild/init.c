@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static void read_go(const struct stk_child_config *cfg, int step)
+void stk_read_go(const struct stk_child_config *cfg)
 {
     char b;
     for (;;) {
@@ -25,7 +25,6 @@ static void read_go(const struct stk_child_config *cfg, int step)
         if (n < 0 && errno == EINTR)
             continue;
         /* EOF or abort byte: the parent died or gave up; leave quietly. */
-        (void)step;
         _exit(125);
     }
 }
@@ -108,7 +107,7 @@ void stk_child_main(const struct stk_child_config *cfg)
     reset_signal_dispositions();
 
     /* First "go": the parent has written our uid/gid maps. */
-    read_go(cfg, STK_STEP_WAIT_GO);
+    stk_read_go(cfg);
     /* While every capability in the new namespaces is still ours. */
     stk_make_net_sockets(cfg);
 
@@ -130,7 +129,7 @@ void stk_child_main(const struct stk_child_config *cfg)
      * cgroup v1 that write can wait for an RCU grace period (~10 ms), so it
      * runs while we build the filesystem above. Nothing the workload does
      * happens before this point. */
-    read_go(cfg, STK_STEP_WAIT_GO);
+    stk_read_go(cfg);
     /* The cgroup namespace is rooted at our cgroup only once we are in it. */
     if (cfg->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0)
         stk_fail(cfg, STK_STEP_UNSHARE_CGROUP, errno, 0);

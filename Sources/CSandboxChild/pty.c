@@ -18,19 +18,6 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-static void wait_go(const struct stk_child_config *cfg)
-{
-    char b;
-    for (;;) {
-        ssize_t n = read(cfg->go_fd, &b, 1);
-        if (n == 1 && b == 'g')
-            return;
-        if (n < 0 && errno == EINTR)
-            continue;
-        _exit(125);
-    }
-}
-
 void stk_setup_pty(const struct stk_child_config *cfg)
 {
     if (!cfg->pty)
@@ -55,7 +42,7 @@ void stk_setup_pty(const struct stk_child_config *cfg)
     /* The supervisor copies the master out of our fd table (pidfd_getfd)
      * and acknowledges; then our copy goes. */
     stk_report(cfg->report_fd, STK_REPORT_PTY, STK_STEP_PTY, 0, master);
-    wait_go(cfg);
+    stk_read_go(cfg);
     close(master);
 
     /* init's own stdio too (the workload inherits it): every descriptor

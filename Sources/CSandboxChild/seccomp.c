@@ -26,14 +26,6 @@ void stk_install_seccomp(const struct stk_child_config *cfg)
      * and acknowledges; then our copy goes, so the workload never holds the
      * fd that answers for it. */
     stk_report(cfg->report_fd, STK_REPORT_LISTENER, STK_STEP_LISTENER_HANDOFF, 0, (int)fd);
-    char b;
-    for (;;) {
-        ssize_t n = read(cfg->go_fd, &b, 1);
-        if (n == 1 && b == 'g')
-            break;
-        if (n < 0 && errno == EINTR)
-            continue;
-        _exit(125);
-    }
+    stk_read_go(cfg);
     close((int)fd);
 }
