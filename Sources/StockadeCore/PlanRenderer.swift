@@ -45,6 +45,9 @@ public enum PlanRenderer {
                 "rules": .int(Int64(s.seccomp.rules.count)),
             ]),
             "paths": .array(plan.resolvedPaths.map(path)),
+            // The allowlist the proxy and relay would enforce (as sandbox.start reports it).
+            "egress": s.network == .filtered || s.network == .audit
+                ? .object(StartEvent.egressFields(s, dnsUpstreams: nil)) : .null,
             "landlock": plan.landlock.json,
             "events": events(plan),
         ])

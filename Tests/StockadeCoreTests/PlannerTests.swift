@@ -130,4 +130,23 @@ struct PlannerTests {
         #expect(json.contains("/home/u/app/.env"))
         #expect(json.contains("\"namespaces\""))
     }
+
+    /// `--dry-run` shows the allowlist a filtered run would enforce, and
+    /// nothing for a run without egress rules.
+    @Test func dryRunRenderingShowsTheEgressAllowlist() throws {
+        let filtered = try plan(Self.spec {
+            $0.network = .filtered
+            $0.egress.allow = ["pypi.org", "*.example.com:8443"]
+            $0.egress.dnsUpstreams = ["192.0.2.53"]
+            $0.egress.allowECH = ["pypi.org"]
+        })
+        guard case .object(let root) = PlanRenderer.json(filtered), case .object(let egress)? = root["egress"] else {
+            Issue.record("no egress object in the filtered plan"); return
+        }
+        #expect(egress["allow"] == .array([.string("pypi.org"), .string("*.example.com:8443")]))
+        #expect(egress["dns_upstreams"] == .array([.string("192.0.2.53")]))
+        #expect(egress["allow_ech"] == .array([.string("pypi.org")]))
+        guard case .object(let none) = PlanRenderer.json(try plan(Self.spec())) else { return }
+        #expect(none["egress"] == .null)
+    }
 }
