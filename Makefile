@@ -33,7 +33,8 @@ APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev libyaml-dev net
                dnsmasq-base iproute2 nftables util-linux systemd \
                gcc make git python3 ca-certificates \
                g++ python3-venv nodejs default-jre-headless \
-               python3-requests python3-pip
+               python3-requests python3-pip \
+               curl wget openssl binutils
 BENCH_PACKAGES = hyperfine bubblewrap
 
 .PHONY: all deps print-apt-packages build release static-libstdc++ test unit-test demo bench bench-net install uninstall clean
