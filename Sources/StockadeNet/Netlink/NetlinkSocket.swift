@@ -54,6 +54,13 @@ public final class NetlinkSocket: @unchecked Sendable {
     private static func makeSocket(netlinkProtocol: Int32, groups: UInt32) throws(NetlinkError) -> Int32 {
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkProtocol)
         guard fd >= 0 else { throw NetlinkError(step: .openSocket, errno: errno, target: "netlink protocol \(netlinkProtocol)") }
+        try bindAndArm(fd, groups: groups, target: "bind netlink protocol \(netlinkProtocol)")
+        return fd
+    }
+
+    /// Binds `fd` to `groups` and gives it a receive timeout (a reply that
+    /// never comes must not hang the supervisor). Closes `fd` on failure.
+    static func bindAndArm(_ fd: Int32, groups: UInt32, target: String) throws(NetlinkError) {
         var address = sockaddr_nl()
         address.nl_family = sa_family_t(AF_NETLINK)
         address.nl_groups = groups
@@ -63,12 +70,10 @@ public final class NetlinkSocket: @unchecked Sendable {
         guard bound == 0 else {
             let code = errno
             close(fd)
-            throw NetlinkError(step: .openSocket, errno: code, target: "bind netlink protocol \(netlinkProtocol)")
+            throw NetlinkError(step: .openSocket, errno: code, target: target)
         }
-        // A reply that never comes must not hang the supervisor.
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        return fd
     }
 
     /// Sends one datagram to the kernel.
