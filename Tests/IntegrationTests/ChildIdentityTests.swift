@@ -24,7 +24,7 @@ struct ChildIdentityTests {
         #expect(used.isEmpty, "glibc wrappers in the child: \(used)")
     }
 
-    @Test("the workload has no supplementary groups (root supervisor)", .enabled(if: Harness.isRoot))
+    @Test("the workload has no supplementary groups (root supervisor)", .enabled(if: Harness.requireRoot()))
     func noGroups() throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }

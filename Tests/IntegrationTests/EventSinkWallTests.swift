@@ -189,14 +189,17 @@ struct EventSinkWallTests {
         else:
             print("STATUS", p.returncode)
         """
-        let workload = "python3 -c 'import termios; termios.tcflow(2, termios.TCOOFF)'; "
+        // --tty never: the workload must share the driver's terminal, the one
+        // --events stderr writes to (with a pty of its own it would stop only that).
+        let workload = "python3 -c 'import termios; termios.tcflow(2, termios.TCOOFF)' && : > tcoff-done; "
             + "i=0; while [ $i -lt 200 ]; do ./climb keyctl >/dev/null; i=$((i+1)); done; sleep 100"
-        let r = try Harness.runProcess(["/usr/bin/python3", "-c", driver, Harness.binary, "--events", "stderr",
+        let r = try Harness.runProcess(["/usr/bin/python3", "-c", driver, Harness.binary, "--events", "stderr", "--tty", "never",
                                         "--timeout", "2s", "--kill-after", "1s", "--workspace", ws, "--", "/bin/sh", "-c", workload],
                                        cwd: ws, timeout: 120)
         // Without the fix: the supervisor blocks writing to the stopped
         // terminal and only the driver's 60 s deadline ends it.
         #expect(r.stdout.contains("STATUS 124"), "\(r.stdout) \(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: ws + "/tcoff-done"), "the workload never stopped the terminal")
     }
 
     @Test("rate caps from the profile bound syscall.denied; the rest is counted in events.suppressed")

@@ -49,9 +49,13 @@ struct MaskFailClosedTests {
         let r1 = try Harness.sandbox(["--profile", "agent", "--workspace", ws, "--", "/bin/sh", "-c",
                                       "ln -s \(outside) keys && echo planted"], cwd: ws)
         #expect(r1.stdout.contains("planted"), "\(r1.stderr)")
+        // A control the scan must find, so an empty list cannot pass.
+        try "TOKEN=x\n".write(toFile: ws + "/.env", atomically: false, encoding: .utf8)
         let r2 = try Harness.sandbox(["--profile", "agent", "--workspace", ws, "--", "/bin/true"], cwd: ws)
         #expect(r2.status == 0, "\(r2.stderr)")
-        let masked = r2.events("sandbox.start").first?["masked"]?.objectValue?["paths"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let listed = r2.events("sandbox.start").first?["masked"]?.objectValue?["paths"]?.arrayValue?.compactMap(\.stringValue)
+        let masked = try #require(listed)
+        #expect(masked.contains(".env"), "\(masked)")
         #expect(!masked.contains { $0.hasPrefix("keys") }, "\(masked)")
     }
 }

@@ -58,6 +58,7 @@ final class PrivateRegistryWorld {
     /// The registry's entry names, as seen inside this world.
     func entries() throws -> [String] {
         let r = try Harness.runProcess(["/usr/bin/nsenter", "-t", "\(holder.processIdentifier)", "-m", "--", "/bin/ls", "-A", "/run/stockade/sandboxes"])
+        #expect(r.status == 0, "cannot list the world's registry: \(r.stderr)")
         return r.stdout.split(separator: "\n").map(String.init)
     }
 

@@ -100,6 +100,8 @@ struct SudoCallerTests {
         let run = try Harness.runProcess([Harness.binary, "--profile", "/etc/shadow", "--", "/bin/true"], cwd: ws, env: env)
         #expect(run.status == 125)
         #expect(!run.stderr.contains("root:"), "the profile loader quoted the shadow file: \(run.stderr)")
+        // The caller's EACCES, not a parse error of a file root could read.
+        #expect(run.stderr.contains("may not read /etc/shadow"), "\(run.stderr)")
         for verb in ["check", "report", "verify"] {
             let r = try Harness.runProcess([Harness.binary, verb, "/etc/shadow"], cwd: ws, env: env)
             #expect(r.status != 0, "\(verb)")
@@ -111,6 +113,7 @@ struct SudoCallerTests {
         let extends = try Harness.runProcess([Harness.binary, "--profile", ws + "/p.yaml", "--", "/bin/true"], cwd: ws, env: env)
         #expect(extends.status == 125)
         #expect(!extends.stderr.contains("root:"), "extends: read the shadow file as root: \(extends.stderr)")
+        #expect(extends.stderr.contains("cannot read the file"), "\(extends.stderr)")
 
         // An agent definition that is the caller's symlink to the shadow file.
         let defs = Harness.makeWorkspace()
