@@ -73,7 +73,10 @@ struct SpliceLane {
     }
 
     /// The poll events this lane wants on its source and destination.
-    var sourceEvents: Int16 { sourceDone || buffered >= Int(Self.pipeSize) ? 0 : Int16(POLLIN) }
+    /// `pump` reads the source only once the pipe is empty, so asking for
+    /// POLLIN while bytes wait would wake the loop for nothing, again and
+    /// again, whenever the destination stops reading.
+    var sourceEvents: Int16 { sourceDone || buffered > 0 ? 0 : Int16(POLLIN) }
     var destinationEvents: Int16 { buffered > 0 ? Int16(POLLOUT) : 0 }
 }
 
@@ -128,9 +131,14 @@ final class RelayConnection {
             let headPending = headSent < head.count
             let clientEvents = (headPending ? 0 : up.sourceEvents) | down.destinationEvents
             let upstreamEvents = down.sourceEvents | (headPending ? Int16(POLLOUT) : up.destinationEvents)
-            // POLLIN/POLLOUT of zero still reports errors and hang-ups.
+            // A descriptor with nothing to wait for is left out: poll(2)
+            // reports hang-ups even for zero events, and a peer that has
+            // closed its side would otherwise wake the loop on every pass
+            // while the other lane waits. Until the connection is done, one
+            // lane always waits for something, and an error of either
+            // socket surfaces at its next splice.
             return [pollfd(fd: client, events: clientEvents, revents: 0),
-                    pollfd(fd: upstream, events: upstreamEvents, revents: 0)]
+                    pollfd(fd: upstream, events: upstreamEvents, revents: 0)].filter { $0.events != 0 }
         }
     }
 
