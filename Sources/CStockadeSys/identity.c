@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "stockade_sys.h"
+#include "stockade_sink.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,25 +31,11 @@ struct identity_job {
 static void *identity_thread(void *arg)
 {
     struct identity_job *job = arg;
-    /* Raw syscalls: per thread in the kernel. Groups and gid first, while
-     * the thread is still root; setfsuid/setfsgid report the old value, so
-     * read the new one back to be sure it took. */
-    if (syscall(SYS_setgroups, job->ngroups, job->groups) < 0) {
-        job->result = -errno;
-        return NULL;
-    }
-    syscall(SYS_setfsgid, job->gid);
-    if ((uint32_t)syscall(SYS_setfsgid, (uint32_t)-1) != job->gid) {
-        job->result = -EPERM;
-        return NULL;
-    }
-    syscall(SYS_setfsuid, job->uid);
-    if ((uint32_t)syscall(SYS_setfsuid, (uint32_t)-1) != job->uid) {
-        job->result = -EPERM;
-        return NULL;
-    }
-    job->fn(job->ctx);
-    job->result = 0;
+    /* The thread's own filesystem credentials (stockade_sink.h says why
+     * raw syscalls): the caller's job then runs with the caller's rights. */
+    job->result = stk_thread_set_fs_creds(job->uid, job->gid, job->groups, (int)job->ngroups);
+    if (job->result == 0)
+        job->fn(job->ctx);
     return NULL;
 }
 

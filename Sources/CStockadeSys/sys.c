@@ -27,36 +27,6 @@ int stk_pidfd_send_signal(int pidfd, int sig)
     return r < 0 ? -errno : 0;
 }
 
-int stk_open_tree_clone(const char *path, int recursive, int nofollow)
-{
-    int base = AT_FDCWD;
-    int opened = -1;
-    if (nofollow) {
-        /* Resolve every component without symlinks, then clone from the fd. */
-        struct open_how how;
-        memset(&how, 0, sizeof how);
-        how.flags = O_PATH | O_CLOEXEC;
-        how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-        long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-        if (fd < 0)
-            return -errno;
-        opened = (int)fd;
-        base = opened;
-    }
-    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
-    if (recursive)
-        flags |= AT_RECURSIVE;
-    long r;
-    if (opened >= 0)
-        r = syscall(SYS_open_tree, base, "", flags | AT_EMPTY_PATH);
-    else
-        r = syscall(SYS_open_tree, base, path, flags);
-    int e = errno;
-    if (opened >= 0)
-        close(opened);
-    return r < 0 ? -e : (int)r;
-}
-
 int stk_mount_setattr_fd(int fd, uint64_t attr_set, uint64_t attr_clr, int recursive)
 {
     struct mount_attr attr;

@@ -17,10 +17,6 @@ int stk_pidfd_getfd(int pidfd, int fd);
 /* pidfd_send_signal(2). */
 int stk_pidfd_send_signal(int pidfd, int sig);
 
-/* open_tree(2) with OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC (and AT_RECURSIVE when
- * recursive): a detached copy of the mount tree at `path`, resolved without
- * following symlinks in any component when nofollow is set. */
-int stk_open_tree_clone(const char *path, int recursive, int nofollow);
 /* mount_setattr(2) on a detached tree: set and clear MOUNT_ATTR_* bits. */
 int stk_mount_setattr_fd(int fd, uint64_t attr_set, uint64_t attr_clr, int recursive);
 
