@@ -15,9 +15,12 @@ public struct LandlockRule: Equatable, Sendable {
 }
 
 /// The Landlock ruleset a plan asks for, whatever the kernel offers: derived
-/// from the same mount steps that build the view, so the two walls agree
-/// by construction, and any mount another part of the planner adds is
-/// covered by its kind (read-only → read/execute, writable → read/write).
+/// from the same mount steps that build the view, so any mount another part
+/// of the planner adds is covered by its kind (read-only → read/execute,
+/// writable → read/write). Landlock only ever adds rights downwards: a
+/// read-only mount or a cover nested under a writable one (a read-only
+/// `.git` inside the workspace) is read-only by its mount flag alone, not by
+/// this layer (docs/threat-model.md, "Limits of this layer").
 public struct LandlockPlan: Equatable, Sendable {
     public var rules: [LandlockRule]
     public var scopes: LandlockScope

@@ -46,8 +46,9 @@ public struct SandboxRegistry: Sendable {
         public var pid: pid_t
         public var startTicks: UInt64
         public var name: String?
-        /// Where its veth and nft table live; nil in entries written before
-        /// this was recorded.
+        /// The supervisor's network namespace (diagnostics; the sandbox's own
+        /// rules die with its namespace); nil in entries written before this
+        /// was recorded.
         public var network: NetworkNamespaceID?
 
         public init(id: String, pid: pid_t, startTicks: UInt64, name: String?, network: NetworkNamespaceID? = nil) {

@@ -12,7 +12,7 @@ public struct NftBatch: Equatable, Sendable {
     /// One message of the batch.
     public struct Message: Equatable, Sendable {
         public var sequence: UInt32
-        /// What it does, in nft words: `add rule inet stockade_x forward iifname …`.
+        /// What it does, in nft words: `add rule inet stockade_x output ip daddr . tcp dport @allow4 …`.
         public var summary: String
     }
 

@@ -104,15 +104,6 @@ enum NftMatch {
     static let networkHeader = UInt32(NFT_PAYLOAD_NETWORK_HEADER.rawValue)
     static let transportHeader = UInt32(NFT_PAYLOAD_TRANSPORT_HEADER.rawValue)
 
-    /// `iifname "name"` / `oifname "name"`: interface names compare as IFNAMSIZ bytes, zero padded.
-    static func interface(_ name: String, input: Bool, equal: Bool = true) -> [NftExpression] {
-        var data = Array(name.utf8.prefix(15))
-        data += [UInt8](repeating: 0, count: 16 - data.count)
-        let key = input ? NFT_META_IIFNAME.rawValue : NFT_META_OIFNAME.rawValue
-        return [.meta(key: key, destination: NftExpression.reg(0)),
-                .compare(source: NftExpression.reg(0), op: equal ? cmpEq : cmpNeq, data: data)]
-    }
-
     /// `meta nfproto ipv4|ipv6` (one byte).
     static func family(_ nfproto: UInt8) -> [NftExpression] {
         [.meta(key: NFT_META_NFPROTO.rawValue, destination: NftExpression.reg(0)),
