@@ -98,7 +98,13 @@ public final class EventLog: Sendable {
             initial.buckets[type] = TokenBucket(limit)
         }
         if initial.writer.isOpen && !initial.writer.isRegularFile {
-            initial.queue = EventSinkQueue(writer: initial.writer)
+            // Without its writer thread, a sink the workload can stall (a
+            // pipe, its terminal) would be written from the watch loop: fail
+            // closed instead.
+            guard let queue = EventSinkQueue(writer: initial.writer) else {
+                throw EventSinkError(step: .writerThread, target: sink.description, errno: EAGAIN)
+            }
+            initial.queue = queue
         }
         self.state = Mutex(initial)
     }

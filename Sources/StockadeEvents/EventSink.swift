@@ -64,6 +64,9 @@ public struct EventSinkError: Error, Equatable, Sendable, CustomStringConvertibl
         /// supervisor to write (a symlink, a hard link, a foreign owner, a
         /// place the workload can write); `reason` says which.
         case unsafePath = "unsafe_path"
+        /// The writer thread a pipe, terminal or socket sink needs could not
+        /// be started; writing from the loop could block it, so no run.
+        case writerThread = "writer_thread"
     }
 
     public var step: Step
