@@ -189,11 +189,12 @@ struct EgressTests {
         }
     }
 
-    @Test("a query for a name not allowlisted never leaves the host (no DNS exfiltration); denied dns.query event")
-    func noExfiltration() throws {
+    @Test("a query for a name not allowlisted never leaves the host (no DNS exfiltration); denied dns.query event", arguments: [false, true])
+    func noExfiltration(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["resolve py secret123.exfil.test", "getent g secret123.exfil.test",
-                                 "tcp c secret123.exfil.test 9000", "resolve ok allowed.test"], allow: ["allowed.test"])
+                                 "tcp c secret123.exfil.test 9000", "resolve ok allowed.test"], allow: ["allowed.test"],
+                                rootless: rootless)
             #expect(r.failed("py") && r.failed("g") && r.failed("c"), "\(r.transcript)")
             #expect(r.ok("ok"), "the proxy answers allowed names: \(r.transcript)")
             try w.syncDNSLog()
@@ -203,12 +204,13 @@ struct EgressTests {
         }
     }
 
-    @Test("rebinding answers (loopback, metadata, the host's own address) are stripped and unreachable")
-    func rebinding() throws {
+    @Test("rebinding answers (loopback, metadata, the host's own address) are stripped and unreachable", arguments: [false, true])
+    func rebinding(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["resolve rb rebind.test", "resolve md meta.test", "tcp mdname meta.test 80",
                                  "tcp mdip \(w.metadataIP) 80", "tcp self hostself.test \(w.hostPort)", "tcp ctl allowed.test 9000"],
-                                allow: ["rebind.test", "meta.test", "allowed.test:9000", "hostself.test:\(w.hostPort)"])
+                                allow: ["rebind.test", "meta.test", "allowed.test:9000", "hostself.test:\(w.hostPort)"],
+                                rootless: rootless)
             #expect(r.ok("ctl"), "\(r.transcript)")
             #expect(r.climbResult("rb") != nil && r.climbResult("rb")?.contains("127.0.0.1") != true, "\(r.transcript)")
             #expect(r.climbResult("md") != nil && r.climbResult("md")?.contains(w.metadataIP) != true, "\(r.transcript)")

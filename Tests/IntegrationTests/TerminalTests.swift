@@ -73,8 +73,8 @@ struct TerminalTests {
         #expect(s.sameModes)
     }
 
-    @Test("TIOCSTI is refused, and nothing lands in the caller's input")
-    func tiocsti() throws {
+    @Test("TIOCSTI is refused, and nothing lands in the caller's input", arguments: [false, true])
+    func tiocsti(rootless: Bool) throws {
         let py = """
         import fcntl, os, termios
         for p in (0, "/dev/tty"):
@@ -85,7 +85,7 @@ struct TerminalTests {
             except OSError as e:
                 print("STI-ERR", e.errno)
         """
-        let s = try onTerminal(["--", "/usr/bin/python3", "-c", py])
+        let s = try onTerminal(["--", "/usr/bin/python3", "-c", py], asUser: rootless)
         #expect(s.rc == 0, "\(s.out)")
         #expect(!s.out.contains("STI-OK"))
         #expect(s.out.contains("STI-ERR"))
