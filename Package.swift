@@ -48,14 +48,17 @@ let package = Package(
         .target(name: "StockadeEvents", dependencies: ["CNettle"], swiftSettings: leanSettings),
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
         .target(name: "StockadeCgroups", swiftSettings: leanSettings),
+        // Addresses and the rule grammar (pure, no C): IP addresses, CIDR prefixes,
+        // address classes, DNS names, allow rules, ECH entries, upstreams.
+        .target(name: "StockadeAddress", swiftSettings: leanSettings),
         // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.
-        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents"], swiftSettings: leanSettings),
+        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents", "StockadeAddress"], swiftSettings: leanSettings),
         .target(
             name: "StockadeProfile",
             dependencies: [
                 "StockadeSeccomp", "StockadeEvents", "CYaml",
                 // The one parser of allow rules, upstreams and ranges (DomainRule, DNSEndpoint, CIDR).
-                "StockadeNet",
+                "StockadeAddress",
             ],
             swiftSettings: leanSettings
         ),
@@ -65,7 +68,7 @@ let package = Package(
         .target(
             name: "StockadeCore",
             dependencies: [
-                "StockadeProfile", "StockadeSeccomp", "StockadeEvents", "StockadeCgroups", "StockadeNet",
+                "StockadeProfile", "StockadeSeccomp", "StockadeEvents", "StockadeCgroups", "StockadeNet", "StockadeAddress",
                 "CSeccomp", "CCap", "CSandboxChild", "CStockadeSys",
             ],
             swiftSettings: leanSettings
@@ -86,10 +89,11 @@ let package = Package(
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCgroupsTests", dependencies: ["StockadeCgroups"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet", "StockadeTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet", "StockadeAddress", "StockadeTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeAddressTests", dependencies: ["StockadeAddress", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCLITests", dependencies: ["StockadeCLI"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeAddress", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeReportTests", dependencies: ["StockadeReport", "StockadeProfile", "StockadeEvents"], swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents", "StockadeSeccomp", "StockadeProfile"], exclude: ["Fixtures"], swiftSettings: strictSettings),
     ]

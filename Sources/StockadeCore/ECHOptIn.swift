@@ -1,4 +1,4 @@
-import StockadeNet
+import StockadeAddress
 import StockadeProfile
 
 /// Merges `network.allow_ech` and `--allow-ech` into the spec, refusing an

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSandboxChild
 import CStockadeSys
+import StockadeAddress
 import StockadeEvents
 import StockadeNet
 import StockadeProfile

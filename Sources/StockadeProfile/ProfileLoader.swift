@@ -1,4 +1,4 @@
-import StockadeNet
+import StockadeAddress
 
 /// Finds, reads, decodes and merges profiles.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import StockadeAddress
 import StockadeNet
 import StockadeProfile
 import StockadeTestSupport

@@ -1,4 +1,5 @@
 @testable import StockadeNet
+import StockadeAddress
 
 /// Bytes from hex text; spaces and newlines ignored.
 func hex(_ text: String) -> [UInt8] {

@@ -1,3 +1,5 @@
+import StockadeAddress
+
 /// An IPv4 or IPv6 address as the firewall and the NFLOG reader carry it.
 ///
 /// Kept minimal and byte-oriented on purpose: this layer only moves addresses into
