@@ -36,7 +36,7 @@ final class EgressRuntime: PollSource {
     private var bindings = NameBindings()
     /// The name each resolved address was last given for, to name the
     /// destination of a dropped packet.
-    private var nameOf: [NetAddress: DNSName] = [:]
+    private var nameOf: [IPAddress: DNSName] = [:]
     /// Whether events reach a sink; with none, `dns.query` is counted but
     /// its fields are never built.
     private let eventsWritten: Bool
@@ -277,7 +277,7 @@ final class EgressRuntime: PollSource {
         if r.enforced { packetsDropped += 1 }
         // The claimed name, else the name the proxy last answered with this
         // address (audit mode resolves names it would have denied).
-        let name = r.name ?? nameOf[r.destination.netAddress]?.description
+        let name = r.name ?? nameOf[r.destination]?.description
         if !r.enforced, let name { suggested[name, default: []].insert(r.port) }
         var fields: JSONObject = ["proto": .string("tcp"), "dst": .string(r.destination.description), "port": .int(Int64(r.port))]
         if let name { fields["name"] = .string(name) }
@@ -293,13 +293,13 @@ final class EgressRuntime: PollSource {
         var elements: [NftSetElement] = []
         var refreshed: [(SetKey, Double)] = []
         for i in insertions {
-            nameOf[i.address.netAddress] = i.name
+            nameOf[i.address] = i.name
             bindings.record(name: i.name, address: i.address, ports: i.ports, timeoutSeconds: i.timeoutSeconds, now: now)
             let timeout = Double(i.timeoutSeconds)
             for port in i.ports {
                 let key = SetKey(address: i.address, port: port)
                 if let until = expiry[key], until >= now + timeout - 1 { continue }
-                elements.append(NftSetElement(address: i.address.netAddress, port: port, timeoutMilliseconds: UInt64(i.timeoutSeconds) * 1000))
+                elements.append(NftSetElement(address: i.address, port: port, timeoutMilliseconds: UInt64(i.timeoutSeconds) * 1000))
                 refreshed.append((key, now + timeout))
             }
         }
@@ -328,9 +328,9 @@ final class EgressRuntime: PollSource {
             decision = "allow"
             queriesAllowed += 1
         }
-        for a in r.addresses { nameOf[a.netAddress] = r.name }
+        for a in r.addresses { nameOf[a] = r.name }
         for a in r.observed {
-            let key = a.netAddress
+            let key = a
             if nameOf[key] == nil || r.wouldDeny { nameOf[key] = r.name }
         }
         // Emitted all the same: `seq`, counts and rate caps stay as they were.
@@ -483,15 +483,5 @@ enum HostAddresses {
             p = ifa.pointee.ifa_next
         }
         return out
-    }
-}
-
-extension IPAddress {
-    /// The firewall layer's address type (host-order IPv4, raw IPv6 bytes).
-    var netAddress: NetAddress {
-        switch self {
-        case .v4(let a): return .v4(a.value)
-        case .v6(let a): return .v6(a.bytes)
-        }
     }
 }
