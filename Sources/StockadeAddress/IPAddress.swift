@@ -1,3 +1,5 @@
+// inet_pton(3) and inet_ntop(3) are the only C this module calls: one parser
+// and one formatter for both families.
 import Glibc
 
 /// An IPv4 address, stored in network byte order as four bytes.

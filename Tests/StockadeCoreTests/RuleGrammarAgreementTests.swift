@@ -1,6 +1,5 @@
 import Foundation
 import StockadeAddress
-import StockadeNet
 import StockadeProfile
 import StockadeTestSupport
 import Testing

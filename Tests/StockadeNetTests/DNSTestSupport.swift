@@ -1,5 +1,5 @@
-@testable import StockadeNet
 import StockadeAddress
+@testable import StockadeNet
 
 /// Bytes from hex text; spaces and newlines ignored.
 func hex(_ text: String) -> [UInt8] {
