@@ -38,7 +38,7 @@ extension Supervisor {
         var goPipe: [Int32] = [-1, -1]
         guard stk_pipe_cloexec(&reportPipe) == 0, stk_pipe_cloexec(&goPipe) == 0 else {
             trees.closeAll()
-            throw SetupError(step: "pipe", code: "pipe", errno: errno, message: "cannot create the handshake pipes")
+            throw SetupError(step: "pipe", code: .pipe, errno: errno, message: "cannot create the handshake pipes")
         }
 
         let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
@@ -67,7 +67,7 @@ extension Supervisor {
             let hint = err == EPERM || err == ENOSPC || err == EUSERS
                 ? "creating namespaces is not permitted here (unprivileged user namespaces disabled or restricted, e.g. by AppArmor)"
                 : "clone3 of the sandbox failed"
-            throw SetupError(step: "clone", code: "clone", errno: err, message: hint)
+            throw SetupError(step: "clone", code: .clone, errno: err, message: hint)
         }
         state.initPid = pid
         state.pidfd = pidfd
@@ -96,20 +96,20 @@ extension Supervisor {
             try IDMaps.write(pid: pid, uid: plan.spec.uid, gid: plan.spec.gid, rootless: plan.spec.rootless)
             // First go: the child builds its filesystem while we attach it.
             guard writeByte(goFd) else {
-                throw SetupError(step: "go", code: "handshake", errno: errno, message: "the sandbox init vanished before setup")
+                throw SetupError(step: "go", code: .handshake, errno: errno, message: "the sandbox init vanished before setup")
             }
             try cgroup?.attach(pid: pid)
             try egress?.attach(pidfd: state.pidfd, reportFd: handles.reportFd)
         } catch let e as SetupError {
             throw abort(e, loop: loop)
         } catch let e as CgroupError {
-            throw abort(SetupError(step: "cgroup_attach", code: "cgroup", errno: e.errno, subject: e.path, message: "cannot move the sandbox into its cgroup"), loop: loop)
+            throw abort(SetupError(step: "cgroup_attach", code: .cgroup, errno: e.errno, subject: e.path, message: "cannot move the sandbox into its cgroup"), loop: loop)
         } catch {
-            throw abort(SetupError(step: "setup", code: "setup", message: "\(error)"), loop: loop)
+            throw abort(SetupError(step: "setup", code: .setup, message: "\(error)"), loop: loop)
         }
         // Second go: the child is in its cgroup and may continue.
         guard writeByte(goFd) else {
-            throw abort(SetupError(step: "go", code: "handshake", errno: errno, message: "the sandbox init vanished before setup"), loop: loop)
+            throw abort(SetupError(step: "go", code: .handshake, errno: errno, message: "the sandbox init vanished before setup"), loop: loop)
         }
     }
 

@@ -27,7 +27,7 @@ extension Supervisor {
             registryError = nil
         } catch {
             registry = nil
-            registryError = SetupError(step: "registry", code: "registry", errno: error.errno, subject: error.path, message: "cannot register the sandbox: \(error.description)")
+            registryError = SetupError(step: "registry", code: .registry, errno: error.errno, subject: error.path, message: "cannot register the sandbox: \(error.description)")
         }
 
         // The egress policy comes first so sandbox.start can name the upstreams.
@@ -64,7 +64,7 @@ extension Supervisor {
         if case .unenforceable(let reason, let remedy) = limitMeans {
             switch LimitEnforcement.verdict(plan.spec, reason: reason, remedy: remedy) {
             case .fail(let message):
-                throw SetupError(step: "limits", code: "limits_unenforceable", message: message)
+                throw SetupError(step: "limits", code: .limitsUnenforceable, message: message)
             case .warn(let limits, let message):
                 events.emit(.sandboxWarning, [
                     "code": .string(LimitEnforcement.warningCode), "message": .string(message),
@@ -81,7 +81,7 @@ extension Supervisor {
                     layout: cgroupLayout)
                 cgroupLocks = cgroup?.holdOwnerLocks() ?? []
             } catch {
-                throw SetupError(step: "cgroup_create", code: "cgroup", errno: error.errno, subject: error.path, message: "cannot create the sandbox cgroup (\(error.step))")
+                throw SetupError(step: "cgroup_create", code: .cgroup, errno: error.errno, subject: error.path, message: "cannot create the sandbox cgroup (\(error.step))")
             }
         }
     }

@@ -80,7 +80,7 @@ public final class Supervisor {
 
         if let e = state.execErrno {
             lastError = "\(plan.argv[0]): " + (e == ENOENT ? "command not found" : "cannot execute: \(String(cString: strerror(e)))")
-            events.emit(.sandboxError, ErrorEvent.fields(SetupError(step: "exec", code: e == ENOENT ? "command_not_found" : "command_not_executable", errno: e, subject: plan.argv[0], message: lastError!)))
+            events.emit(.sandboxError, ErrorEvent.fields(SetupError(step: "exec", code: e == ENOENT ? .commandNotFound : .commandNotExecutable, errno: e, subject: plan.argv[0], message: lastError!)))
         }
         if let setup = state.setupError {
             lastError = setup.description
