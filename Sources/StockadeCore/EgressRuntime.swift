@@ -71,7 +71,7 @@ final class EgressRuntime: PollSource {
         self.events = events
         eventsWritten = events.sink != .none
         guard let id = SandboxNetID(plan.spec.id) else {
-            throw SetupError(step: "egress_id", code: "egress", message: "sandbox id \(plan.spec.id) cannot name network objects")
+            throw SetupError(step: "egress_id", code: .egress, message: "sandbox id \(plan.spec.id) cannot name network objects")
         }
         netID = id
         audit = plan.spec.network == .audit
@@ -80,28 +80,28 @@ final class EgressRuntime: PollSource {
         do {
             allowlist = try DomainAllowlist(parsing: plan.spec.egress.allow)
         } catch {
-            throw SetupError(step: "egress_allowlist", code: "invalid_domain", message: "invalid allow rule: \(error)")
+            throw SetupError(step: "egress_allowlist", code: .invalidDomain, message: "invalid allow rule: \(error)")
         }
         var privateRanges: [CIDR] = []
         for text in plan.spec.egress.allowPrivate {
             do {
                 privateRanges.append(try CIDR(text))
             } catch {
-                throw SetupError(step: "egress_allowlist", code: "invalid_cidr", subject: text, message: "invalid allow_private range \(text)")
+                throw SetupError(step: "egress_allowlist", code: .invalidCIDR, subject: text, message: "invalid allow_private range \(text)")
             }
         }
         let echAllowlist: DomainAllowlist
         do {
             echAllowlist = try ECHAllowance.allowlist(parsing: plan.spec.egress.allowECH)
         } catch {
-            throw SetupError(step: "egress_allowlist", code: "invalid_domain", message: "invalid allow_ech entry: \(error)")
+            throw SetupError(step: "egress_allowlist", code: .invalidDomain, message: "invalid allow_ech entry: \(error)")
         }
         policy = RelayPolicy(allowlist: allowlist, allowPrivate: privateRanges, allowECH: echAllowlist)
         dnsUpstreams = plan.spec.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : plan.spec.egress.dnsUpstreams
         let upstreamText = dnsUpstreams.first
         guard let upstreamText, let parsed = NetworkSyntax.parseUpstream(upstreamText),
               let address = IPAddress(parsed.address) else {
-            throw SetupError(step: "dns_upstream", code: "dns_upstream", message: "no DNS upstream: give --dns-upstream ADDR or a nameserver in /etc/resolv.conf")
+            throw SetupError(step: "dns_upstream", code: .dnsUpstream, message: "no DNS upstream: give --dns-upstream ADDR or a nameserver in /etc/resolv.conf")
         }
         upstream = DNSEndpoint(address: address, port: parsed.port)
 
@@ -144,7 +144,7 @@ final class EgressRuntime: PollSource {
             // No IPv6 in this kernel (or namespace): IPv4 only.
             if fds[EgressSocket.relay6.rawValue] >= 0 { try? routes.addDefaultRoute(ipv6: true, device: "lo") }
         } catch {
-            throw SetupError(step: "sandbox_routes", code: error.code, errno: error.errno, subject: error.target, message: "cannot route the sandbox's traffic through its loopback")
+            throw SetupError(step: "sandbox_routes", code: error.setupCode, errno: error.errno, subject: error.target, message: "cannot route the sandbox's traffic through its loopback")
         }
 
         var listeners: [(fd: Int32, ipv6: Bool)] = []
@@ -152,7 +152,7 @@ final class EgressRuntime: PollSource {
         let port = stk_listen_loopback(relay4, 0, 0, 1024)
         guard port > 0 else {
             close(relay4)
-            throw SetupError(step: "relay_listen", code: "relay", errno: -port, subject: "127.0.0.1", message: "cannot listen for the sandbox's connections")
+            throw SetupError(step: "relay_listen", code: .relay, errno: -port, subject: "127.0.0.1", message: "cannot listen for the sandbox's connections")
         }
         listeners.append((relay4, false))
         let relay6 = take(.relay6)
@@ -172,12 +172,12 @@ final class EgressRuntime: PollSource {
             let firewall = SandboxFirewall(id: netID, relayPort: UInt16(port), nflogGroup: Self.nflogGroup, enforcing: !audit)
             try executor.apply(try NftBatch.createTable(firewall))
         } catch {
-            throw SetupError(step: "nft_table", code: error.code, errno: error.errno, subject: error.target, message: "cannot install the egress firewall table \(netID.tableName)")
+            throw SetupError(step: "nft_table", code: error.setupCode, errno: error.errno, subject: error.target, message: "cannot install the egress firewall table \(netID.tableName)")
         }
         do {
             nflog = try NflogReader(socket: try NetlinkSocket(bindingAdopted: take(.nflog)), group: Self.nflogGroup)
         } catch {
-            throw SetupError(step: "nflog", code: error.code, errno: error.errno, subject: error.target, message: "cannot read the firewall's log group \(Self.nflogGroup)")
+            throw SetupError(step: "nflog", code: error.setupCode, errno: error.errno, subject: error.target, message: "cannot read the firewall's log group \(Self.nflogGroup)")
         }
 
         let proxyAddress = IPv4Address(127, 0, 0, 53)
@@ -188,7 +188,7 @@ final class EgressRuntime: PollSource {
         guard rc == 0 else {
             close(udp)
             close(tcp)
-            throw SetupError(step: "dns_proxy", code: "dns_listen", errno: -rc, subject: "\(EgressFiles.proxyAddress):53", message: "cannot start the DNS proxy")
+            throw SetupError(step: "dns_proxy", code: .dnsListen, errno: -rc, subject: "\(EgressFiles.proxyAddress):53", message: "cannot start the DNS proxy")
         }
         do {
             proxy = try DNSProxyServer(
@@ -199,7 +199,7 @@ final class EgressRuntime: PollSource {
                 applyInsertions: { [unowned self] in self.insert($0) },
                 onRecord: { [unowned self] in self.record($0) })
         } catch {
-            throw SetupError(step: "dns_proxy", code: error.code, errno: error.errno, subject: error.target, message: "cannot start the DNS proxy")
+            throw SetupError(step: "dns_proxy", code: error.setupCode, errno: error.errno, subject: error.target, message: "cannot start the DNS proxy")
         }
     }
 
@@ -235,24 +235,24 @@ final class EgressRuntime: PollSource {
             var p = pollfd(fd: reportFd, events: Int16(POLLIN), revents: 0)
             let left = Int32(max(0, (deadline - Clock.monotonic()) * 1000))
             guard left > 0, poll(&p, 1, left) > 0 else {
-                throw fail(SetupError(step: "net_sockets", code: "handshake", message: "the sandbox init did not hand over its network sockets"))
+                throw fail(SetupError(step: "net_sockets", code: .handshake, message: "the sandbox init did not hand over its network sockets"))
             }
             var rec = stk_report()
             let n = withUnsafeMutableBytes(of: &rec) { read(reportFd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             guard n == MemoryLayout<stk_report>.size else {
-                throw fail(SetupError(step: "net_sockets", code: "handshake", message: "the sandbox init vanished before setup"))
+                throw fail(SetupError(step: "net_sockets", code: .handshake, message: "the sandbox init vanished before setup"))
             }
             if rec.kind == Int32(STK_REPORT_ERROR.rawValue) {
                 let name = String(cString: stk_step_name(rec.step))
-                throw fail(SetupError(step: name, code: name, errno: rec.err, message: "sandbox setup failed at \(name)"))
+                throw fail(SetupError(step: name, code: .init(childStep: name), errno: rec.err, message: "sandbox setup failed at \(name)"))
             }
             guard rec.kind == Int32(STK_REPORT_NET_SOCKET.rawValue), rec.step >= 0, Int(rec.step) < fds.count else { continue }
             received += 1
             guard rec.value >= 0 else { continue }  // an optional socket the kernel refused
             let fd = stk_pidfd_getfd(pidfd, rec.value)
             guard fd >= 0 else {
-                throw fail(SetupError(step: "net_sockets", code: "socket_handoff", errno: -fd, message: "cannot take the sandbox's network sockets"))
+                throw fail(SetupError(step: "net_sockets", code: .socketHandoff, errno: -fd, message: "cannot take the sandbox's network sockets"))
             }
             fds[Int(rec.step)] = fd
         }

@@ -95,7 +95,7 @@ enum StartEvent {
 
 enum ErrorEvent {
     static func fields(_ e: SetupError) -> JSONObject {
-        var out: JSONObject = ["step": .string(e.step), "code": .string(e.code)]
+        var out: JSONObject = ["step": .string(e.step), "code": .string(e.code.rawValue)]
         if e.errno != 0 {
             out["errno"] = .int(Int64(e.errno))
             out["errno_name"] = .string(SystemNames.errnoName(e.errno))

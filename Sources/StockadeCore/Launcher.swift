@@ -73,7 +73,7 @@ public enum Launcher {
             spec = try SpecBuilder(presets: PresetLoader(searchPaths: ProfileSearch.paths())).build(profile: profile, overrides: overrides, host: host, id: id)
             plan = try Planner(seccompCache: SeccompFilterCache.defaultDirectory().map { SeccompFilterCache(directory: $0, writes: !dryRun) }).plan(spec)
         } catch {
-            return early("plan", error.code, error.description)
+            return early("plan", error.code.rawValue, error.description)
         }
         var features = KernelFeatures.detect()
         TestOnlyHooks.apply(plan: &plan, features: &features)

@@ -173,7 +173,7 @@ struct WatchLoop {
         case Int32(STK_REPORT_LISTENER.rawValue):
             let fd = stk_pidfd_getfd(pidfd, rec.value)
             if fd < 0 {
-                state.setupError = SetupError(step: "listener_handoff", code: "seccomp_listener", errno: -fd, message: "cannot take the seccomp listener from the sandbox init")
+                state.setupError = SetupError(step: "listener_handoff", code: .seccompListener, errno: -fd, message: "cannot take the seccomp listener from the sandbox init")
                 _ = stk_pidfd_send_signal(pidfd, SIGKILL)
             } else {
                 listener = fd
@@ -190,7 +190,7 @@ struct WatchLoop {
         case Int32(STK_REPORT_PTY.rawValue):
             let fd = stk_pidfd_getfd(pidfd, rec.value)
             if fd < 0 {
-                state.setupError = SetupError(step: "pty_handoff", code: "pty", errno: -fd, message: "cannot take the pty master from the sandbox init")
+                state.setupError = SetupError(step: "pty_handoff", code: .pty, errno: -fd, message: "cannot take the pty master from the sandbox init")
                 _ = stk_pidfd_send_signal(pidfd, SIGKILL)
             } else {
                 if let take = onPtyMaster { take(fd) } else { close(fd) }
@@ -214,7 +214,7 @@ struct WatchLoop {
             subject = plan.cwd
             message = "the working directory \(plan.cwd) is not visible inside the sandbox"
         }
-        return SetupError(step: name, code: name, errno: err, subject: subject, message: message)
+        return SetupError(step: name, code: .init(childStep: name), errno: err, subject: subject, message: message)
     }
 
     /// Every notification is a denial, answered with an errno, except the
