@@ -210,6 +210,7 @@ struct ChildConfigBuilder {
             cfg.net_sockets = arena.array(sockets)
             cfg.net_socket_count = sockets.count
         }
+        TestOnlyHooks.apply(child: &cfg)
         return cfg
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSandboxChild
 
 /// Switches the integration tests use to climb one wall with the other out
 /// of the way. Honoured only by debug builds (`swift build`, what `swift
@@ -27,6 +28,19 @@ enum TestOnlyHooks {
         if let raw = getenv(landlockABIVariable), let n = Int(String(cString: raw)), n >= 0 {
             writeStderr("sandbox-run: TEST BUILD: \(landlockABIVariable): Landlock ABI at most \(n)\n")
             features.landlockABI = min(features.landlockABI, n)
+        }
+        #endif
+    }
+
+    /// Set: the child's `setsid` fails (init is made a process-group
+    /// leader first), so a test sees which step a failure there reports.
+    static let setsidFailsVariable = "STOCKADE_TEST_CHILD_SETSID_FAILS"
+
+    static func apply(child cfg: inout stk_child_config) {
+        #if DEBUG
+        if getenv(setsidFailsVariable) != nil {
+            writeStderr("sandbox-run: TEST BUILD: \(setsidFailsVariable): the sandbox init's setsid will fail\n")
+            cfg.test_setsid_fails = 1
         }
         #endif
     }

@@ -70,6 +70,7 @@ struct WatchLoop {
     func run(_ state: inout RunState) {
         var listener: Int32 = -1
         defer { if listener >= 0 { close(listener) } }
+        var pty = PtyHandoff()
         var reportOpen = true
         var termDeadline: Double? = plan.spec.timeoutSeconds.map { started + $0 }
         var killDeadline: Double? = nil
@@ -120,7 +121,7 @@ struct WatchLoop {
                 if let source = owner[fd.fd] {
                     source.handle(fd.fd, revents: fd.revents, now: t)
                 } else if fd.fd == reportFd {
-                    reportOpen = readReports(&state, listener: &listener)
+                    reportOpen = readReports(&state, listener: &listener, pty: &pty)
                 } else if fd.fd == listener {
                     if fd.revents & Int16(POLLHUP) != 0 && fd.revents & Int16(POLLIN) == 0 {
                         close(listener)
@@ -140,7 +141,7 @@ struct WatchLoop {
                 } else if fd.fd == pidfd {
                     // The init exited: collect the last reports, then reap.
                     while reportOpen, hasInput(reportFd) {
-                        reportOpen = readReports(&state, listener: &listener)
+                        reportOpen = readReports(&state, listener: &listener, pty: &pty)
                     }
                     state.reapInit()
                 }
@@ -162,7 +163,7 @@ struct WatchLoop {
     }
 
     /// Reads one record; returns false at EOF.
-    private func readReports(_ state: inout RunState, listener: inout Int32) -> Bool {
+    private func readReports(_ state: inout RunState, listener: inout Int32, pty: inout PtyHandoff) -> Bool {
         var rec = stk_report()
         let n = withUnsafeMutableBytes(of: &rec) { read(reportFd, $0.baseAddress, $0.count) }
         if n <= 0 { return n < 0 && errno == EINTR }
@@ -188,14 +189,7 @@ struct WatchLoop {
         case Int32(STK_REPORT_EXIT.rawValue):
             state.workloadStatus = rec.value
         case Int32(STK_REPORT_PTY.rawValue):
-            let fd = stk_pidfd_getfd(pidfd, rec.value)
-            if fd < 0 {
-                state.setupError = SetupError(step: "pty_handoff", code: .pty, errno: -fd, message: "cannot take the pty master from the sandbox init")
-                _ = stk_pidfd_send_signal(pidfd, SIGKILL)
-            } else {
-                if let take = onPtyMaster { take(fd) } else { close(fd) }
-                _ = writeByte(goFd)
-            }
+            takePtyMaster(rec.value, &pty, &state)
         default:
             break
         }
