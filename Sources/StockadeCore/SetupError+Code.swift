@@ -94,6 +94,7 @@ extension SetupError {
         case landlockRule = "landlock_rule"
         case landlockRestrict = "landlock_restrict"
         case netSockets = "net_sockets"
+        case setsid = "setsid"
 
         /// The code of a failed child step, named by stk_step_name. A name
         /// this enum lacks (a step added in C only) becomes `unknown`; a test
