@@ -279,11 +279,7 @@ final class EgressRuntime: PollSource {
         // address (audit mode resolves names it would have denied).
         let name = r.name ?? nameOf[r.destination]?.description
         if !r.enforced, let name { suggested[name, default: []].insert(r.port) }
-        var fields: JSONObject = ["proto": .string("tcp"), "dst": .string(r.destination.description), "port": .int(Int64(r.port))]
-        if let name { fields["name"] = .string(name) }
-        fields["reason"] = .string(r.reason.rawValue)
-        fields["enforced"] = .bool(r.enforced)
-        events.emit(.netDenied, fields)
+        events.emit(.netDenied(proto: "tcp", dst: r.destination.description, port: r.port, name: name, reason: r.reason.rawValue, enforced: r.enforced))
     }
 
     /// Adds resolved addresses to the sets and the bindings; the proxy replies only after.
@@ -309,7 +305,7 @@ final class EgressRuntime: PollSource {
             for (key, until) in refreshed { expiry[key] = until }
             return true
         } catch {
-            events.emit(.sandboxWarning, ["code": .string("set_insert_failed"), "message": .string("could not add resolved addresses: \(error)")])
+            events.emit(.warning(code: "set_insert_failed", message: "could not add resolved addresses: \(error)"))
             return false
         }
     }
@@ -338,13 +334,9 @@ final class EgressRuntime: PollSource {
             events.emit(.dnsQuery)
             return
         }
-        var fields: JSONObject = ["name": .string(r.name.description), "qtype": .string(r.queryType.description)]
-        fields["decision"] = .string(decision)
-        if let reason = r.reason { fields["reason"] = .string(reason.rawValue) }
-        if let rule = r.rule { fields["rule"] = .string(rule) }
-        if !r.addresses.isEmpty { fields["answers"] = .array(r.addresses.map { .string($0.description) }) }
-        if !r.rebound.isEmpty { fields["stripped"] = .array(r.rebound.map { .string($0.description) }) }
-        events.emit(.dnsQuery, fields)
+        events.emit(.dnsQuery(
+            name: r.name.description, qtype: r.queryType.description, decision: decision, reason: r.reason?.rawValue, rule: r.rule,
+            answers: r.addresses.map(\.description), stripped: r.rebound.map(\.description)))
     }
 
     private func dropped(_ p: DroppedPacket) {
@@ -356,15 +348,13 @@ final class EgressRuntime: PollSource {
         case 58: proto = "icmpv6"
         default: proto = "proto\(p.ipProtocol)"
         }
-        var fields: JSONObject = ["proto": .string(proto), "dst": .string(p.destination.description)]
-        if let port = p.destinationPort { fields["port"] = .int(Int64(port)) }
-        if let name = nameOf[p.destination]?.description { fields["name"] = .string(name) }
         // Nothing but loopback exists in the sandbox's namespace: what the
         // table drops cannot leave, audit mode or not.
-        fields["enforced"] = .bool(true)
+        let event = Event.netDenied(proto: proto, dst: p.destination.description, port: p.destinationPort,
+                                    name: nameOf[p.destination]?.description, enforced: true)
         packetsDenied += 1
         packetsDropped += 1
-        events.emit(.netDenied, fields)
+        events.emit(event)
     }
 
     /// `name` or `name:port` rules that would have let this audit run pass.
@@ -382,16 +372,11 @@ final class EgressRuntime: PollSource {
         return out
     }
 
-    var endFields: JSONObject {
-        var o: JSONObject = [
-            "mode": .string(audit ? "audit" : "filtered"),
-            "queries_allowed": .int(Int64(queriesAllowed)),
-            "queries_denied": .int(Int64(queriesDenied)),
-            "packets_denied": .int(Int64(packetsDenied)),
-            "connections_relayed": .int(Int64(relay?.relayed ?? relayedAtTeardown)),
-        ]
-        if audit { o["suggested_allow"] = .array(suggestedAllowlist.map { .string($0) }) }
-        return o
+    /// `sandbox.end`'s `network`.
+    var totals: Event.NetworkTotals {
+        Event.NetworkTotals(
+            audit: audit, queriesAllowed: queriesAllowed, queriesDenied: queriesDenied, packetsDenied: packetsDenied,
+            connectionsRelayed: relay?.relayed ?? relayedAtTeardown, suggestedAllow: audit ? suggestedAllowlist : nil)
     }
 
     /// `connections_relayed` once the relay is gone (`sandbox.end` comes after teardown).

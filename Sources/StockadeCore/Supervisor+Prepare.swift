@@ -37,12 +37,9 @@ extension Supervisor {
         }
         let landlock = plan.landlock.enforcement(abi: features.landlockABI)
         events.emit(.sandboxStart, StartEvent.fields(plan: plan, features: features, cgroup: cgroupLayout, dnsUpstreams: egress?.dnsUpstreams, landlock: landlock))
-        if let lifted = MaskedFields.liftedWarning(plan: plan) { events.emit(.sandboxWarning, lifted) }
+        if let lifted = MaskedFields.liftedWarning(plan: plan) { events.emit(lifted) }
         if plan.spec.network == .host {
-            events.emit(.sandboxWarning, [
-                "code": .string("network_host"),
-                "message": .string("the sandbox shares the host's network: no egress control"),
-            ])
+            events.emit(.warning(code: "network_host", message: "the sandbox shares the host's network: no egress control"))
         }
 
         if let e = registryError { throw e }
@@ -66,10 +63,7 @@ extension Supervisor {
             case .fail(let message):
                 throw SetupError(step: "limits", code: .limitsUnenforceable, message: message)
             case .warn(let limits, let message):
-                events.emit(.sandboxWarning, [
-                    "code": .string(LimitEnforcement.warningCode), "message": .string(message),
-                    "limits": .array(limits.map { .string($0.rawValue) }),
-                ])
+                events.emit(.warning(code: LimitEnforcement.warningCode, message: message, limits: limits.map(\.rawValue)))
                 writeStderr("sandbox-run: warning: limits \(message)\n")
             }
         }

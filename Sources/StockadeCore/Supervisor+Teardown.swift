@@ -8,7 +8,7 @@ extension Supervisor {
     /// Fail closed: `sandbox.error` naming the step, teardown, exit 125.
     func fail(_ error: SetupError) -> Int32 {
         lastError = error.description
-        events.emit(.sandboxError, ErrorEvent.fields(error))
+        events.emit(error.event)
         return teardown(setupFailed: true, exitStatus: ExitStatus.setupFailed)
     }
 
@@ -19,7 +19,7 @@ extension Supervisor {
         egress?.teardown(sandboxGone: state.initReaped && state.setupError == nil)
         if let cg = cgroup {
             do { try cg.destroy() } catch {
-                events.emit(.sandboxWarning, ["code": .string("cgroup_cleanup"), "message": .string("could not remove \(error.path): \(SystemNames.errnoName(error.errno)); `sandbox-run gc` will retry")])
+                events.emit(.warning(code: "cgroup_cleanup", message: "could not remove \(error.path): \(SystemNames.errnoName(error.errno)); `sandbox-run gc` will retry"))
             }
         }
         for fd in cgroupLocks { close(fd) }
@@ -28,23 +28,21 @@ extension Supervisor {
 
         var outcome = Outcome.decide(state: state, stats: stats, setupFailed: setupFailed, forcedStatus: exitStatus)
         if let n = stats?.oomKills, n > 0 {
-            events.emit(.limitHit, ["limit": .string("memory"), "value": plan.spec.memoryBytes.map { .uint($0) } ?? .null, "count": .int(Int64(n))])
+            events.emit(.limitHit(.memory, value: plan.spec.memoryBytes, count: Int(n)))
         }
         if let n = stats?.pidsLimitHits, n > 0 {
-            events.emit(.limitHit, ["limit": .string("pids"), "value": plan.spec.pids.map { .int(Int64($0)) } ?? .null, "count": .int(Int64(n))])
+            events.emit(.limitHit(.pids, value: plan.spec.pids.map { UInt64($0) }, count: Int(n)))
         }
         if state.deniedSuppressed > 0 {
-            events.emit(.eventsSuppressed, ["suppressed_type": .string("syscall.denied"), "count": .int(Int64(state.deniedSuppressed))])
+            events.emit(.suppressed(.syscallDenied, count: state.deniedSuppressed))
         }
         var denials = DenialCounts(syscalls: state.deniedTotal, queries: egress?.queriesRefused ?? 0, packets: egress?.packetsDropped ?? 0)
         denials.stackedFilters = state.stackedFilters
         if failOnDeny, let s = FailOnDeny.override(reason: outcome.reason, status: outcome.status, denials: denials) {
-            events.emit(.sandboxWarning, ["code": .string(FailOnDeny.warningCode), "message": .string(FailOnDeny.message(denials))])
+            events.emit(.warning(code: FailOnDeny.warningCode, message: FailOnDeny.message(denials)))
             outcome.status = s
         }
-        var end = EndEvent.fields(outcome: outcome, state: state, stats: stats, started: started)
-        if let egress { end["network"] = .object(egress.endFields) }
-        events.emit(.sandboxEnd, end)
+        events.emit(EndEvent.event(outcome: outcome, state: state, stats: stats, started: started, network: egress?.totals))
         events.close()
         notify?.status("ended: \(outcome.reason.rawValue), exit status \(outcome.status)")
         return outcome.status

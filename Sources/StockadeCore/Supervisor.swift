@@ -80,11 +80,11 @@ public final class Supervisor {
 
         if let e = state.execErrno {
             lastError = "\(plan.argv[0]): " + (e == ENOENT ? "command not found" : "cannot execute: \(String(cString: strerror(e)))")
-            events.emit(.sandboxError, ErrorEvent.fields(SetupError(step: "exec", code: e == ENOENT ? .commandNotFound : .commandNotExecutable, errno: e, subject: plan.argv[0], message: lastError!)))
+            events.emit(SetupError(step: "exec", code: e == ENOENT ? .commandNotFound : .commandNotExecutable, errno: e, subject: plan.argv[0], message: lastError!).event)
         }
         if let setup = state.setupError {
             lastError = setup.description
-            events.emit(.sandboxError, ErrorEvent.fields(setup))
+            events.emit(setup.event)
         }
     }
 }

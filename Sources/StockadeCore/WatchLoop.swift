@@ -103,7 +103,7 @@ struct WatchLoop {
                 state.timedOut = true
                 // Signal first, log afterwards: nothing may delay the signal.
                 _ = stk_pidfd_send_signal(pidfd, SIGTERM)
-                events.emit(.timeout, ["after_s": .double(plan.spec.timeoutSeconds ?? 0), "signal": .string("SIGTERM"), "phase": .string("term")])
+                events.emit(.timeout(afterSeconds: plan.spec.timeoutSeconds ?? 0, phase: .term))
                 notify?.stopping("stopping: timeout, SIGTERM sent")
                 killDeadline = t + plan.spec.killAfterSeconds
             }
@@ -113,7 +113,7 @@ struct WatchLoop {
                 // SIGKILL to the namespace's init takes every process in it.
                 _ = stk_pidfd_send_signal(pidfd, SIGKILL)
                 if state.timedOut {
-                    events.emit(.timeout, ["after_s": .double((plan.spec.timeoutSeconds ?? 0) + plan.spec.killAfterSeconds), "signal": .string("SIGKILL"), "phase": .string("kill")])
+                    events.emit(.timeout(afterSeconds: (plan.spec.timeoutSeconds ?? 0) + plan.spec.killAfterSeconds, phase: .kill))
                 }
             }
 
@@ -132,7 +132,7 @@ struct WatchLoop {
                 } else if fd.fd == signalFd {
                     while case let sig = stk_signalfd_read(signalFd), sig > 0 {
                         state.forwardedSignal = sig
-                        events.emit(.signalForwarded, ["signal": .string(SystemNames.signalName(sig))])
+                        events.emit(.signalForwarded(sig))
                         _ = stk_pidfd_send_signal(pidfd, sig)
                         if sig == SIGTERM || sig == SIGINT { notify?.stopping("stopping: \(SystemNames.signalName(sig)) forwarded to the sandbox") }
                         // A workload that ignores the request still ends.
@@ -182,7 +182,7 @@ struct WatchLoop {
             }
         case Int32(STK_REPORT_EXEC_OK.rawValue):
             state.readyAt = Clock.monotonic()
-            events.emit(.sandboxReady, ["setup_ms": .double(((state.readyAt ?? started) - started) * 1000), "pid": .int(Int64(state.initPid))])
+            events.emit(.ready(setupMs: ((state.readyAt ?? started) - started) * 1000, pid: state.initPid))
             notify?.ready(pid: state.initPid, sandboxId: plan.spec.id)
         case Int32(STK_REPORT_EXEC_FAILED.rawValue):
             state.execErrno = rec.err
@@ -228,16 +228,12 @@ struct WatchLoop {
         state.deniedTotal += 1
         state.deniedBySyscall[name, default: 0] += 1
         if state.deniedTotal <= Supervisor.deniedEventCap {
-            var fields: JSONObject = [
-                "syscall": .string(name),
-                "nr": .int(Int64(n.nr)),
-                "arch": .string(isX32 ? "x32" : (n.arch == 0xC000_003E ? "x86_64" : String(n.arch, radix: 16))),
-                "errno": .string(SystemNames.errnoName(err)),
-                "pid": .int(Int64(n.pid)),
-            ]
             let args = withUnsafeBytes(of: n.args) { Array($0.bindMemory(to: UInt64.self)) }
-            for (key, value) in SocketDenialFields.fields(syscall: name, args: args) { fields[key] = value }
-            events.emit(.syscallDenied, fields)
+            let socket = SocketDenialFields.socket(syscall: name, args: args)
+            events.emit(.syscallDenied(
+                syscall: name, nr: Int64(n.nr),
+                arch: isX32 ? "x32" : (n.arch == 0xC000_003E ? "x86_64" : String(n.arch, radix: 16)),
+                errno: err, pid: Int64(n.pid), family: socket?.family, netlinkProtocol: socket?.netlinkProtocol))
         } else {
             state.deniedSuppressed += 1
         }
