@@ -115,9 +115,9 @@ public final class Supervisor {
         launchPlan.mounts = CgroupView.expand(plan.mounts, cgroup: cgroup, layout: cgroupLayout)
         let trees: PreparedTrees
         do {
-            // Each bind must reach what was checked: the egress files as
-            // written (BindSource).
-            var expected: [String: FileIdentity] = [:]
+            // Each bind must reach what was checked: the scanned workspace,
+            // the egress files as written (BindSource).
+            var expected = plan.scannedBindSources
             if egress != nil { expected.merge(try EgressFiles.identities(rootless: plan.spec.rootless)) { checked, _ in checked } }
             trees = try PreparedTrees.prepare(launchPlan.mounts, rootless: plan.spec.rootless, caller: plan.spec.caller, expected: expected)
         } catch {
