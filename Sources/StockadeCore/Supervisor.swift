@@ -119,6 +119,7 @@ public final class Supervisor {
             // the egress files as written (BindSource).
             var expected = plan.scannedBindSources
             if egress != nil { expected.merge(try EgressFiles.identities(rootless: plan.spec.rootless)) { checked, _ in checked } }
+            TestOnlyHooks.pauseBeforeBinds()
             trees = try PreparedTrees.prepare(launchPlan.mounts, rootless: plan.spec.rootless, caller: plan.spec.caller, expected: expected)
         } catch {
             return fail(error)
