@@ -117,7 +117,7 @@ public enum EventFileOpener {
         // the plainer reasons (workspace, the file itself), before anything
         // is opened for writing or created in it.
         var looseDirectory: String? = nil
-        for component in components {
+        for (index, component) in components.enumerated() {
             walked += "/" + component
             let next = stk_sink_openat2(dir, component, STK_O_PATH | O_DIRECTORY, 0)
             if next < 0 {
@@ -130,7 +130,9 @@ public enum EventFileOpener {
             dir = next
             var dst = stat()
             guard fstat(dir, &dst) == 0 else { return .failure(EventSinkError(step: .open, target: target, errno: errno)) }
-            if looseDirectory == nil, let why = directoryProblem(with: dst, rules: rules) { looseDirectory = "\(walked) \(why)" }
+            if looseDirectory == nil, let why = directoryProblem(with: dst, rules: rules, holdsFile: index == components.count - 1) {
+                looseDirectory = "\(walked) \(why)"
+            }
         }
         // The workspace or a writable bind first: the plainer reason.
         if let area = writableArea(containing: dir, areas: areas) {
@@ -184,13 +186,16 @@ public enum EventFileOpener {
     /// not: whoever can rename entries in it can swap the file between runs
     /// (or forge it), so it must be owned by root or the invoking user, and
     /// nobody else may write into it unless the sticky bit keeps them to
-    /// their own entries (`/tmp`).
-    static func directoryProblem(with st: stat, rules: EventFileRules) -> String? {
+    /// their own entries (`/tmp`). Above the file's own directory a group
+    /// write bit is tolerated (Ubuntu's `/var/log` is `root:syslog 0775`):
+    /// swapping a directory there for one of the group's own is caught when
+    /// the file's directory is judged, since its owner would be wrong.
+    static func directoryProblem(with st: stat, rules: EventFileRules, holdsFile: Bool = true) -> String? {
         if !rules.allowedOwners.contains(st.st_uid) {
             let owners = rules.allowedOwners.map(String.init).joined(separator: " or uid ")
             return "is owned by uid \(st.st_uid), not by uid \(owners), so that user (or a workload running as it) could replace the file"
         }
-        if st.st_mode & 0o022 != 0 && st.st_mode & S_ISVTX == 0 {
+        if st.st_mode & (holdsFile ? 0o022 : 0o002) != 0 && st.st_mode & S_ISVTX == 0 {
             return "is writable by others (mode \(String(st.st_mode & 0o7777, radix: 8))) without the sticky bit, so anyone who can write there could replace the file"
         }
         return nil

@@ -103,6 +103,21 @@ struct EventFileOpenerTests {
         #expect(reason(open(dir + "/sub/e.jsonl")) == nil)
     }
 
+    @Test func aGroupWritableAncestorIsToleratedAnOthersWritableOneIsNot() {
+        defer {
+            unlink(dir + "/sub/inner/e.jsonl")
+            rmdir(dir + "/sub/inner")
+            cleanup()
+        }
+        #expect(mkdir(dir + "/sub", 0o700) == 0 && mkdir(dir + "/sub/inner", 0o700) == 0)
+        #expect(chmod(dir + "/sub", 0o775) == 0)
+        #expect(reason(open(dir + "/sub/inner/e.jsonl")) == nil)
+        unlink(dir + "/sub/inner/e.jsonl")
+        #expect(chmod(dir + "/sub", 0o757) == 0)
+        #expect(reason(open(dir + "/sub/inner/e.jsonl"))?.contains("\(dir)/sub is writable by others") == true)
+        #expect(access(dir + "/sub/inner/e.jsonl", F_OK) != 0)
+    }
+
     @Test func directoriesOwnedBySomeoneElseAreRefused() throws {
         defer { cleanup() }
         #expect(mkdir(dir + "/sub", 0o755) == 0)
@@ -134,6 +149,10 @@ struct EventFileOpenerTests {
         #expect(EventFileOpener.directoryProblem(with: dir(uid: 7, mode: 0o755), rules: rules)?.contains("owned by uid 7") == true)
         #expect(EventFileOpener.directoryProblem(with: dir(uid: 0, mode: 0o775), rules: rules)?.contains("writable by others") == true)
         #expect(EventFileOpener.directoryProblem(with: dir(uid: 1000, mode: 0o757), rules: rules)?.contains("writable by others") == true)
+        // Above the file's own directory, a group may write (Ubuntu's /var/log); others may not.
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 0, mode: 0o775), rules: rules, holdsFile: false) == nil)
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 0, mode: 0o757), rules: rules, holdsFile: false)?.contains("writable by others") == true)
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 7, mode: 0o755), rules: rules, holdsFile: false)?.contains("owned by uid 7") == true)
     }
 
     @Test func nonRegularFilesAreRefusedWithoutBlocking() {
