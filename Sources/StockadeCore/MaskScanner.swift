@@ -14,7 +14,9 @@ import Glibc
 /// entries, or a directory it cannot read is a `ScanError` (the run exits
 /// 125), never a quiet end of masking. On the host the walk goes descriptor
 /// by descriptor (`openat` with `O_NOFOLLOW`), so a directory swapped for a
-/// symlink mid-scan is an error, not a detour (`WorkspaceTree.swift`).
+/// symlink mid-scan is an error, not a detour (`WorkspaceTree.swift`). The
+/// root is reached as the bind reaches it (`SafePath`), and its identity is
+/// kept (`Survey.root`): a workspace swapped after the scan is not bound.
 public struct MaskScanner: Sendable {
     public var maxDepth: Int
     public var maxEntries: Int
