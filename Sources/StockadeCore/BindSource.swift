@@ -7,9 +7,14 @@ import Glibc
 /// tree since planning), as the sudo caller when there is one, and checks
 /// that what was reached is what was planned. The descriptor it returns is
 /// what gets mounted.
+///
+/// `expected`: the identity of the object an earlier step checked under this
+/// name (the workspace the mask scan read, the egress files just written).
+/// Reaching anything else means the name was swapped in between: binding it
+/// would show the workload a tree nobody checked, so it is refused.
 enum BindSource {
     static func open(_ source: String, destination: String, readOnly: Bool, isFile: Bool, device: Bool,
-                     caller: SudoCaller?) throws(SetupError) -> Int32 {
+                     caller: SudoCaller?, expected: FileIdentity? = nil) throws(SetupError) -> Int32 {
         let opened: (fd: Int32, resolved: ResolvedPath)
         do {
             opened = try walk(source, readOnly: readOnly, device: device, caller: caller)
@@ -47,6 +52,14 @@ enum BindSource {
             close(opened.fd)
             throw SetupError(step: "open_bind_source", code: .bindSourceChanged, subject: source,
                              message: "\(source) changed since planning (it is now \(r.kind == .directory ? "a directory" : "not a directory")); refusing to bind it")
+        }
+        if let expected {
+            let reached = FileIdentity.of(fd: opened.fd)
+            guard reached == expected else {
+                close(opened.fd)
+                throw SetupError(step: "open_bind_source", code: .bindSourceChanged, subject: source,
+                                 message: "\(source) is no longer the object checked before (\(expected), now \(reached.map(String.init(describing:)) ?? "unknown")): it was replaced since, so what the checks saw is not what would be bound; refusing to bind it at \(destination)")
+            }
         }
         return opened.fd
     }

@@ -59,13 +59,17 @@ struct PreparedTrees {
     /// what it clones itself (`STK_MOUNT_F_VERIFY_SOURCE`).
     var fds: [Int32]
 
-    static func prepare(_ steps: [MountStep], rootless: Bool, caller: SudoCaller? = nil) throws(SetupError) -> PreparedTrees {
+    /// `expected`: identities earlier checks recorded for bind sources, by
+    /// source path (``BindSource``).
+    static func prepare(_ steps: [MountStep], rootless: Bool, caller: SudoCaller? = nil,
+                        expected: [String: FileIdentity] = [:]) throws(SetupError) -> PreparedTrees {
         var fds = [Int32](repeating: -1, count: steps.count)
         for (i, step) in steps.enumerated() {
             guard case .bind(let source, let destination, let readOnly, let isFile, let device) = step else { continue }
             let pathFd: Int32
             do {
-                pathFd = try BindSource.open(source, destination: destination, readOnly: readOnly, isFile: isFile, device: device, caller: caller)
+                pathFd = try BindSource.open(source, destination: destination, readOnly: readOnly, isFile: isFile, device: device,
+                                             caller: caller, expected: expected[source])
             } catch {
                 closeAll(fds)
                 throw error

@@ -14,12 +14,14 @@ public enum EgressFiles {
 
     /// `/run/stockade/net` for root; for an unprivileged caller its runtime
     /// directory (`$XDG_RUNTIME_DIR/stockade/net`, else `/tmp/stockade-UID/net`),
-    /// next to its sandbox registry.
-    public static func directory(rootless: Bool) -> String {
-        if !rootless { return "/run/stockade/net" }
-        if let xdg = getenv("XDG_RUNTIME_DIR") { return String(cString: xdg) + "/stockade/net" }
-        return "/tmp/stockade-\(getuid())/net"
+    /// next to its sandbox registry. Every component below the base is made
+    /// and checked by ``OwnedDirectory``: rootless, the workload runs as the
+    /// caller's uid, so whatever is found there may be its work.
+    public static func location(rootless: Bool) -> OwnedDirectory {
+        .runtime("net", rootless: rootless)
     }
+
+    public static func directory(rootless: Bool) -> String { location(rootless: rootless).path }
 
     public static func resolvConf(rootless: Bool) -> String { directory(rootless: rootless) + "/resolv.conf" }
     public static func hosts(rootless: Bool) -> String { directory(rootless: rootless) + "/hosts" }
@@ -37,37 +39,104 @@ public enum EgressFiles {
 
     static let hostsText = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
+    /// The files, by name in ``location(rootless:)``, with their text.
+    static let files: [(name: String, text: String)] = [("resolv.conf", resolvConfText), ("hosts", hostsText)]
+
     /// Writes both files unless they already hold the right text (a fresh
     /// file renamed over the old one, so a start never binds a half-written
     /// or substituted file). An unchanged file is left alone: a concurrent
     /// start may be binding it, and a bind of a replaced (unlinked) file fails.
-    static func write(rootless: Bool) throws(SetupError) {
-        let dir = directory(rootless: rootless)
-        mkdirs(dir)
-        try replace(resolvConf(rootless: rootless), resolvConfText)
-        try replace(hosts(rootless: rootless), hostsText)
+    /// Anything else under the name (a symlink, a FIFO, a hard link, a file
+    /// someone else owns) is never opened through, read or waited on: it is
+    /// replaced. Returns the identities of the files now in place.
+    @discardableResult
+    static func write(rootless: Bool) throws(SetupError) -> [String: FileIdentity] {
+        let place = location(rootless: rootless)
+        let dir = try open(place, create: true)
+        defer { close(dir) }
+        var out: [String: FileIdentity] = [:]
+        for file in files {
+            if let fd = openVerified(dir, file.name, owner: place.owner) {
+                let bytes = FileIO.readAll(fd: fd, limit: 4096)
+                let identity = FileIdentity.of(fd: fd)
+                close(fd)
+                if let bytes, let identity, bytes == Array(file.text.utf8) {
+                    out[place.path + "/" + file.name] = identity
+                    continue
+                }
+            }
+            out[place.path + "/" + file.name] = try replace(dir, file.name, file.text, in: place.path)
+        }
+        return out
     }
 
-    private static func replace(_ path: String, _ text: String) throws(SetupError) {
-        if isRegularFile(path), readSmallFile(path) == text { return }
-        let temporary = path + ".\(getpid())"
-        unlink(temporary)  // a dead supervisor's, with a recycled pid
-        let err = FileIO.writeFile(temporary, text, flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_EXCL)
-        guard err == 0 else {
-            unlink(temporary)
-            throw SetupError(step: "egress_files", code: .egressFiles, errno: err, subject: temporary, message: "cannot write \(temporary)")
+    /// The identities of both files as they are now, each checked as
+    /// `write` leaves it (ours, regular, one link, the right text): what the
+    /// bind of each must reach (``BindSource``). A file that fails the check
+    /// is refused, never rewritten here: `write` ran moments ago, so
+    /// something changed it since.
+    static func identities(rootless: Bool) throws(SetupError) -> [String: FileIdentity] {
+        let place = location(rootless: rootless)
+        let dir = try open(place, create: false)
+        defer { close(dir) }
+        var out: [String: FileIdentity] = [:]
+        for file in files {
+            let path = place.path + "/" + file.name
+            guard let fd = openVerified(dir, file.name, owner: place.owner) else {
+                throw SetupError(step: "egress_files", code: .egressFilesChanged, errno: EPERM, subject: path,
+                                 message: "\(path) is no longer the regular file sandbox-run wrote (one link, owned by uid \(place.owner)); refusing to bind it")
+            }
+            defer { close(fd) }
+            guard FileIO.readAll(fd: fd, limit: 4096) == Array(file.text.utf8), let identity = FileIdentity.of(fd: fd) else {
+                throw SetupError(step: "egress_files", code: .egressFilesChanged, errno: EPERM, subject: path,
+                                 message: "\(path) changed since sandbox-run wrote it; refusing to bind it")
+            }
+            out[path] = identity
         }
-        chmod(temporary, 0o644)
-        guard rename(temporary, path) == 0 else {
-            let e = errno
-            unlink(temporary)
-            throw SetupError(step: "egress_files", code: .egressFiles, errno: e, subject: path, message: "cannot write \(path)")
+        return out
+    }
+
+    private static func open(_ place: OwnedDirectory, create: Bool) throws(SetupError) -> Int32 {
+        do { return try place.open(create: create) } catch {
+            throw SetupError(step: "egress_files", code: .egressFilesDirectory, errno: error.errno, subject: error.path,
+                             message: "cannot use \(error.path) for the sandbox's resolv.conf and hosts: \(error.reason)")
         }
     }
 
-    private static func isRegularFile(_ path: String) -> Bool {
+    /// `name` in `dir`, read-only, when it is a regular file with one link,
+    /// owned by `owner` and writable by nobody else; nil otherwise. Never
+    /// through a symlink (`O_NOFOLLOW`), never waiting on a FIFO (`O_NONBLOCK`).
+    static func openVerified(_ dir: Int32, _ name: String, owner: uid_t) -> Int32? {
+        let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
         var st = stat()
-        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_nlink == 1,
+              st.st_uid == owner, st.st_mode & 0o022 == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    /// A fresh file under a hidden name, renamed over `name`: `renameat`
+    /// replaces whatever the name held (a symlink itself, not its target).
+    private static func replace(_ dir: Int32, _ name: String, _ text: String, in directory: String) throws(SetupError) -> FileIdentity {
+        let temporary = ".\(name).\(getpid())"
+        unlinkat(dir, temporary, 0)  // a dead supervisor's, with a recycled pid
+        func failed(_ what: String, _ e: Int32) -> SetupError {
+            unlinkat(dir, temporary, 0)
+            return SetupError(step: "egress_files", code: .egressFiles, errno: e, subject: directory + "/" + name,
+                              message: "cannot write \(directory)/\(name) (\(what))")
+        }
+        let fd = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failed("create", errno) }
+        defer { close(fd) }
+        // The umask may have taken the read bits the sandbox's users need.
+        guard fchmod(fd, 0o644) == 0 else { throw failed("chmod", errno) }
+        guard FileIO.writeAll(fd, text) else { throw failed("write", errno == 0 ? EIO : errno) }
+        guard let identity = FileIdentity.of(fd: fd) else { throw failed("stat", errno) }
+        guard renameat(dir, temporary, dir, name) == 0 else { throw failed("rename", errno) }
+        return identity
     }
 
     /// Nameservers from /etc/resolv.conf: the default upstreams. A loopback

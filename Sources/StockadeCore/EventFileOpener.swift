@@ -13,6 +13,10 @@ import StockadeEvents
 /// uid, and a file in a place the workload can write (the workspace, a
 /// writable bind) is refused outright: an earlier run could have planted a
 /// symlink or hard link there, and this run could rewrite the audit trail.
+/// Every directory on the way must belong to an allowed uid and be closed
+/// to others' writes (or sticky, like `/tmp`): under plain root, this run's
+/// workspace is not the only place a workload (of this or another run, or
+/// another user) can write.
 public struct EventFileRules: Sendable, Equatable {
     /// Owners an existing events file may have (root and the invoking user).
     public var allowedOwners: [UInt32]
@@ -109,7 +113,11 @@ public enum EventFileOpener {
         guard dir >= 0 else { return .failure(EventSinkError(step: .open, target: target, errno: errno)) }
         defer { if dir >= 0 { close(dir) } }
         var walked = ""
-        for component in components {
+        // The first directory on the way that others control: refused after
+        // the plainer reasons (workspace, the file itself), before anything
+        // is opened for writing or created in it.
+        var looseDirectory: String? = nil
+        for (index, component) in components.enumerated() {
             walked += "/" + component
             let next = stk_sink_openat2(dir, component, STK_O_PATH | O_DIRECTORY, 0)
             if next < 0 {
@@ -120,7 +128,13 @@ public enum EventFileOpener {
             }
             close(dir)
             dir = next
+            var dst = stat()
+            guard fstat(dir, &dst) == 0 else { return .failure(EventSinkError(step: .open, target: target, errno: errno)) }
+            if looseDirectory == nil, let why = directoryProblem(with: dst, rules: rules, holdsFile: index == components.count - 1) {
+                looseDirectory = "\(walked) \(why)"
+            }
         }
+        // The workspace or a writable bind first: the plainer reason.
         if let area = writableArea(containing: dir, areas: areas) {
             return refuse(target, "it is inside \(area), which the workload can write (it could replace the file with a link, or forge the log)")
         }
@@ -132,6 +146,7 @@ public enum EventFileOpener {
             close(probe)
             guard ok else { return .failure(EventSinkError(step: .open, target: target, errno: errno)) }
             if let why = problem(with: st, rules: rules, areas: areas) { return refuse(target, why) }
+            if let looseDirectory { return refuse(target, looseDirectory) }
             // O_NONBLOCK: should the file have been swapped for a FIFO since
             // the check, open(2) must not wait for a reader.
             let fd = stk_sink_openat2(dir, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0)
@@ -141,14 +156,49 @@ public enum EventFileOpener {
                 close(fd)
                 return refuse(target, "the file changed while it was being opened")
             }
+            // Again on the open file: a link made since the check counts.
+            if let why = problem(with: now, rules: rules, areas: areas) {
+                close(fd)
+                return refuse(target, why)
+            }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
             return .success(fd)
         }
         guard -probe == ENOENT else { return .failure(EventSinkError(step: .open, target: target, errno: -probe)) }
+        if let looseDirectory { return refuse(target, looseDirectory) }
         // A new file: O_EXCL, so whatever appears there meanwhile is not ours.
         let fd = stk_sink_openat2(dir, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY, 0o600)
         guard fd >= 0 else { return .failure(EventSinkError(step: .open, target: target, errno: -fd)) }
+        var made = stat()
+        guard fstat(fd, &made) == 0 else {
+            let e = errno
+            close(fd)
+            return .failure(EventSinkError(step: .open, target: target, errno: e))
+        }
+        if made.st_nlink != 1 {
+            close(fd)
+            return refuse(target, "the new file already has \(made.st_nlink) hard links; another name for it could be one the workload can reach")
+        }
         return .success(fd)
+    }
+
+    /// Why a directory on the way to the file may not hold it, if it may
+    /// not: whoever can rename entries in it can swap the file between runs
+    /// (or forge it), so it must be owned by root or the invoking user, and
+    /// nobody else may write into it unless the sticky bit keeps them to
+    /// their own entries (`/tmp`). Above the file's own directory a group
+    /// write bit is tolerated (Ubuntu's `/var/log` is `root:syslog 0775`):
+    /// swapping a directory there for one of the group's own is caught when
+    /// the file's directory is judged, since its owner would be wrong.
+    static func directoryProblem(with st: stat, rules: EventFileRules, holdsFile: Bool = true) -> String? {
+        if !rules.allowedOwners.contains(st.st_uid) {
+            let owners = rules.allowedOwners.map(String.init).joined(separator: " or uid ")
+            return "is owned by uid \(st.st_uid), not by uid \(owners), so that user (or a workload running as it) could replace the file"
+        }
+        if st.st_mode & (holdsFile ? 0o022 : 0o002) != 0 && st.st_mode & S_ISVTX == 0 {
+            return "is writable by others (mode \(String(st.st_mode & 0o7777, radix: 8))) without the sticky bit, so anyone who can write there could replace the file"
+        }
+        return nil
     }
 
     /// Why an existing file may not be appended to, if it may not.

@@ -14,7 +14,9 @@ import Glibc
 /// entries, or a directory it cannot read is a `ScanError` (the run exits
 /// 125), never a quiet end of masking. On the host the walk goes descriptor
 /// by descriptor (`openat` with `O_NOFOLLOW`), so a directory swapped for a
-/// symlink mid-scan is an error, not a detour (`WorkspaceTree.swift`).
+/// symlink mid-scan is an error, not a detour (`WorkspaceTree.swift`). The
+/// root is reached as the bind reaches it (`SafePath`), and its identity is
+/// kept (`Survey.root`): a workspace swapped after the scan is not bound.
 public struct MaskScanner: Sendable {
     public var maxDepth: Int
     public var maxEntries: Int
@@ -61,7 +63,21 @@ public struct MaskScanner: Sendable {
     /// lifted directory is scanned inside like any other, so the masks below
     /// it still hold.
     public func scan(workspace: String, patterns: [String], unmask: [String] = [], fs: any HostFileSystem) throws(ScanError) -> [Match] {
-        guard !patterns.isEmpty else { return [] }
+        try survey(workspace: workspace, patterns: patterns, unmask: unmask, fs: fs).matches
+    }
+
+    /// What a scan found, and the identity of the directory it read as the
+    /// workspace (nil on trees without one, the tests' fakes). The bind must
+    /// reach that same directory: masks computed for one tree say nothing
+    /// about another swapped in under the same name.
+    public struct Survey: Equatable, Sendable {
+        public var matches: [Match]
+        public var root: FileIdentity?
+    }
+
+    /// `scan`, with the identity of the workspace it read.
+    public func survey(workspace: String, patterns: [String], unmask: [String] = [], fs: any HostFileSystem) throws(ScanError) -> Survey {
+        guard !patterns.isEmpty else { return Survey(matches: [], root: nil) }
         let masks = Globs(patterns)
         let unmasks = Globs(unmask)
         let tree: any WorkspaceTree = (fs as? LiveHostFileSystem).map { _ in LiveWorkspaceTree() } ?? PathWorkspaceTree(fs: fs)
@@ -93,7 +109,7 @@ public struct MaskScanner: Sendable {
                 }
             }
         }
-        return matches.sorted { $0.path < $1.path }
+        return Survey(matches: matches.sorted { $0.path < $1.path }, root: root.identity)
     }
 
     /// Globs prepared once per scan: C strings for fnmatch, and whether each

@@ -62,4 +62,8 @@ public struct Plan: Equatable, Sendable {
     public var landlock: LandlockPlan = LandlockPlan()
     /// Paths a mask glob matched but an `unmask` glob lifted for this run.
     public var unmaskedPaths: [String] = []
+    /// Identities of bind sources planning already read (the workspace the
+    /// mask scan walked), by source path: the bind must reach the same
+    /// objects, or the masks were computed for another tree (BindSource).
+    public var scannedBindSources: [String: FileIdentity] = [:]
 }

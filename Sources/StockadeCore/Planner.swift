@@ -101,14 +101,16 @@ public struct Planner: Sendable {
 
         var masked: [String] = []
         var unmasked: [String] = []
+        var scanned: [String: FileIdentity] = [:]
         if let ws = spec.workspace, spec.workspaceMode != .none, !spec.mask.isEmpty {
-            let matches: [MaskScanner.Match]
+            let survey: MaskScanner.Survey
             do {
-                matches = try maskScanner.scan(workspace: ws, patterns: spec.mask, unmask: spec.unmask, fs: fs)
+                survey = try maskScanner.survey(workspace: ws, patterns: spec.mask, unmask: spec.unmask, fs: fs)
             } catch {
                 throw PlanError(code: .maskScanLimit, subject: error.path, message: error.description)
             }
-            for m in matches {
+            if let root = survey.root { scanned[ws] = root }
+            for m in survey.matches {
                 if m.lifted {
                     unmasked.append(m.path)
                     continue
@@ -133,6 +135,7 @@ public struct Planner: Sendable {
             unmaskedPaths: unmasked
         )
         plan.resolvedPaths = try resolvedPaths(spec)
+        plan.scannedBindSources = scanned
         return plan
     }
 

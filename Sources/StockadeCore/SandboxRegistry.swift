@@ -27,18 +27,7 @@ public struct SandboxRegistry: Sendable {
     /// must be the user's own and mode 0700 because anyone can create that
     /// name in /tmp first.
     public static func `default`(rootless: Bool) -> SandboxRegistry {
-        if !rootless {
-            return SandboxRegistry(location: OwnedDirectory(base: "/run", components: ["stockade", "sandboxes"], owner: 0, mode: 0o755, privateMode: false))
-        }
-        let uid = getuid()
-        // Only the caller's own runtime directory (a stale or borrowed
-        // XDG_RUNTIME_DIR, e.g. another user's after su, is not used).
-        var st = stat()
-        if let xdg = getenv("XDG_RUNTIME_DIR"), xdg.pointee == UInt8(ascii: "/"),
-           stat(xdg, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == uid {
-            return SandboxRegistry(location: OwnedDirectory(base: String(cString: xdg), components: ["stockade", "sandboxes"], owner: uid, mode: 0o700, privateMode: false))
-        }
-        return SandboxRegistry(location: OwnedDirectory(base: "/tmp", components: ["stockade-\(uid)", "sandboxes"], owner: uid, mode: 0o700, privateMode: true))
+        SandboxRegistry(location: .runtime("sandboxes", rootless: rootless))
     }
 
     public struct Entry: Equatable, Sendable {

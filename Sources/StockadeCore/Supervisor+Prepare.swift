@@ -50,7 +50,12 @@ extension Supervisor {
         // /sys/fs/cgroup shows the cgroup just made (CgroupView).
         var launchPlan = plan
         launchPlan.mounts = CgroupView.expand(plan.mounts, cgroup: cgroup, layout: cgroupLayout)
-        let trees = try PreparedTrees.prepare(launchPlan.mounts, rootless: plan.spec.rootless, caller: plan.spec.caller)
+        // Each bind must reach what was checked: the scanned workspace,
+        // the egress files as written (BindSource).
+        var expected = plan.scannedBindSources
+        if egress != nil { expected.merge(try EgressFiles.identities(rootless: plan.spec.rootless)) { checked, _ in checked } }
+        TestOnlyHooks.pauseBeforeBinds()
+        let trees = try PreparedTrees.prepare(launchPlan.mounts, rootless: plan.spec.rootless, caller: plan.spec.caller, expected: expected)
         return PreparedLaunch(plan: launchPlan, trees: trees, landlock: landlock)
     }
 

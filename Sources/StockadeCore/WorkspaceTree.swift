@@ -11,19 +11,39 @@ protocol WorkspaceTree {
 }
 
 protocol WorkspaceDirectory {
+    /// `st_dev`/`st_ino` of the directory read, when the tree has them.
+    var identity: FileIdentity? { get }
     /// The entries, without `.` and `..`; `path` names it in errors.
     func entries(path: String) throws(MaskScanner.ScanError) -> [(name: String, kind: HostFileKind)]
     /// The child directory `name`, opened without following a symlink.
     func child(_ name: String, path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory
 }
 
-/// The host's tree, one descriptor per directory. Each child is opened from
-/// its parent's descriptor with `O_NOFOLLOW|O_DIRECTORY`: a symlink put in
-/// place of a directory between listing and opening fails (`ELOOP`), and no
-/// path string is resolved twice.
+/// The host's tree, one descriptor per directory. The root is reached by the
+/// same symlink-safe walk as the bind (`SafePath`), and each child is opened
+/// from its parent's descriptor with `O_NOFOLLOW|O_DIRECTORY`: a symlink put
+/// in place of a directory between listing and opening fails (`ELOOP`), and
+/// no path string is resolved twice. The root's identity is recorded so the
+/// bind can check it reaches the tree that was scanned.
 struct LiveWorkspaceTree: WorkspaceTree {
     func open(_ path: String) throws(MaskScanner.ScanError) -> any WorkspaceDirectory {
-        try LiveWorkspaceDirectory(fd: Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), path: path)
+        let walked: Int32
+        do { walked = try SafePath.open(path).fd } catch {
+            let code: Int32
+            switch error.reason {
+            case .missing: code = ENOENT
+            case .notDirectory: code = ENOTDIR
+            case .system(let e): code = e
+            default: code = ELOOP
+            }
+            throw .unreadable(path: error.component, errno: code)
+        }
+        // The walk's O_PATH descriptor, opened again for reading from itself.
+        let fd = openat(walked, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let e = errno
+        close(walked)
+        guard fd >= 0 else { throw .unreadable(path: path, errno: e) }
+        return try LiveWorkspaceDirectory(fd: fd, path: path)
     }
 }
 
@@ -41,7 +61,10 @@ final class LiveWorkspaceDirectory: WorkspaceDirectory {
             throw .unreadable(path: path, errno: code)
         }
         self.dir = dir
+        identity = FileIdentity.of(fd: fd)
     }
+
+    let identity: FileIdentity?
 
     deinit {
         closedir(dir)
@@ -103,6 +126,7 @@ struct PathWorkspaceTree: WorkspaceTree {
 struct PathWorkspaceDirectory: WorkspaceDirectory {
     let fs: any HostFileSystem
     let path: String
+    var identity: FileIdentity? { nil }
 
     func entries(path: String) throws(MaskScanner.ScanError) -> [(name: String, kind: HostFileKind)] {
         guard let entries = fs.entries(of: self.path) else { throw .unreadable(path: path, errno: EACCES) }

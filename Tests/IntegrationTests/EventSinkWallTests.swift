@@ -55,6 +55,74 @@ struct EventSinkWallTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/new.jsonl"))
     }
 
+    /// `sandbox-run ARGS` as the test uid (the rootless path), home `home`.
+    static func runRootless(_ args: [String], home: String) throws -> Harness.ProcessResult {
+        try Harness.runProcess(["/usr/bin/setpriv", "--reuid=\(Harness.testUID)", "--regid=\(Harness.testUID)", "--clear-groups",
+                                "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(home)", Harness.binary] + args)
+    }
+
+    @Test("rootless: run 1 plants events.jsonl -> the caller's own file; run 2 with --events there refuses (125) and the file is unchanged")
+    func plantedSymlinkAcrossRunsRootless() throws {
+        let ws = Harness.makeWorkspace()
+        let home = Harness.makeWorkspace()  // the caller's, outside the sandbox
+        defer {
+            Harness.removeTree(ws)
+            Harness.removeTree(home)
+        }
+        let file = home + "/.bashrc"
+        try "ORIGINAL\n".write(toFile: file, atomically: false, encoding: .utf8)
+        chown(file, Harness.testUID, Harness.testUID)
+        let planted = try Self.runRootless(["--events", "stderr", "--workspace", ws, "--", "/bin/sh", "-c",
+                                            "ln -s \(file) \(ws)/events.jsonl && ln -s \(home) \(ws)/logs"], home: home)
+        #expect(planted.status == 0, "\(planted.stderr)")
+        var st = stat()
+        #expect(lstat(ws + "/events.jsonl", &st) == 0 && st.st_mode & S_IFMT == S_IFLNK)
+
+        let inWorkspace = try Self.runRootless(["--events", ws + "/events.jsonl", "--workspace", ws, "--", "/bin/true"], home: home)
+        #expect(inWorkspace.status == 125)
+        #expect(inWorkspace.stderr.contains("workload can write"), "\(inWorkspace.stderr)")
+
+        let other = Harness.makeWorkspace()
+        defer { Harness.removeTree(other) }
+        let viaLink = try Self.runRootless(["--events", ws + "/events.jsonl", "--workspace", other, "--", "/bin/true"], home: home)
+        #expect(viaLink.status == 125)
+        #expect(viaLink.stderr.contains("symbolic link"), "\(viaLink.stderr)")
+        let viaDir = try Self.runRootless(["--events", ws + "/logs/new.jsonl", "--workspace", other, "--", "/bin/true"], home: home)
+        #expect(viaDir.status == 125)
+        #expect(viaDir.stderr.contains("\(ws)/logs is a symbolic link"), "\(viaDir.stderr)")
+
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "ORIGINAL\n")
+        #expect(!FileManager.default.fileExists(atPath: home + "/new.jsonl"))
+    }
+
+    @Test("plain root: a sink directory owned by another user, or writable by others without the sticky bit, is refused (125)")
+    func sinkDirectoryOthersControl() throws {
+        let ws = Harness.makeWorkspace()
+        let theirs = Harness.makeWorkspace()  // the test uid's, not bound into the sandbox
+        let (open, _) = try Self.victim()
+        defer {
+            Harness.removeTree(ws)
+            Harness.removeTree(theirs)
+            Harness.removeTree(open)
+        }
+        let foreign = try Self.run(["--events", theirs + "/e.jsonl", "--workspace", ws, "--", "/bin/true"])
+        #expect(foreign.status == 125)
+        #expect(foreign.stderr.contains("\(theirs) is owned by uid \(Harness.testUID)"), "\(foreign.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: theirs + "/e.jsonl"))
+
+        chmod(open, 0o777)
+        let loose = try Self.run(["--events", open + "/e.jsonl", "--workspace", ws, "--", "/bin/true"])
+        #expect(loose.status == 125)
+        #expect(loose.stderr.contains("\(open) is writable by others (mode 777) without the sticky bit"), "\(loose.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: open + "/e.jsonl"))
+
+        // Control: sticky, like /tmp.
+        chmod(open, 0o1777)
+        let sticky = try Self.run(["--events", open + "/e.jsonl", "--workspace", ws, "--", "/bin/true"])
+        #expect(sticky.status == 0, "\(sticky.stderr)")
+        #expect(FileManager.default.fileExists(atPath: open + "/e.jsonl"))
+    }
+
     @Test("a sink inside a writable bind is refused; one outside is written")
     func writableBind() throws {
         let ws = Harness.makeWorkspace()

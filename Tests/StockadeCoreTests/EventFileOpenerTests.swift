@@ -62,8 +62,16 @@ struct EventFileOpenerTests {
         #expect(link(dir + "/e.jsonl", dir + "/two") == 0)
         #expect(reason(open(dir + "/e.jsonl"))?.contains("2 hard links") == true)
         unlink(dir + "/two")
-        let strict = EventFileRules(allowedOwners: [getuid() &+ 12345])
-        #expect(reason(open(dir + "/e.jsonl", rules: strict))?.contains("owned by uid \(getuid())") == true)
+        if getuid() == 0 {
+            #expect(chown(dir + "/e.jsonl", 4242, 4242) == 0)
+            #expect(reason(open(dir + "/e.jsonl"))?.contains("it is owned by uid 4242") == true)
+        } else {
+            // Not root: the file cannot be given away; the rule itself.
+            var st = stat()
+            #expect(stat(dir + "/e.jsonl", &st) == 0)
+            st.st_uid = getuid() &+ 12345
+            #expect(EventFileOpener.problem(with: st, rules: rules, areas: [])?.contains("owned by uid \(st.st_uid)") == true)
+        }
     }
 
     @Test func writableAreasAreComparedByInodeNotSpelling() {
@@ -77,6 +85,74 @@ struct EventFileOpenerTests {
         #expect(reason(open(dir + "/e.jsonl", rules: parent)) == nil)
         let whole = EventFileRules(allowedOwners: rules.allowedOwners, writableAreas: [dir])
         #expect(reason(open(dir + "/sub/e.jsonl", rules: whole))?.contains("inside \(dir)") == true)
+    }
+
+    @Test func directoriesOthersCanWriteAreRefused() {
+        defer {
+            chmod(dir + "/sub", 0o700)
+            cleanup()
+        }
+        #expect(mkdir(dir + "/sub", 0o700) == 0)
+        #expect(chmod(dir + "/sub", 0o777) == 0)
+        #expect(reason(open(dir + "/sub/e.jsonl"))?.contains("\(dir)/sub is writable by others (mode 777) without the sticky bit") == true)
+        #expect(chmod(dir + "/sub", 0o770) == 0)
+        #expect(reason(open(dir + "/sub/e.jsonl"))?.contains("\(dir)/sub is writable by others (mode 770)") == true)
+        #expect(access(dir + "/sub/e.jsonl", F_OK) != 0)
+        // Sticky, like /tmp: others cannot rename or remove what is not theirs.
+        #expect(chmod(dir + "/sub", 0o1777) == 0)
+        #expect(reason(open(dir + "/sub/e.jsonl")) == nil)
+    }
+
+    @Test func aGroupWritableAncestorIsToleratedAnOthersWritableOneIsNot() {
+        defer {
+            unlink(dir + "/sub/inner/e.jsonl")
+            rmdir(dir + "/sub/inner")
+            cleanup()
+        }
+        #expect(mkdir(dir + "/sub", 0o700) == 0 && mkdir(dir + "/sub/inner", 0o700) == 0)
+        #expect(chmod(dir + "/sub", 0o775) == 0)
+        #expect(reason(open(dir + "/sub/inner/e.jsonl")) == nil)
+        unlink(dir + "/sub/inner/e.jsonl")
+        #expect(chmod(dir + "/sub", 0o757) == 0)
+        #expect(reason(open(dir + "/sub/inner/e.jsonl"))?.contains("\(dir)/sub is writable by others") == true)
+        #expect(access(dir + "/sub/inner/e.jsonl", F_OK) != 0)
+    }
+
+    @Test func directoriesOwnedBySomeoneElseAreRefused() throws {
+        defer { cleanup() }
+        #expect(mkdir(dir + "/sub", 0o755) == 0)
+        // As root, give the directory away; as anyone else, take the
+        // invoking user off the list of allowed owners.
+        let owner: UInt32 = getuid() == 0 ? 4242 : getuid()
+        if getuid() == 0 { #expect(chown(dir + "/sub", 4242, 4242) == 0) }
+        let strict = getuid() == 0 ? rules : EventFileRules(allowedOwners: [0])
+        let why = reason(open(dir + "/sub/e.jsonl", rules: strict))
+        if getuid() == 0 {
+            #expect(why?.contains("\(dir)/sub is owned by uid 4242, not by uid 0") == true, "\(why ?? "accepted")")
+        } else {
+            #expect(why?.contains("is owned by uid \(owner), not by uid 0") == true, "\(why ?? "accepted")")
+        }
+        #expect(access(dir + "/sub/e.jsonl", F_OK) != 0)
+    }
+
+    @Test func theDirectoryRuleReadsOwnerModeAndStickyBit() {
+        func dir(uid: UInt32, mode: mode_t) -> stat {
+            var st = stat()
+            st.st_uid = uid
+            st.st_mode = S_IFDIR | mode
+            return st
+        }
+        let rules = EventFileRules(allowedOwners: [0, 1000])
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 0, mode: 0o755), rules: rules) == nil)
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 1000, mode: 0o700), rules: rules) == nil)
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 0, mode: 0o1777), rules: rules) == nil)
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 7, mode: 0o755), rules: rules)?.contains("owned by uid 7") == true)
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 0, mode: 0o775), rules: rules)?.contains("writable by others") == true)
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 1000, mode: 0o757), rules: rules)?.contains("writable by others") == true)
+        // Above the file's own directory, a group may write (Ubuntu's /var/log); others may not.
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 0, mode: 0o775), rules: rules, holdsFile: false) == nil)
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 0, mode: 0o757), rules: rules, holdsFile: false)?.contains("writable by others") == true)
+        #expect(EventFileOpener.directoryProblem(with: dir(uid: 7, mode: 0o755), rules: rules, holdsFile: false)?.contains("owned by uid 7") == true)
     }
 
     @Test func nonRegularFilesAreRefusedWithoutBlocking() {

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension TestOnlyHooks {
+    /// `PATH`: just before the binds are opened (after every check that
+    /// records what a bind must reach), create `PATH.paused` and wait until
+    /// `PATH.go` exists, so a test can swap a bind source in between.
+    static let pauseBeforeBindsVariable = "STOCKADE_TEST_PAUSE_BEFORE_BINDS"
+
+    /// Debug builds only; in a release build this does nothing.
+    static func pauseBeforeBinds() {
+        #if DEBUG
+        guard let raw = getenv(pauseBeforeBindsVariable) else { return }
+        let path = String(cString: raw)
+        guard path.hasPrefix("/") else { return }
+        writeStderr("sandbox-run: TEST BUILD: \(pauseBeforeBindsVariable): pausing before the binds\n")
+        let fd = open(path + ".paused", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+        // At most a minute: a test that never says go must not leave this behind.
+        for _ in 0..<6000 {
+            if access(path + ".go", F_OK) == 0 { return }
+            usleep(10_000)
+        }
+        #endif
+    }
+}
