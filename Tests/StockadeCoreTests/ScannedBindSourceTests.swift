@@ -61,7 +61,7 @@ struct ScannedBindSourceTests {
             try bind(ws, expected: scanned)
             Issue.record("a workspace swapped after the mask scan was bound")
         } catch {
-            #expect(error.code == "bind_source_changed")
+            #expect(error.code == .bindSourceChanged)
             #expect(error.step == "open_bind_source")
             #expect(error.message.contains("replaced"), "\(error.message)")
         }
