@@ -355,7 +355,23 @@ struct EgressTests {
             let end = try #require(r.end, "\(r.transcript)")
             let suggested = end["network"]?.objectValue?["suggested_allow"]?.arrayValue?.compactMap(\.stringValue) ?? []
             #expect(suggested.contains("other.test:9000"), "suggested: \(suggested)")
+            // `report --suggest` proposes the same rules from the end event
+            // as it rebuilds from the other events when the end is missing.
+            let fromEnd = try Self.suggestedRules(r.eventLines)
+            let rebuilt = try Self.suggestedRules(r.eventLines.filter { !$0.contains(#""type":"sandbox.end""#) })
+            #expect(fromEnd.contains("other.test:9000"), "\(fromEnd)")
+            #expect(fromEnd == rebuilt, "from sandbox.end: \(fromEnd); rebuilt: \(rebuilt)")
         }
+    }
+
+    /// The `allow:` entries of `report --suggest` on a log made of `lines`.
+    static func suggestedRules(_ lines: [String]) throws -> [String] {
+        let path = NSTemporaryDirectory() + "stockade-suggest-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try Harness.runProcess([Harness.binary, "report", "--suggest", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        return r.stdout.split(separator: "\n").filter { $0.hasPrefix("    - ") }.map { String($0.dropFirst(6)) }
     }
 
     @Test("IPv6: a raw address is refused; an allowlisted name's private (ULA) AAAA is stripped")
@@ -451,8 +467,8 @@ struct EgressNameCheckTests {
         }
     }
 
-    @Test("wget, python urllib, node fetch and git reach an allowed HTTPS name, and are refused another on its address")
-    func moreRealClients() throws {
+    @Test("wget, python urllib, node fetch and git reach an allowed HTTPS name, and are refused another on its address", arguments: [false, true])
+    func moreRealClients(rootless: Bool) throws {
         try NetworkWorld.with { w in
             var probes: [String] = []
             for tool in ["wget", "python", "node", "git"] {
@@ -460,7 +476,7 @@ struct EgressNameCheckTests {
             }
             // Fronting with a real client: resolve allowed.test, then ask for other.test on its address.
             probes += ["resolve r allowed.test", "curl front https://other.test/ other.test:443:\(w.allowedIP)"]
-            let r = try w.probe(probes, allow: ["allowed.test"], timeout: 180)
+            let r = try w.probe(probes, allow: ["allowed.test"], timeout: 180, rootless: rootless)
             for tool in ["wget", "python", "node"] {
                 #expect(r.climbResult(tool) == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(tool): \(r.transcript)")
                 #expect(r.climbResult(tool + "-http") == "ok WORLD tcp \(w.allowedIP) 80", "\(tool): \(r.transcript)")
