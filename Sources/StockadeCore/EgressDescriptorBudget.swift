@@ -5,7 +5,7 @@ import Glibc
 /// How the supervisor's file descriptors are shared between the DNS proxy's
 /// TCP clients (one descriptor each) and the relay's connections (six: two
 /// sockets, two pipes), from one limit, so the two together always fit in
-/// RLIMIT_NOFILE (docs/network.md, "Limits").
+/// RLIMIT_NOFILE (docs/network.md, "Resource bounds").
 ///
 /// Past the limit accept(2) fails while the listener stays readable; both
 /// servers cope (the proxy closes its idlest client, the relay rests its

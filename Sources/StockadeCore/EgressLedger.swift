@@ -2,7 +2,7 @@ import StockadeNet
 import StockadeProfile
 
 /// What the egress runtime remembers about one sandbox's DNS answers and
-/// refusals, every table bounded (docs/network.md, "Limits").
+/// refusals, every table bounded (docs/network.md, "Resource bounds").
 ///
 /// All of it is fed by the workload: every name it resolves adds entries.
 /// The bounds keep the supervisor's memory flat whatever the workload does,

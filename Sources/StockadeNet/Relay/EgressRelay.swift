@@ -39,7 +39,7 @@ public final class EgressRelay {
         /// are `smallPipeBytes` (the kernel's default). One connection moves
         /// a bulk download fastest with large pipes (docs/performance.md),
         /// but at 512 KiB per direction a full relay would pin a gigabyte
-        /// of kernel memory: the many share small ones (docs/network.md, "Limits").
+        /// of kernel memory: the many share small ones (docs/network.md, "Resource bounds").
         public var largePipeConnections: Int = 32
         public var largePipeBytes: Int32 = 512 * 1024
         public var smallPipeBytes: Int32 = 64 * 1024
