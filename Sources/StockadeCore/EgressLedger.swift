@@ -67,13 +67,17 @@ struct EgressLedger {
     /// to add, before the proxy replies; nil when the bindings are full (the
     /// answer must fail: nothing was bound). `confirm` once the kernel has them.
     mutating func prepare(_ insertions: [DNSSetInsertion], now: Double) -> Pending? {
-        if bindings.count + insertions.count > limits.bindings, now - forcedPruneAt >= 1 {
+        // Only new pairs take room: a name already bound is refreshed even
+        // when the table is full.
+        var added: Int { insertions.reduce(0) { $0 + (bindings.isBound($1.name, to: $1.address, now: now) ? 0 : 1) } }
+        if bindings.count + insertions.count > limits.bindings, added > 0, bindings.count + added > limits.bindings,
+           now - forcedPruneAt >= 1 {
             // At most once a second: a full table of live entries must not
             // turn every query into a scan.
             forcedPruneAt = now
             bindings.prune(now: now)
         }
-        guard bindings.count + insertions.count <= limits.bindings else {
+        guard bindings.count + insertions.count <= limits.bindings || bindings.count + added <= limits.bindings else {
             refusedAnswers += 1
             return nil
         }

@@ -59,6 +59,9 @@ import Testing
         for i in refused.prefix(50) + refused.suffix(50) {
             #expect(Self.decide(ledger, i, now: now) == .deny(.notResolved, name: "n\(i).example.com"), "\(i)")
         }
+        // A name already bound is refreshed although the table is full.
+        #expect(ledger.prepare([Self.insertion(admitted[0])], now: now) != nil)
+        #expect(ledger.sizes.bindings <= Self.small.bindings)
         // Another name's claim on an admitted address is still refused.
         let other = Self.policy.decide(destination: Self.address(admitted[0]), port: 443, claim: .named("n1.example.com"),
                                        bindings: ledger.bindings, hostAddresses: [], now: now)
