@@ -331,7 +331,7 @@ final class EgressRuntime: PollSource {
     /// Once, when the suggestion first leaves a name out.
     private func warnSuggestionTruncated() {
         events.emit(.sandboxWarning, ["code": .string("audit_suggestion_truncated"),
-                                      "message": .string("more than \(ledger.limits.suggestedNames) names to suggest: suggested_allow is incomplete")])
+                                      "message": .string("more than \(ledger.limits.suggestedNames) names (or \(SuggestedAllowlist.defaultMaxPortsPerName) ports for one name) to suggest: suggested_allow is incomplete")])
     }
 
     var endFields: JSONObject {

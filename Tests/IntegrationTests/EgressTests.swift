@@ -364,6 +364,29 @@ struct EgressTests {
         }
     }
 
+    /// The relay's connection cap comes from the supervisor's descriptor
+    /// limit (docs/network.md, "Resource bounds"): under a hard limit of 512
+    /// it holds 34 connections. Past the cap a connection is reset at once,
+    /// the ones it holds keep going, and the DNS proxy still answers.
+    @Test("past the relay's cap a connection is reset; the others and the DNS proxy go on", arguments: [false, true])
+    func relayCap(rootless: Bool) throws {
+        try NetworkWorld.with { w in
+            let ws = Harness.makeWorkspace()
+            defer { Harness.removeTree(ws) }
+            let cmd = try w.probeCommand(["hold h allowed.test 9000 48", "heldreset gone", "resolve r allowed.test",
+                                          "tcp ctl \(w.allowedIP) 9000"], workspace: ws)
+            let r = try w.run(inHost: ["--workspace", ws] + w.netArgs("filtered", allow: ["allowed.test:9000"]) + ["--"] + cmd,
+                              cwd: ws, asUser: rootless ? Harness.testUID : nil, wrapper: ["/usr/bin/prlimit", "--nofile=512:512"])
+            #expect(r.ok("h"), "\(r.transcript)")
+            // 34 held, the 14 past the cap reset by the relay.
+            #expect(r.climbResult("gone") == "ok 14 of 48 closed", "\(r.transcript)")
+            #expect(r.ok("r"), "the proxy stopped answering: \(r.transcript)")
+            // Still at the cap: a new one is refused too, and cleanly (a reset, not a hang).
+            #expect(r.failed("ctl"), "\(r.transcript)")
+            #expect(w.serverConnections(to: w.allowedIP, port: 9000).count == 34, "\(w.serverLog)")
+        }
+    }
+
     /// The `allow:` entries of `report --suggest` on a log made of `lines`.
     static func suggestedRules(_ lines: [String]) throws -> [String] {
         let path = NSTemporaryDirectory() + "stockade-suggest-\(UUID().uuidString).jsonl"
