@@ -33,23 +33,12 @@ final class EgressRuntime: PollSource {
     private var proxy: DNSProxyServer?
     private var nflog: NflogReader?
     private var relay: EgressRelay?
-    private var bindings = NameBindings()
-    /// The name each resolved address was last given for, to name the
-    /// destination of a dropped packet.
-    private var nameOf: [IPAddress: DNSName] = [:]
+    /// Bindings, names of addresses, set expiries and the audit suggestion,
+    /// each bounded (EgressLedger).
+    private var ledger = EgressLedger()
     /// Whether events reach a sink; with none, `dns.query` is counted but
     /// its fields are never built.
     private let eventsWritten: Bool
-    /// When each (address, port) element expires in the kernel's set. A
-    /// repeated answer whose TTL the element already covers (within a second)
-    /// skips the netlink round trip.
-    private var expiry: [SetKey: Double] = [:]
-
-    struct SetKey: Hashable {
-        var address: IPAddress
-        var port: UInt16
-    }
-
     /// The NFLOG group of the drop rule; groups are per network namespace.
     static let nflogGroup: UInt16 = 1
 
@@ -60,10 +49,6 @@ final class EgressRuntime: PollSource {
     /// dropped packets and reset connections.
     private(set) var queriesRefused = 0
     private(set) var packetsDropped = 0
-    /// Audit mode: names the allowlist would have denied, with the ports
-    /// connections to their addresses used.
-    private var suggested: [String: Set<UInt16>] = [:]
-    private var auditedNames: Set<String> = []
 
     /// Phase 1, before clone: the proxy's and the relay's policy, the files.
     init(plan: Plan, events: EventLog) throws(SetupError) {
@@ -159,9 +144,11 @@ final class EgressRuntime: PollSource {
         if relay6 >= 0 {
             if stk_listen_loopback(relay6, 1, UInt16(port), 1024) > 0 { listeners.append((relay6, true)) } else { close(relay6) }
         }
+        // One descriptor budget for the relay and the proxy's TCP clients.
+        let budget = EgressDescriptorBudget.current()
         var settings = EgressRelay.Settings()
         settings.audit = audit
-        settings.maxConnections = Self.relayConnectionBudget()
+        settings.maxConnections = budget.relayConnections
         relay = EgressRelay(listeners: listeners, settings: settings,
                             judge: { [unowned self] in self.judge($0, $1, $2, $3) },
                             report: { [unowned self] in self.relayReport($0) })
@@ -194,31 +181,13 @@ final class EgressRuntime: PollSource {
             proxy = try DNSProxyServer(
                 engine: engine,
                 configuration: .init(listen: DNSEndpoint(address: .v4(proxyAddress), port: 53), upstream: upstream,
-                                     fallbackUpstreams: dnsUpstreams.dropFirst().compactMap { DNSEndpoint(parsing: $0) }),
+                                     maxTCPClients: budget.dnsTCPClients, fallbackUpstreams: dnsUpstreams.dropFirst().compactMap { DNSEndpoint(parsing: $0) }),
                 udpListener: udp, tcpListener: tcp,
                 applyInsertions: { [unowned self] in self.insert($0) },
                 onRecord: { [unowned self] in self.record($0) })
         } catch {
             throw SetupError(step: "dns_proxy", code: error.setupCode, errno: error.errno, subject: error.target, message: "cannot start the DNS proxy")
         }
-    }
-
-    /// How many connections the relay may hold at once. Each takes six
-    /// descriptors (two sockets, two pipes); past the descriptor limit,
-    /// accept would fail while the listener stays readable and the loop
-    /// would spin, so the budget stays well inside it. The soft limit is
-    /// raised to the hard one first (the sandbox was already cloned with its
-    /// own limits).
-    static func relayConnectionBudget() -> Int {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 128 }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-        }
-        let available = Int(min(limit.rlim_cur, 1 << 20)) - 256  // the proxy, the loop, the sink
-        return max(16, min(1024, available / 6))
     }
 
     /// Reads the init's socket records (one per `EgressSocket`, sent before it
@@ -268,7 +237,7 @@ final class EgressRuntime: PollSource {
             hostAddresses = HostAddresses.current()
             hostAddressesRead = now
         }
-        return policy.decide(destination: destination, port: port, claim: claim, bindings: bindings,
+        return policy.decide(destination: destination, port: port, claim: claim, bindings: ledger.bindings,
                              hostAddresses: hostAddresses, now: now)
     }
 
@@ -277,8 +246,8 @@ final class EgressRuntime: PollSource {
         if r.enforced { packetsDropped += 1 }
         // The claimed name, else the name the proxy last answered with this
         // address (audit mode resolves names it would have denied).
-        let name = r.name ?? nameOf[r.destination]?.description
-        if !r.enforced, let name { suggested[name, default: []].insert(r.port) }
+        let (name, truncated) = ledger.noteRefusal(r, now: Clock.monotonic())
+        if truncated { warnSuggestionTruncated() }
         events.emit(.netDenied(proto: "tcp", dst: r.destination.description, port: r.port, name: name, reason: r.reason.rawValue, enforced: r.enforced))
     }
 
@@ -286,23 +255,18 @@ final class EgressRuntime: PollSource {
     private func insert(_ insertions: [DNSSetInsertion]) -> Bool {
         guard let nft else { return false }
         let now = Clock.monotonic()
-        var elements: [NftSetElement] = []
-        var refreshed: [(SetKey, Double)] = []
-        for i in insertions {
-            nameOf[i.address] = i.name
-            bindings.record(name: i.name, address: i.address, ports: i.ports, timeoutSeconds: i.timeoutSeconds, now: now)
-            let timeout = Double(i.timeoutSeconds)
-            for port in i.ports {
-                let key = SetKey(address: i.address, port: port)
-                if let until = expiry[key], until >= now + timeout - 1 { continue }
-                elements.append(NftSetElement(address: i.address, port: port, timeoutMilliseconds: UInt64(i.timeoutSeconds) * 1000))
-                refreshed.append((key, now + timeout))
+        guard let pending = ledger.prepare(insertions, now: now) else {
+            // Full of live bindings: this answer fails (SERVFAIL), once warned.
+            if ledger.refusedAnswers == 1 {
+                events.emit(.warning(code: "egress_bindings_full",
+                                     message: "more than \(ledger.limits.bindings) live name bindings: further answers fail until some expire"))
             }
+            return false
         }
-        guard !elements.isEmpty else { return true }
+        guard !pending.elements.isEmpty else { return true }
         do {
-            try nft.apply(try NftBatch.addElements(elements, to: netID))
-            for (key, until) in refreshed { expiry[key] = until }
+            try nft.apply(try NftBatch.addElements(pending.elements, to: netID))
+            ledger.confirm(pending, now: now)
             return true
         } catch {
             events.emit(.warning(code: "set_insert_failed", message: "could not add resolved addresses: \(error)"))
@@ -319,16 +283,11 @@ final class EgressRuntime: PollSource {
         } else if r.wouldDeny {
             decision = "audit"
             queriesDenied += 1
-            if r.reason == .notAllowlisted { auditedNames.insert(r.name.description) }
         } else {
             decision = "allow"
             queriesAllowed += 1
         }
-        for a in r.addresses { nameOf[a] = r.name }
-        for a in r.observed {
-            let key = a
-            if nameOf[key] == nil || r.wouldDeny { nameOf[key] = r.name }
-        }
+        if ledger.noteQuery(r, now: Clock.monotonic()) { warnSuggestionTruncated() }
         // Emitted all the same: `seq`, counts and rate caps stay as they were.
         guard eventsWritten else {
             events.emit(.dnsQuery)
@@ -351,32 +310,27 @@ final class EgressRuntime: PollSource {
         // Nothing but loopback exists in the sandbox's namespace: what the
         // table drops cannot leave, audit mode or not.
         let event = Event.netDenied(proto: proto, dst: p.destination.description, port: p.destinationPort,
-                                    name: nameOf[p.destination]?.description, enforced: true)
+                                    name: ledger.name(of: p.destination, now: Clock.monotonic())?.description, enforced: true)
         packetsDenied += 1
         packetsDropped += 1
         events.emit(event)
     }
 
     /// `name` or `name:port` rules that would have let this audit run pass.
-    var suggestedAllowlist: [String] {
-        var out: [String] = []
-        for name in Set(suggested.keys).union(auditedNames).sorted() {
-            let ports = suggested[name] ?? []
-            if ports.isEmpty || ports.isSubset(of: DomainRule.defaultPorts) {
-                out.append(name)
-            } else {
-                out += ports.filter { !DomainRule.defaultPorts.contains($0) }.sorted().map { "\(name):\($0)" }
-                if !ports.isDisjoint(with: DomainRule.defaultPorts) { out.append(name) }
-            }
-        }
-        return out
+    var suggestedAllowlist: [String] { ledger.suggestion.rules }
+
+    /// Once, when the suggestion first leaves a name out.
+    private func warnSuggestionTruncated() {
+        events.emit(.warning(code: "audit_suggestion_truncated",
+                             message: "more than \(ledger.limits.suggestedNames) names (or \(SuggestedAllowlist.defaultMaxPortsPerName) ports for one name) to suggest: suggested_allow is incomplete"))
     }
 
     /// `sandbox.end`'s `network`.
     var totals: Event.NetworkTotals {
         Event.NetworkTotals(
             audit: audit, queriesAllowed: queriesAllowed, queriesDenied: queriesDenied, packetsDenied: packetsDenied,
-            connectionsRelayed: relay?.relayed ?? relayedAtTeardown, suggestedAllow: audit ? suggestedAllowlist : nil)
+            connectionsRelayed: relay?.relayed ?? relayedAtTeardown, suggestedAllow: audit ? suggestedAllowlist : nil,
+            suggestedAllowTruncated: audit && ledger.suggestion.truncated)
     }
 
     /// `connections_relayed` once the relay is gone (`sandbox.end` comes after teardown).

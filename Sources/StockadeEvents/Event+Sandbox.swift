@@ -64,14 +64,18 @@ extension Event {
         public var connectionsRelayed: Int
         /// Audit mode only.
         public var suggestedAllow: [String]?
+        /// Audit mode only: the suggestion hit its cap and left names out.
+        public var suggestedAllowTruncated: Bool
 
-        public init(audit: Bool, queriesAllowed: Int, queriesDenied: Int, packetsDenied: Int, connectionsRelayed: Int, suggestedAllow: [String]? = nil) {
+        public init(audit: Bool, queriesAllowed: Int, queriesDenied: Int, packetsDenied: Int, connectionsRelayed: Int, suggestedAllow: [String]? = nil,
+                    suggestedAllowTruncated: Bool = false) {
             self.audit = audit
             self.queriesAllowed = queriesAllowed
             self.queriesDenied = queriesDenied
             self.packetsDenied = packetsDenied
             self.connectionsRelayed = connectionsRelayed
             self.suggestedAllow = suggestedAllow
+            self.suggestedAllowTruncated = suggestedAllowTruncated
         }
 
         public var json: JSONObject {
@@ -83,6 +87,7 @@ extension Event {
                 "connections_relayed": .int(Int64(connectionsRelayed)),
             ]
             if let suggestedAllow { o["suggested_allow"] = .array(suggestedAllow.map { .string($0) }) }
+            if suggestedAllowTruncated { o["suggested_allow_truncated"] = .bool(true) }
             return o
         }
     }

@@ -177,6 +177,7 @@ public enum EventSchema {
             FieldSpec("packets_denied", .int),
             .optional("suggested_allow", .array(.string)),
             .optional("connections_relayed", .int),
+            .optional("suggested_allow_truncated", .bool),
         ])),
         .optional("events_suppressed", .int),
         FieldSpec(EventChain.chainKey, .string),

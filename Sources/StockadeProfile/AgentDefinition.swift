@@ -12,6 +12,7 @@ import StockadeEvents
 /// net: filtered
 /// allow: [api.github.com, "*.githubusercontent.com"]
 /// presets: [python]
+/// allow_ech: [api.github.com]
 /// timeout: 12h
 /// memory: 2g
 /// pids: 512
@@ -25,6 +26,7 @@ public struct AgentDefinition: Equatable, Sendable {
     public static let keys = [
         "command", "profile", "workspace", "actor", "allow", "presets", "net",
         "timeout", "kill_after", "memory", "pids", "cpus", "env", "events",
+        "allow_ech",
     ]
     /// Where `sandbox-run agent NAME` looks unless told otherwise.
     public static let defaultDirectory = "/etc/stockade/agents"
@@ -49,6 +51,10 @@ public struct AgentDefinition: Equatable, Sendable {
     public var envSet: [EnvAssignment] = []
     /// An `--events` sink (`journal`, a path, `fd:N`…), checked at decode time.
     public var events: String?
+    /// Names an Encrypted ClientHello may claim (`--allow-ech`): the grammar
+    /// of `network.allow_ech` (`ECHAllowance.parse`); coverage by an allow
+    /// rule is checked when the run is planned, as for the command line.
+    public var allowECH: [String] = []
 
     public init(name: String, command: [String]) {
         self.name = name
@@ -162,6 +168,13 @@ public struct AgentDefinition: Equatable, Sendable {
                     throw reader.error(.invalidValue, at: v, f, "expected journal, stderr, fd:N, none or a file path, got \(reader.quoted(text))")
                 }
                 def.events = text
+            case "allow_ech":
+                for (text, node, field) in try reader.stringOrList(v, f, what: "names like example.com or *.example.com") {
+                    if let problem = NetworkSyntax.echEntryProblem(text) {
+                        throw reader.error(.invalidValue, at: node, field, "\(problem), got \(reader.quoted(text))")
+                    }
+                    if !def.allowECH.contains(text) { def.allowECH.append(text) }
+                }
             default:
                 break  // `mapping(allowed:)` already rejected it
             }

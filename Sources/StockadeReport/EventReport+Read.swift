@@ -123,6 +123,7 @@ struct RunReportBuilder {
         if let s = e["network"]?.objectValue?["suggested_allow"]?.arrayValue {
             run.suggestedAllow = s.compactMap(\.stringValue)
         }
+        run.suggestedAllowTruncated = e["network"]?.objectValue?["suggested_allow_truncated"]?.boolValue ?? false
     }
 
     private mutating func dns(_ e: JSONObject) {

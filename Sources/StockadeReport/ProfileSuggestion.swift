@@ -33,26 +33,24 @@ public enum ProfileSuggestion {
         return (rules.sorted(), source)
     }
 
-    /// What audit mode would have suggested, from the individual events:
-    /// every name the allowlist refused, and for connections to a name on
-    /// a port other than 80/443, `name:port`.
+    /// What audit mode would have suggested, from the individual events,
+    /// through the runtime's own ``SuggestedAllowlist``: every name the
+    /// allowlist refused, and for connections to a name on a port other than
+    /// the default ones, `name:port`. In an audit run only the connections
+    /// audit let through count, as in the runtime (a dropped packet or a
+    /// `local_address` refusal is not something an allow rule would fix the
+    /// same way); in a filtered run every refused connection does.
     static func rebuiltSuggestion(_ run: RunReport) -> Set<String> {
-        var ports: [String: Set<Int>] = [:]
+        var suggestion = SuggestedAllowlist(maxNames: .max, maxPortsPerName: .max)
         for d in run.deniedDomains where d.reason == nil || d.reason == "not_allowlisted" {
-            let name = d.name.lowercased()
-            if ports[name] == nil { ports[name] = [] }
+            suggestion.noteRefusedName(d.name)
         }
-        for c in run.connections {
-            guard let name = c.name?.lowercased(), let port = c.port else { continue }
-            ports[name, default: []].insert(port)
+        let audit = run.networkMode == "audit"
+        for c in run.connections where !(audit && c.enforced) {
+            guard let name = c.name, let port = c.port, let p = UInt16(exactly: port) else { continue }
+            suggestion.noteConnection(name: name, port: p)
         }
-        var out = Set<String>()
-        let defaults: Set<Int> = [80, 443]
-        for (name, p) in ports {
-            if p.isEmpty || !p.isDisjoint(with: defaults) { out.insert(name) }
-            for port in p.subtracting(defaults) { out.insert("\(name):\(port)") }
-        }
-        return out
+        return Set(suggestion.rules)
     }
 
     /// A profile document (YAML) for every run in the log, merged, ending in
@@ -66,6 +64,7 @@ public enum ProfileSuggestion {
         var profiles: [String] = []
         var anyAudit = false
         var anyFiltered = false
+        var truncated = false
         for run in report.runs {
             let a = allowlist(for: run)
             rules.formUnion(a.rules)
@@ -77,6 +76,7 @@ public enum ProfileSuggestion {
             if let p = run.profile, !profiles.contains(p) { profiles.append(p) }
             if run.networkMode == "audit" { anyAudit = true }
             if run.networkMode == "filtered" { anyFiltered = true }
+            if run.suggestedAllowTruncated { truncated = true }
         }
 
         lines.append("# Suggested by `sandbox-run report --suggest`.")
@@ -93,6 +93,10 @@ public enum ProfileSuggestion {
         }
         if sources.contains(.events) && anyAudit {
             lines.append("# No sandbox.end suggestion in the log (cut short?): rebuilt from the events.")
+        }
+        if truncated {
+            lines.append("# The run reached more names than its suggestion keeps (suggested_allow_truncated):")
+            lines.append("# this list is incomplete.")
         }
         lines.append("# Review every name before enforcing it.")
         if profiles.count == 1, let p = profiles.first, isPlainScalar(p) {

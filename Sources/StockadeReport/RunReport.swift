@@ -101,6 +101,9 @@ public struct RunReport: Equatable, Sendable {
     /// of `sandbox.end.denials.stacked_filters` and the `seccomp.stacked`
     /// counts (events may be rate-capped; the end's count is not).
     public var stackedFilters = 0
+    /// `sandbox.end.network.suggested_allow_truncated`: the run's suggestion
+    /// reached its bound and left names out.
+    public var suggestedAllowTruncated = false
 
     public init(sandboxId: String) { self.sandboxId = sandboxId }
 

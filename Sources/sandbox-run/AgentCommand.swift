@@ -70,6 +70,7 @@ enum AgentVerb {
         o.cpus = d.cpus
         o.envPass = d.envPass
         o.envSet = d.envSet
+        o.allowECH = d.allowECH
         return o
     }
 }

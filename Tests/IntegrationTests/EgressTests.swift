@@ -355,7 +355,47 @@ struct EgressTests {
             let end = try #require(r.end, "\(r.transcript)")
             let suggested = end["network"]?.objectValue?["suggested_allow"]?.arrayValue?.compactMap(\.stringValue) ?? []
             #expect(suggested.contains("other.test:9000"), "suggested: \(suggested)")
+            // `report --suggest` proposes the same rules from the end event
+            // as it rebuilds from the other events when the end is missing.
+            let fromEnd = try Self.suggestedRules(r.eventLines)
+            let rebuilt = try Self.suggestedRules(r.eventLines.filter { !$0.contains(#""type":"sandbox.end""#) })
+            #expect(fromEnd.contains("other.test:9000"), "\(fromEnd)")
+            #expect(fromEnd == rebuilt, "from sandbox.end: \(fromEnd); rebuilt: \(rebuilt)")
         }
+    }
+
+    /// The relay's connection cap comes from the supervisor's descriptor
+    /// limit (docs/network.md, "Resource bounds"): under a hard limit of 512
+    /// it holds 34 connections. With 34 held, one more is reset at once
+    /// (its connect, or its first read, sees the reset), the ones held keep
+    /// going, and the DNS proxy still answers. (Holding more than the cap
+    /// would race: a connect can see the relay's reset before it returns.)
+    @Test("past the relay's cap a connection is reset; the others and the DNS proxy go on", arguments: [false, true])
+    func relayCap(rootless: Bool) throws {
+        try NetworkWorld.with { w in
+            let ws = Harness.makeWorkspace()
+            defer { Harness.removeTree(ws) }
+            let cmd = try w.probeCommand(["hold h allowed.test 9000 34", "tcp over allowed.test 9000", "heldreset gone",
+                                          "resolve r allowed.test"], workspace: ws)
+            let r = try w.run(inHost: ["--workspace", ws] + w.netArgs("filtered", allow: ["allowed.test:9000"]) + ["--"] + cmd,
+                              cwd: ws, asUser: rootless ? Harness.testUID : nil, wrapper: ["/usr/bin/prlimit", "--nofile=512:512"])
+            #expect(r.ok("h"), "\(r.transcript)")
+            #expect(r.failed("over"), "one past the cap went through: \(r.transcript)")
+            #expect(r.climbResult("over")?.contains("timeout") == false, "refused by a hang, not a reset: \(r.transcript)")
+            #expect(r.climbResult("gone") == "ok 0 of 34 closed", "\(r.transcript)")
+            #expect(r.ok("r"), "the proxy stopped answering: \(r.transcript)")
+            #expect(w.serverConnections(to: w.allowedIP, port: 9000).count == 34, "\(w.serverLog)")
+        }
+    }
+
+    /// The `allow:` entries of `report --suggest` on a log made of `lines`.
+    static func suggestedRules(_ lines: [String]) throws -> [String] {
+        let path = NSTemporaryDirectory() + "stockade-suggest-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try Harness.runProcess([Harness.binary, "report", "--suggest", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        return r.stdout.split(separator: "\n").filter { $0.hasPrefix("    - ") }.map { String($0.dropFirst(6)) }
     }
 
     @Test("IPv6: a raw address is refused; an allowlisted name's private (ULA) AAAA is stripped")
@@ -451,8 +491,8 @@ struct EgressNameCheckTests {
         }
     }
 
-    @Test("wget, python urllib, node fetch and git reach an allowed HTTPS name, and are refused another on its address")
-    func moreRealClients() throws {
+    @Test("wget, python urllib, node fetch and git reach an allowed HTTPS name, and are refused another on its address", arguments: [false, true])
+    func moreRealClients(rootless: Bool) throws {
         try NetworkWorld.with { w in
             var probes: [String] = []
             for tool in ["wget", "python", "node", "git"] {
@@ -460,7 +500,7 @@ struct EgressNameCheckTests {
             }
             // Fronting with a real client: resolve allowed.test, then ask for other.test on its address.
             probes += ["resolve r allowed.test", "curl front https://other.test/ other.test:443:\(w.allowedIP)"]
-            let r = try w.probe(probes, allow: ["allowed.test"], timeout: 180)
+            let r = try w.probe(probes, allow: ["allowed.test"], timeout: 180, rootless: rootless)
             for tool in ["wget", "python", "node"] {
                 #expect(r.climbResult(tool) == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(tool): \(r.transcript)")
                 #expect(r.climbResult(tool + "-http") == "ok WORLD tcp \(w.allowedIP) 80", "\(tool): \(r.transcript)")

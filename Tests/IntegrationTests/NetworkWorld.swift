@@ -157,7 +157,9 @@ struct NetworkWorld: Sendable {
 
     /// `sandbox-run ARGS` inside the host namespace, events to a file, like `Harness.sandbox`.
     /// `asUser`: run `sandbox-run` unprivileged (setpriv), the rootless path.
-    func run(inHost args: [String], cwd: String? = nil, timeout: Double = 120, asUser: uid_t? = nil) throws -> Harness.Result {
+    /// `wrapper`: a command put before `sandbox-run` (e.g. `prlimit --nofile=N:N`).
+    func run(inHost args: [String], cwd: String? = nil, timeout: Double = 120, asUser: uid_t? = nil,
+             wrapper: [String] = []) throws -> Harness.Result {
         let eventsPath = NSTemporaryDirectory() + "stockade-net-events-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: eventsPath) }
         var prefix: [String] = []
@@ -165,7 +167,7 @@ struct NetworkWorld: Sendable {
             prefix = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
                       "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(cwd ?? "/tmp")"]
         }
-        let r = try Harness.runProcess(Self.inNamespace(hostNS) + prefix + [Harness.binary, "--events", eventsPath] + args,
+        let r = try Harness.runProcess(Self.inNamespace(hostNS) + prefix + wrapper + [Harness.binary, "--events", eventsPath] + args,
                                        cwd: cwd, timeout: timeout)
         return Self.result(status: r.status, stdout: r.stdout, stderr: r.stderr, eventsPath: eventsPath)
     }

@@ -89,6 +89,22 @@ import Testing
             if error.line != 3 { Issue.record("profile error for allow_ech \(entry) is not at line 3: \(error)") }
         }
         v.add("profile", profile != nil)
+        var agent: AgentDefinition? = nil
+        do {
+            agent = try AgentDefinition.decode(yaml: "command: [/bin/true]\nallow_ech:\n  - \(quoted(entry))\nallow:\n  - \(quoted(entry))\n", file: "a.yaml", name: "a")
+        } catch {
+            if error.line != 3 { Issue.record("agent error for allow_ech \(entry) is not at line 3: \(error)") }
+        }
+        v.add("agent", agent != nil)
+        if let agent {
+            // What `sandbox-run agent` plans from the definition (AgentCommand.overrides).
+            let fromAgent = try? spec(Profile(name: "p")) {
+                $0.allowDomains = agent.allowDomains
+                $0.allowECH = agent.allowECH
+                $0.network = .filtered
+            }
+            v.add("runtime_via_agent", fromAgent.map { (try? ECHAllowance.allowlist(parsing: $0.egress.allowECH)) != nil } ?? false)
+        }
         v.add("runtime", (try? ECHAllowance.allowlist(parsing: [entry])) != nil)
         if let profile {
             let fromProfile = try? spec(profile) { $0.network = .filtered }

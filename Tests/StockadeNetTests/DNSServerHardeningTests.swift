@@ -277,4 +277,77 @@ import Testing
         }
         #expect(closed == idle.count)
     }
+    /// Past its cap the proxy refuses cleanly: it never holds more clients
+    /// than the cap, every client past it is closed (never left hanging),
+    /// those it holds are answered, and the proxy goes on answering others,
+    /// over TCP and UDP.
+    @Test func clientsPastTheCapAreClosedCleanlyAndOthersStillAnswered() throws {
+        let upstream = try FakeUpstream()
+        let log = Log()
+        let cap = 32, count = 128
+        let proxy = try Self.proxy(upstream.endpoint, maxTCPClients: cap, idle: 30, log: log)
+        defer { proxy.shutdown() }
+        var fds: [Int32] = []
+        defer { fds.forEach { Self.closeAbruptly($0) } }
+        var most = 0
+        for i in 0..<count {
+            fds.append(try Self.tcpClient(to: proxy.localEndpoint!))
+            if i % 8 == 7 {
+                proxy.runOnce(timeoutMilliseconds: 0)
+                most = max(most, proxy.tcpClientCount)
+            }
+        }
+        for _ in 0..<50 {
+            proxy.runOnce(timeoutMilliseconds: 2)
+            most = max(most, proxy.tcpClientCount)
+        }
+        // Every client asks now; those past the cap find their connection closed.
+        var answered = Set<Int>(), closed = Set<Int>()
+        for (i, fd) in fds.enumerated() {
+            let framed = try DNSTCPFraming.frame(query("api.github.com", id: UInt16(i)))
+            let n = framed.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 { closed.insert(i) }
+        }
+        var deframers = [DNSTCPDeframer](repeating: DNSTCPDeframer(), count: count)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<2000 where answered.count + closed.count < count {
+            proxy.runOnce(timeoutMilliseconds: 5)
+            upstream.service()
+            most = max(most, proxy.tcpClientCount)
+            for (i, fd) in fds.enumerated() where !answered.contains(i) && !closed.contains(i) {
+                let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if n > 0 { deframers[i].append(buffer[0..<n]) }
+                if let bytes = deframers[i].next() {
+                    let reply = try DNSMessage.parse(bytes)
+                    #expect(reply.header.id == UInt16(i), "a reply on the wrong connection")
+                    answered.insert(i)
+                } else if n == 0 || (n < 0 && errno == ECONNRESET) {
+                    closed.insert(i)
+                }
+            }
+        }
+        #expect(most <= cap, "held \(most) clients over a cap of \(cap)")
+        #expect(answered.count + closed.count == count, "\(count - answered.count - closed.count) clients left hanging")
+        #expect(answered.count >= 1 && answered.count <= cap, "answered \(answered.count)")
+        #expect(closed.count >= count - cap, "closed \(closed.count)")
+        // Others are still served: a new TCP client and a UDP query.
+        let late = try Self.tcpClient(to: proxy.localEndpoint!)
+        defer { Self.closeAbruptly(late) }
+        let framed = try DNSTCPFraming.frame(query("api.github.com", id: 0x7777))
+        var sent = false
+        var deframer = DNSTCPDeframer()
+        var reply: [UInt8]?
+        for _ in 0..<400 where reply == nil {
+            if !sent { sent = framed.withUnsafeBytes { send(late, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == framed.count }
+            proxy.runOnce(timeoutMilliseconds: 5)
+            upstream.service()
+            let n = recv(late, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if n > 0 { deframer.append(buffer[0..<n]) }
+            reply = deframer.next()
+        }
+        #expect(try DNSMessage.parse(try #require(reply)).header.id == 0x7777)
+        let udp = try Self.ask(proxy, "api.github.com", id: 0x6666, service: { upstream.service() })
+        #expect(udp?.header.id == 0x6666 && udp?.answers.count == 1)
+        #expect(proxy.tcpClientCount <= cap)
+    }
 }

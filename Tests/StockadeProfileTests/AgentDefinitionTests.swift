@@ -16,6 +16,7 @@ struct AgentDefinitionTests {
             net: filtered
             allow: [api.github.com, "*.githubusercontent.com:443"]
             presets: python
+            allow_ech: [api.github.com, "*.githubusercontent.com", api.github.com]
             timeout: 12h
             kill_after: 10s
             memory: 2g
@@ -41,6 +42,7 @@ struct AgentDefinitionTests {
         expected.envPass = ["LANG", "LC_*"]
         expected.envSet = [EnvAssignment(name: "AGENT_MODE", value: "service"), EnvAssignment(name: "EMPTY", value: "")]
         expected.events = "journal"
+        expected.allowECH = ["api.github.com", "*.githubusercontent.com"]
         #expect(d == expected)
     }
 
@@ -69,6 +71,9 @@ struct AgentDefinitionTests {
         ("command: [x]\nnet: open\n", .invalidValue, "net"),
         ("command: [x]\nallow: [\"bad domain\"]\n", .invalidValue, "allow[0]"),
         ("command: [x]\ntimeout: forever\n", .invalidValue, "timeout"),
+        ("command: [x]\nallow_ech: [\"example.com:443\"]\n", .invalidValue, "allow_ech[0]"),
+        ("command: [x]\nallow_ech: [\"a.*.example.com\"]\n", .invalidValue, "allow_ech[0]"),
+        ("command: [x]\nallow_ech: {a: b}\n", .wrongType, "allow_ech"),
         ("command: [x]\nmemory: 1k\n", .invalidValue, "memory"),
         ("command: [x]\npids: 0\n", .invalidValue, "pids"),
         ("command: [x]\ncpus: lots\n", .wrongType, "cpus"),

@@ -36,6 +36,14 @@ public final class EgressRelay {
         public var audit: Bool = false
         /// Accepts per listener per wake-up.
         public var acceptsPerWake: Int = 64
+        /// Connections at once whose pipes are `largePipeBytes`; the others'
+        /// are `smallPipeBytes` (the kernel's default). One connection moves
+        /// a bulk download fastest with large pipes (docs/performance.md),
+        /// but at 512 KiB per direction a full relay would pin a gigabyte
+        /// of kernel memory: the many share small ones (docs/network.md, "Resource bounds").
+        public var largePipeConnections: Int = 32
+        public var largePipeBytes: Int32 = 512 * 1024
+        public var smallPipeBytes: Int32 = 64 * 1024
         public init() {}
     }
 
@@ -68,6 +76,8 @@ public final class EgressRelay {
     deinit { shutdown() }
 
     public var connectionCount: Int { connections.count }
+    /// Connections holding large pipes now.
+    public private(set) var largePipesInUse = 0
 
     /// Whether `fd` is one of the relay's listeners or connections.
     public func owns(_ fd: Int32) -> Bool {
@@ -235,7 +245,13 @@ public final class EgressRelay {
     }
 
     private func connected(_ c: RelayConnection, now: Double) {
-        guard stk_socket_error(c.upstream) == 0, c.up.open(), c.down.open() else {
+        let large = largePipesInUse < settings.largePipeConnections
+        let size = large ? settings.largePipeBytes : settings.smallPipeBytes
+        if large {
+            c.largePipes = true
+            largePipesInUse += 1
+        }
+        guard stk_socket_error(c.upstream) == 0, c.up.open(size: size), c.down.open(size: size) else {
             finish(c, reset: true)
             return
         }
@@ -283,6 +299,10 @@ public final class EgressRelay {
         owner[c.client] = nil
         if c.upstream >= 0 { owner[c.upstream] = nil }
         connections[c.id] = nil
+        if c.largePipes {
+            c.largePipes = false
+            largePipesInUse -= 1
+        }
         c.closeAll(reset: reset)
     }
 }

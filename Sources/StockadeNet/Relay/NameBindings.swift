@@ -28,6 +28,7 @@ public struct NameBindings: Sendable {
     public mutating func record(name: DNSName, address: IPAddress, ports: [UInt16], timeoutSeconds: UInt32, now: Double) {
         let until = now + Double(timeoutSeconds) + Self.grace
         var names = table[address] ?? [:]
+        if names[name] == nil { count += 1 }
         var binding = names[name] ?? Binding(ports: [], expires: until)
         binding.ports.formUnion(ports)
         binding.expires = max(binding.expires, until)
@@ -58,11 +59,16 @@ public struct NameBindings: Sendable {
     /// Forgets expired bindings (at most once a second from `record`).
     public mutating func prune(now: Double) {
         nextPrune = now + 1
+        var kept = 0
         for (address, names) in table {
             let live = names.filter { $0.value.expires >= now }
             table[address] = live.isEmpty ? nil : live
+            kept += live.count
         }
+        count = kept
     }
 
-    public var count: Int { table.values.reduce(0) { $0 + $1.count } }
+    /// (address, name) pairs held, expired ones not yet pruned included;
+    /// kept up to date so a caller can bound the table cheaply.
+    public private(set) var count = 0
 }

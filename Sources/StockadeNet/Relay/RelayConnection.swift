@@ -14,11 +14,14 @@ struct SpliceLane {
     /// `shutdown(SHUT_WR)` was sent to the destination after the last byte.
     var finished = false
 
-    static let pipeSize: Int32 = 512 * 1024
+    /// The pipe's capacity asked for (the kernel may give less: an
+    /// unprivileged user past `fs.pipe-user-pages-soft` gets small pipes).
+    var size: Int32 = 64 * 1024
 
-    mutating func open() -> Bool {
+    mutating func open(size: Int32) -> Bool {
         var fds: [Int32] = [-1, -1]
-        guard stk_relay_pipe(&fds, Self.pipeSize) == 0 else { return false }
+        self.size = size
+        guard stk_relay_pipe(&fds, size) == 0 else { return false }
         pipeRead = fds[0]
         pipeWrite = fds[1]
         return true
@@ -57,7 +60,7 @@ struct SpliceLane {
                 }
                 return moved ? .progressed : .blocked
             }
-            let n = stk_splice(source, pipeWrite, Int(Self.pipeSize))
+            let n = stk_splice(source, pipeWrite, Int(size))
             if n > 0 {
                 buffered += n
                 moved = true
@@ -109,6 +112,8 @@ final class RelayConnection {
     var name: String?
     /// When it was accepted (monotonic), for the time-to-first-byte figure.
     let accepted: Double
+    /// Its pipes are the large ones (one of `Settings.largePipeConnections`).
+    var largePipes = false
 
     init(id: UInt64, client: Int32, destination: IPAddress, port: UInt16, expecting: FirstFlightProtocol?, deadline: Double, now: Double) {
         self.id = id

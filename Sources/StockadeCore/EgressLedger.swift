@@ -1,0 +1,148 @@
+import StockadeNet
+import StockadeProfile
+import StockadeAddress
+
+/// What the egress runtime remembers about one sandbox's DNS answers and
+/// refusals, every table bounded (docs/network.md, "Resource bounds").
+///
+/// All of it is fed by the workload: every name it resolves adds entries.
+/// The bounds keep the supervisor's memory flat whatever the workload does,
+/// and each is fail-closed:
+/// - `bindings` (name↔address, what the relay checks a claimed name
+///   against): when full of live entries, a new answer is not bound and not
+///   put in the kernel's sets; the proxy answers SERVFAIL. A name that finds
+///   no room is never reachable, so nothing becomes allowed by the bound.
+/// - `nameOf` (which name an address was last given for, to name the
+///   destination in `net.denied`): losing an entry only makes an event
+///   less detailed. It never takes part in a decision.
+/// - `setExpiry` (when each set element expires, to skip re-adding what the
+///   kernel already holds): losing an entry only costs a netlink round trip.
+/// - `suggestion` (audit mode): names past its cap are left out of
+///   `suggested_allow`, which is marked `suggested_allow_truncated`.
+struct EgressLedger {
+    struct Limits: Sendable {
+        /// Live (address, name) bindings. Far above what an honest run
+        /// resolves within the longest TTL (an hour).
+        var bindings = 65_536
+        /// Addresses whose name is remembered for events.
+        var namedAddresses = 16_384
+        /// (address, port) set elements whose expiry is remembered.
+        var setElements = 16_384
+        /// Names in the audit suggestion.
+        var suggestedNames = SuggestedAllowlist.defaultMaxNames
+    }
+
+    struct SetKey: Hashable {
+        var address: IPAddress
+        var port: UInt16
+    }
+
+    /// The elements an answer needs in the kernel's sets, and the expiries
+    /// to remember once they are in.
+    struct Pending {
+        var elements: [NftSetElement] = []
+        var refreshed: [(SetKey, Double)] = []
+    }
+
+    /// How long the name given for an address stays known when the answer
+    /// carried no set timeout (audit-mode answers the allowlist refused).
+    static let nameMemorySeconds: Double = 300
+
+    let limits: Limits
+    private(set) var bindings = NameBindings()
+    private var nameOf: ExpiringMap<IPAddress, DNSName>
+    private var setExpiry: ExpiringMap<SetKey, Double>
+    private(set) var suggestion: SuggestedAllowlist
+    /// Answers refused because the bindings were full of live entries.
+    private(set) var refusedAnswers = 0
+    private var forcedPruneAt = -Double.infinity
+
+    init(limits: Limits = Limits()) {
+        self.limits = limits
+        nameOf = ExpiringMap(capacity: limits.namedAddresses)
+        setExpiry = ExpiringMap(capacity: limits.setElements)
+        suggestion = SuggestedAllowlist(maxNames: limits.suggestedNames)
+    }
+
+    /// Binds the answer's addresses to its name and returns the set elements
+    /// to add, before the proxy replies; nil when the bindings are full (the
+    /// answer must fail: nothing was bound). `confirm` once the kernel has them.
+    mutating func prepare(_ insertions: [DNSSetInsertion], now: Double) -> Pending? {
+        // Only new pairs take room: a name already bound is refreshed even
+        // when the table is full.
+        var added: Int { insertions.reduce(0) { $0 + (bindings.isBound($1.name, to: $1.address, now: now) ? 0 : 1) } }
+        if bindings.count + insertions.count > limits.bindings, added > 0, bindings.count + added > limits.bindings,
+           now - forcedPruneAt >= 1 {
+            // At most once a second: a full table of live entries must not
+            // turn every query into a scan.
+            forcedPruneAt = now
+            bindings.prune(now: now)
+        }
+        guard bindings.count + insertions.count <= limits.bindings || bindings.count + added <= limits.bindings else {
+            refusedAnswers += 1
+            return nil
+        }
+        var pending = Pending()
+        for i in insertions {
+            let timeout = Double(i.timeoutSeconds)
+            nameOf.set(i.address, i.name, expires: now + timeout + NameBindings.grace, now: now)
+            bindings.record(name: i.name, address: i.address, ports: i.ports, timeoutSeconds: i.timeoutSeconds, now: now)
+            for port in i.ports {
+                let key = SetKey(address: i.address, port: port)
+                if let until = setExpiry.value(key, now: now), until >= now + timeout - 1 { continue }
+                pending.elements.append(NftSetElement(address: i.address, port: port, timeoutMilliseconds: UInt64(i.timeoutSeconds) * 1000))
+                pending.refreshed.append((key, now + timeout))
+            }
+        }
+        return pending
+    }
+
+    /// The kernel holds `pending`'s elements.
+    mutating func confirm(_ pending: Pending, now: Double) {
+        for (key, until) in pending.refreshed { setExpiry.set(key, until, expires: until, now: now) }
+    }
+
+    /// A `dns.query` record: remembers the names its addresses were given
+    /// for, and in audit mode a name the allowlist refused.
+    /// Returns true when this made the suggestion truncated.
+    mutating func noteQuery(_ r: DNSQueryRecord, now: Double) -> Bool {
+        let until = now + Self.nameMemorySeconds
+        for a in r.addresses {
+            nameOf.set(a, r.name, expires: max(until, nameOfExpiry(a, now: now)), now: now)
+        }
+        for a in r.observed {
+            let key = a
+            if nameOf.value(key, now: now) == nil || r.wouldDeny { nameOf.set(key, r.name, expires: until, now: now) }
+        }
+        guard r.decision != .deny, r.wouldDeny, r.reason == .notAllowlisted else { return false }
+        let was = suggestion.truncated
+        suggestion.noteRefusedName(r.name.description)
+        return suggestion.truncated && !was
+    }
+
+    /// A relay refusal: the name to report (the claimed one, else the one
+    /// the proxy last gave the address) and, when audit mode let the
+    /// connection through, its place in the suggestion. `truncated` is true
+    /// when this made the suggestion truncated.
+    mutating func noteRefusal(_ r: RelayReport, now: Double) -> (name: String?, truncated: Bool) {
+        let name = r.name ?? nameOf.value(r.destination, now: now)?.description
+        guard !r.enforced, let name else { return (name, false) }
+        let was = suggestion.truncated
+        suggestion.noteConnection(name: name, port: r.port)
+        return (name, suggestion.truncated && !was)
+    }
+
+    /// The name the proxy last gave `address`, for naming a dropped packet.
+    func name(of address: IPAddress, now: Double) -> DNSName? {
+        nameOf.value(address, now: now)
+    }
+
+    /// Sizes, for the bounds' tests.
+    var sizes: (bindings: Int, namedAddresses: Int, setElements: Int, suggestedNames: Int) {
+        (bindings.count, nameOf.count, setExpiry.count, suggestion.nameCount)
+    }
+
+    private func nameOfExpiry(_ key: IPAddress, now: Double) -> Double {
+        nameOf.expiry(key, now: now) ?? now
+    }
+}
