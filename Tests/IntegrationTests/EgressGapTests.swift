@@ -304,6 +304,50 @@ struct EgressGapDNSTests {
     }
 }
 
+/// The next upstream, from inside a sandbox: the upstreams are the
+/// supervisor's `/etc/resolv.conf` nameservers when no `--dns-upstream` is
+/// given. The supervisor runs in a private mount namespace (`unshare -m`)
+/// where a file listing a silent and a refusing upstream before the world's
+/// resolver is bound over `/etc/resolv.conf`; the machine's own file is
+/// never touched.
+@Suite("Egress gaps: next upstream", .enabled(if: NetworkWorld.available()))
+struct EgressGapUpstreamTests {
+    @Test("a silent and a refusing upstream are passed over: the next one in resolv.conf answers", arguments: [false, true])
+    func nextUpstreamAnswers(rootless: Bool) throws {
+        try NetworkWorld.with { w in
+            let ws = Harness.makeWorkspace()
+            defer { Harness.removeTree(ws) }
+            let silent = w.dns.split(separator: ".").dropLast().joined(separator: ".") + ".200"
+            // A refusing one: an address in the world with no DNS server (ICMP port unreachable).
+            let conf = ws + "/resolv.conf"
+            FileManager.default.createFile(atPath: conf, contents: Data("nameserver \(silent)\nnameserver \(w.allowedIP)\nnameserver \(w.dns)\n".utf8))
+            let cmd = try w.probeCommand(["dns q allowed.test @ns", "dnstcp t allowed.test @ns", "tcp c allowed.test 9000"], workspace: ws)
+            let eventsPath = NSTemporaryDirectory() + "stockade-net-events-\(UUID().uuidString).jsonl"
+            defer { try? FileManager.default.removeItem(atPath: eventsPath) }
+            var user: [String] = []
+            if rootless {
+                user = ["/usr/bin/setpriv", "--reuid=\(Harness.testUID)", "--regid=\(Harness.testUID)", "--clear-groups",
+                        "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(ws)"]
+            }
+            let inner = NetworkWorld.inNamespace(w.hostNS) + user +
+                [Harness.binary, "--events", eventsPath, "--workspace", ws, "--net", "filtered", "--allow-domain", "allowed.test:80,443,9000",
+                 "--"] + cmd
+            let p = try Harness.runProcess(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+                                            "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", conf] + inner, cwd: ws, timeout: 120)
+            let r = NetworkWorld.result(status: p.status, stdout: p.stdout, stderr: p.stderr, eventsPath: eventsPath)
+            let upstreams = r.events("sandbox.start").first?["policy"]?.objectValue?["egress"]?.objectValue?["dns_upstreams"]?
+                .arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(upstreams == [silent, w.allowedIP, w.dns], "\(r.transcript)")
+            #expect(r.climbResult("q") == "ok rcode=0 \(w.allowedIP)", "\(r.transcript)")
+            #expect(r.climbResult("t") == "ok rcode=0 \(w.allowedIP)", "\(r.transcript)")
+            #expect(r.climbResult("c") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
+            #expect(!r.dnsQueries("allowed.test").contains { $0["reason"]?.stringValue?.hasPrefix("upstream_") == true }, "\(r.transcript)")
+            try w.syncDNSLog()
+            #expect(w.dnsLog.contains("query[A] allowed.test from \(w.hostAddress)"), "\(w.dnsLog)")
+        }
+    }
+}
+
 /// Audit mode end to end (point 9): what filtered mode would refuse is
 /// evented with its reason, and the profile `report --suggest` writes from
 /// that log lets the same workload pass in filtered mode, while what the
@@ -389,6 +433,20 @@ struct EgressGapRootlessTests {
             #expect(r.climbResult("git")?.hasPrefix("ok WORLD reached") == true, "git: \(r.transcript)")
             #expect(r.failed("front"), "\(r.transcript)")
             #expect(r.reasons(w.allowedIP) == ["sni_mismatch"], "\(r.transcript)")
+        }
+    }
+
+    @Test("rootless: a hundred silent connections on 443 do not stall the relay; they are reset when their time is up",
+          .enabled(if: FirstFlightReader.landed))
+    func silentClientsDoNotStallRootless() throws {
+        try NetworkWorld.with { w in
+            let r = try w.probe(["resolve r allowed.test", "hold h \(w.allowedIP) 443 100", "tcp ctl allowed.test 9000",
+                                 "heldreset gone"], allow: ["allowed.test", "allowed.test:9000"], timeout: 180, rootless: true)
+            #expect(r.climbResult("h") == "ok 100 open", "\(r.transcript)")
+            #expect(r.climbResult("ctl") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
+            #expect(r.climbResult("gone") == "ok 100 of 100 closed", "\(r.transcript)")
+            #expect(w.serverConnections(to: w.allowedIP, port: 443).isEmpty, "\(w.serverLog)")
+            #expect(r.denied(w.allowedIP, port: 443).filter { $0["reason"]?.stringValue == "malformed" }.count == 100, "\(r.transcript)")
         }
     }
 
