@@ -171,7 +171,10 @@ final class EgressRuntime: PollSource {
         let udp = take(.dnsUDP), tcp = take(.dnsTCP)
         let be = UInt32(bigEndian: proxyAddress.value)
         var rc = stk_bind_ipv4(udp, be, 53, 0)
-        if rc == 0 { rc = stk_bind_ipv4(tcp, be, 53, 64) }
+        // The backlog matches the proxy's 4,096 clients (the kernel caps it at
+        // the sandbox namespace's somaxconn): with 64, a burst of clients
+        // waited out SYN retries while the first ones went idle.
+        if rc == 0 { rc = stk_bind_ipv4(tcp, be, 53, 4096) }
         guard rc == 0 else {
             close(udp)
             close(tcp)
@@ -370,12 +373,13 @@ final class EgressRuntime: PollSource {
 
     func nextDeadline() -> Double? {
         var next = relay?.nextDeadline()
-        if let proxy {
-            let ms = proxy.nextTimeoutMilliseconds()
-            if ms >= 0 {
-                let at = Clock.monotonic() + Double(ms) / 1000
-                next = min(next ?? at, at)
-            }
+        // The proxy's deadline as it is, on the loop's clock (both are
+        // CLOCK_MONOTONIC): re-deriving it from a fresh clock reading would put
+        // an overdue deadline just after the loop's "now", so it would never
+        // tick (no SERVFAIL for a silent upstream, idle clients never closed)
+        // and the loop would spin at 1 ms.
+        if let at = proxy?.nextDeadline().map({ Double($0.nanoseconds) / 1e9 }) {
+            next = min(next ?? at, at)
         }
         return next
     }

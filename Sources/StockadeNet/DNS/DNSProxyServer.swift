@@ -174,12 +174,20 @@ public final class DNSProxyServer {
 
     /// Milliseconds until `handleTimeouts` has work; -1 when nothing waits.
     public func nextTimeoutMilliseconds(now: DNSInstant = .now()) -> Int32 {
+        guard let next = nextDeadline() else { return -1 }
+        return Int32(min(Double(Int32.max), (next.seconds(since: now) * 1000).rounded(.up)))
+    }
+
+    /// When `handleTimeouts` has work, as an absolute instant; nil when
+    /// nothing waits. A loop that owns the clock compares this with its own
+    /// "now": a deadline recomputed relative to a fresh clock reading would
+    /// always lie just ahead of it and never be reached.
+    public func nextDeadline() -> DNSInstant? {
         // A client with a query in flight is not closed at its deadline, so
         // its deadline must not wake the loop (it would spin until the answer).
         let idle = clients.values.lazy.filter { $0.busy == 0 }.map(\.deadline).min()
         let connections = [idle, upstreamTCP.values.lazy.map(\.deadline).min()]
-        guard let next = ([engine.nextDeadline] + connections).compactMap({ $0 }).min() else { return -1 }
-        return Int32(min(Double(Int32.max), (next.seconds(since: now) * 1000).rounded(.up)))
+        return ([engine.nextDeadline] + connections).compactMap({ $0 }).min()
     }
 
     /// Polls once for at most `timeoutMilliseconds` and handles what is ready.

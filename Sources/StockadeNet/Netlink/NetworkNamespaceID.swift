@@ -5,9 +5,9 @@ import Glibc
 /// Which network namespace a process is in: the device and inode of its
 /// `/proc/PID/ns/net` (`"dev:ino"`), the identity `ip netns identify` uses.
 ///
-/// nft tables and veths live in the supervisor's network namespace, but the
-/// sandbox registry in `/run/stockade` is shared by every namespace on the
-/// machine; `gc` may only remove what lives in its own.
+/// Recorded in a sandbox's registry entry for diagnostics only: a sandbox's
+/// network (its nft table, routes and listeners) lives in the sandbox's own
+/// namespace and dies with it, so nothing is ever collected by namespace.
 public struct NetworkNamespaceID: Hashable, Sendable, CustomStringConvertible {
     public var device: UInt64
     public var inode: UInt64
@@ -35,26 +35,4 @@ public struct NetworkNamespaceID: Hashable, Sendable, CustomStringConvertible {
 
     /// This process's network namespace.
     public static func current() -> NetworkNamespaceID? { of(path: "/proc/self/ns/net") }
-
-    /// Whether the namespace still exists: some process is in it, or a file
-    /// under `/run/netns` holds it. A namespace nobody holds has been
-    /// destroyed, and everything in it (tables, veths) with it.
-    public static func exists(_ id: NetworkNamespaceID, netnsDirectory: String = "/run/netns", procDirectory: String = "/proc") -> Bool {
-        for path in directoryEntries(netnsDirectory).map({ netnsDirectory + "/" + $0 }) where of(path: path) == id { return true }
-        for name in directoryEntries(procDirectory) where name.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-            if of(path: procDirectory + "/" + name + "/ns/net") == id { return true }
-        }
-        return false
-    }
-
-    private static func directoryEntries(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if !name.hasPrefix(".") { out.append(name) }
-        }
-        return out
-    }
 }
