@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// The files the filtered network needs inside: a resolv.conf that points at
 /// the DNS proxy on the sandbox's own loopback and a minimal hosts file. Their
@@ -43,13 +44,13 @@ public enum EgressFiles {
     /// start may be binding it, and a bind of a replaced (unlinked) file fails.
     static func write(rootless: Bool) throws(SetupError) {
         let dir = directory(rootless: rootless)
-        mkdirs(dir)
+        _ = Directory.makeAll(dir, mode: 0o755)
         try replace(resolvConf(rootless: rootless), resolvConfText)
         try replace(hosts(rootless: rootless), hostsText)
     }
 
     private static func replace(_ path: String, _ text: String) throws(SetupError) {
-        if isRegularFile(path), readSmallFile(path) == text { return }
+        if isRegularFile(path), FileIO.readText(path, limit: FileIO.smallFileLimit) == text { return }
         let temporary = path + ".\(getpid())"
         unlink(temporary)  // a dead supervisor's, with a recycled pid
         let err = FileIO.writeFile(temporary, text, flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_EXCL)
@@ -74,7 +75,7 @@ public enum EgressFiles {
     /// stub (127.0.0.53) works, since the proxy's upstream sockets are the
     /// supervisor's own.
     public static func hostResolvers() -> [String] {
-        hostResolvers(text: readSmallFile("/etc/resolv.conf") ?? "")
+        hostResolvers(text: FileIO.readText("/etc/resolv.conf", limit: FileIO.smallFileLimit) ?? "")
     }
 
     public static func hostResolvers(text: String) -> [String] {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// Switches the integration tests use to climb one wall with the other out
 /// of the way. Honoured only by debug builds (`swift build`, what `swift

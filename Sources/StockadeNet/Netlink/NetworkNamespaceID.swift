@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// Which network namespace a process is in: the device and inode of its
 /// `/proc/PID/ns/net` (`"dev:ino"`), the identity `ip netns identify` uses.
@@ -48,13 +49,6 @@ public struct NetworkNamespaceID: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func directoryEntries(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if !name.hasPrefix(".") { out.append(name) }
-        }
-        return out
+        (Directory.entries(atPath: path) ?? []).map(\.name).filter { !$0.hasPrefix(".") }
     }
 }
