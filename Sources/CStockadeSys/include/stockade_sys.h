@@ -68,6 +68,7 @@ extern "C" {
 #define STK_CLONE_NEWUSER   0x10000000ull
 #define STK_CLONE_NEWPID    0x20000000ull
 #define STK_CLONE_NEWNET    0x40000000ull
+#define STK_CLONE_NEWTIME   0x00000080ull
 
 /* pipe2(fds, O_CLOEXEC); 0 or -errno. */
 int stk_pipe_cloexec(int fds[2]);
