@@ -45,7 +45,7 @@ let package = Package(
         // Seccomp policy model, syscall names, and the libseccomp compiler (pure, no root).
         .target(name: "StockadeSeccomp", dependencies: ["CSeccomp", "StockadeSystem", "CStockadeSys"], swiftSettings: leanSettings),
         // Event model, JSON lines encoding, sinks, schema.
-        .target(name: "StockadeEvents", dependencies: ["CNettle", "CStockadeSys"], swiftSettings: leanSettings),
+        .target(name: "StockadeEvents", dependencies: ["CNettle", "CStockadeSys", "StockadeSystem"], swiftSettings: leanSettings),
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
         .target(name: "StockadeCgroups", dependencies: ["StockadeSystem"], swiftSettings: leanSettings),
         // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.

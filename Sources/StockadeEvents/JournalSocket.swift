@@ -1,5 +1,6 @@
 import CStockadeSys
 import Glibc
+import StockadeSystem
 
 /// The journal's native socket (`/run/systemd/journal/socket`), spoken
 /// without libsystemd: one datagram per entry; an entry too large for a
@@ -91,12 +92,7 @@ struct JournalSocket: Sendable {
         let mfd = stk_memfd_create("stockade-journal", STK_MFD_CLOEXEC | STK_MFD_ALLOW_SEALING)
         guard mfd >= 0 else { return -mfd }
         defer { _ = Glibc.close(mfd) }
-        var offset = 0
-        while offset < entry.count {
-            let n = entry.withUnsafeBytes { write(mfd, $0.baseAddress! + offset, entry.count - offset) }
-            if n < 0 { if errno == EINTR { continue }; return errno }
-            offset += n
-        }
+        guard FileIO.writeAll(mfd, bytes: entry) else { return errno == 0 ? EIO : errno }
         // journald only trusts a memfd nobody can change any more.
         let seals = STK_F_SEAL_SEAL | STK_F_SEAL_SHRINK | STK_F_SEAL_GROW | STK_F_SEAL_WRITE
         guard fcntl(mfd, STK_F_ADD_SEALS, seals) == 0 else { return errno }
