@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
@@ -171,6 +172,8 @@ int stk_pidfd_supported(void)
 /* The header's constants are the system's (see stockade_sys.h). */
 _Static_assert(STK_O_PATH == O_PATH, "STK_O_PATH");
 _Static_assert(STK_O_TMPFILE == O_TMPFILE, "STK_O_TMPFILE");
+_Static_assert(STK_AUDIT_ARCH_X86_64 == AUDIT_ARCH_X86_64, "STK_AUDIT_ARCH_X86_64");
+_Static_assert(STK_AUDIT_ARCH_X32 == (EM_X86_64 | __AUDIT_ARCH_LE), "STK_AUDIT_ARCH_X32");
 _Static_assert(STK_MFD_CLOEXEC == MFD_CLOEXEC, "STK_MFD_CLOEXEC");
 _Static_assert(STK_MFD_ALLOW_SEALING == MFD_ALLOW_SEALING, "STK_MFD_ALLOW_SEALING");
 _Static_assert(STK_F_ADD_SEALS == F_ADD_SEALS, "STK_F_ADD_SEALS");

@@ -229,7 +229,7 @@ struct WatchLoop {
         }
         let err = plan.seccomp.errno(forSyscall: n.nr)
         _ = stk_notif_deny(listener, n.id, err)
-        let isX32 = n.nr & 0x4000_0000 != 0
+        let isX32 = n.nr & SyscallTable.x32SyscallBit != 0
         let name = SyscallTable.name(of: n.nr) ?? "syscall_\(n.nr)"
         state.deniedTotal += 1
         state.deniedBySyscall[name, default: 0] += 1
@@ -237,7 +237,7 @@ struct WatchLoop {
             var fields: JSONObject = [
                 "syscall": .string(name),
                 "nr": .int(Int64(n.nr)),
-                "arch": .string(isX32 ? "x32" : (n.arch == 0xC000_003E ? "x86_64" : String(n.arch, radix: 16))),
+                "arch": .string(isX32 ? "x32" : (n.arch == BPFInstruction.auditArchX86_64 ? "x86_64" : String(n.arch, radix: 16))),
                 "errno": .string(SystemNames.errnoName(err)),
                 "pid": .int(Int64(n.pid)),
             ]

@@ -119,6 +119,11 @@ extern "C" {
 #endif
 /* O_TMPFILE (it includes the O_DIRECTORY bit). */
 #define STK_O_TMPFILE 020200000
+/* seccomp_data.arch values (linux/audit.h): x86_64, and x32 (EM_X86_64 |
+ * __AUDIT_ARCH_LE, libseccomp's SCMP_ARCH_X32); Swift does not import
+ * macros built from other macros. */
+#define STK_AUDIT_ARCH_X86_64 0xC000003Eu
+#define STK_AUDIT_ARCH_X32    0x4000003Eu
 /* memfd_create(2) flags. */
 #define STK_MFD_CLOEXEC       0x0001u
 #define STK_MFD_ALLOW_SEALING 0x0002u
