@@ -48,14 +48,17 @@ let package = Package(
         .target(name: "StockadeEvents", dependencies: ["CNettle", "CStockadeSys", "StockadeSystem"], swiftSettings: leanSettings),
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
         .target(name: "StockadeCgroups", dependencies: ["StockadeSystem"], swiftSettings: leanSettings),
+        // Addresses and the rule grammar (pure, no C): IP addresses, CIDR prefixes,
+        // address classes, DNS names, allow rules, ECH entries, upstreams.
+        .target(name: "StockadeAddress", swiftSettings: leanSettings),
         // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.
-        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents", "StockadeSystem"], swiftSettings: leanSettings),
+        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents", "StockadeAddress", "StockadeSystem"], swiftSettings: leanSettings),
         .target(
             name: "StockadeProfile",
             dependencies: [
                 "StockadeSeccomp", "StockadeEvents", "CYaml",
                 // The one parser of allow rules, upstreams and ranges (DomainRule, DNSEndpoint, CIDR).
-                "StockadeNet",
+                "StockadeAddress",
                 "StockadeSystem",
             ],
             swiftSettings: leanSettings
@@ -66,7 +69,7 @@ let package = Package(
         .target(
             name: "StockadeCore",
             dependencies: [
-                "StockadeProfile", "StockadeSeccomp", "StockadeEvents", "StockadeCgroups", "StockadeNet",
+                "StockadeProfile", "StockadeSeccomp", "StockadeEvents", "StockadeCgroups", "StockadeNet", "StockadeAddress",
                 "CSeccomp", "CCap", "CSandboxChild", "CStockadeSys",
                 "StockadeSystem",
             ],
@@ -88,10 +91,11 @@ let package = Package(
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCgroupsTests", dependencies: ["StockadeCgroups"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet", "StockadeTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet", "StockadeAddress", "StockadeTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeAddressTests", dependencies: ["StockadeAddress", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCLITests", dependencies: ["StockadeCLI"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeTestSupport", "StockadeSystem"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeAddress", "StockadeTestSupport", "StockadeSystem"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeReportTests", dependencies: ["StockadeReport", "StockadeProfile", "StockadeEvents"], swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents", "StockadeSeccomp", "StockadeProfile"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         // The one seam for whole-file reads and writes, directory listing and mkdir -p

@@ -32,8 +32,9 @@ void stk_apply_landlock(const struct stk_child_config *cfg);
 /* PR_SET_DUMPABLE 0, after the listener handoff. */
 void stk_make_undumpable(const struct stk_child_config *cfg);
 
-/* Install the seccomp filter and hand the listener to the parent. */
-void stk_install_seccomp(const struct stk_child_config *cfg);
+/* Install the seccomp filter; returns its listener fd (stk_child_main
+ * hands it to the parent), or -1 when the config carries no filter. */
+int stk_install_seccomp(const struct stk_child_config *cfg);
 
 /* Create cfg->net_sockets in this network namespace and report each. */
 void stk_make_net_sockets(const struct stk_child_config *cfg);
@@ -59,6 +60,11 @@ void stk_hide_argv(const struct stk_child_config *cfg);
 /* Wait for the parent's "go" byte; EOF or any other byte ends the child
  * quietly (exit 125): the parent died or gave up and reports why itself. */
 void stk_read_go(const struct stk_child_config *cfg);
+
+/* openat2(RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH) of
+ * `path` under dirfd, leading slashes meaning dirfd itself; O_CLOEXEC is
+ * added. Returns the fd or -errno (beneath.c). */
+int stk_open_beneath(int dirfd, const char *path, int flags);
 
 /* Small string helpers (no libc locale or allocation). */
 size_t stk_strlen(const char *s);

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -21,15 +20,6 @@
 #ifndef PATH_MAX
 #define PATH_MAX 4096
 #endif
-
-static int openat2_beneath(int dirfd, const char *name, int flags)
-{
-    struct open_how how;
-    memset(&how, 0, sizeof how);
-    how.flags = (uint64_t)(flags | O_CLOEXEC);
-    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH;
-    return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof how);
-}
 
 /* Resolve `path` (absolute inside the new root) beneath rootfd to an O_PATH
  * fd, creating missing directories (and the final file when is_file) if
@@ -64,8 +54,8 @@ static int resolve_target(int rootfd, const char *path, int is_file, int create)
             last = (*q == '\0');
         }
         int want_file = last && is_file;
-        int fd = openat2_beneath(dirfd, p, O_PATH | (want_file ? 0 : O_DIRECTORY));
-        if (fd < 0 && errno == ENOENT && create) {
+        int fd = stk_open_beneath(dirfd, p, O_PATH | (want_file ? 0 : O_DIRECTORY));
+        if (fd == -ENOENT && create) {
             if (want_file) {
                 int cfd = openat(dirfd, p, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
                 if (cfd < 0 && errno != EEXIST) {
@@ -80,12 +70,11 @@ static int resolve_target(int rootfd, const char *path, int is_file, int create)
                 close(dirfd);
                 return -e;
             }
-            fd = openat2_beneath(dirfd, p, O_PATH | (want_file ? 0 : O_DIRECTORY));
+            fd = stk_open_beneath(dirfd, p, O_PATH | (want_file ? 0 : O_DIRECTORY));
         }
-        int e = errno;
         close(dirfd);
         if (fd < 0)
-            return -e;
+            return fd;
         if (last)
             return fd;
         dirfd = fd;
@@ -135,32 +124,35 @@ static int cover(int rootfd, int target_fd, int is_file)
     return r;
 }
 
-/* Rootless: clone a bind source from the host tree, still visible here,
- * resolving every component without symlinks. */
-static int clone_source(const struct stk_mount_op *op)
+/* Clone the host's `src` (absolute, canonical) into a detached tree with
+ * `attr_set` applied, resolving every component without symlinks: the
+ * host's tree is still visible here. `open_flags` adds O_DIRECTORY where
+ * only a directory will do; `recursive` takes the submounts too; a
+ * `verify_fd` >= 0 is the parent's descriptor of the same source, and the
+ * clone is refused (ESTALE) unless the string reached that same object.
+ * Returns the tree fd or -errno. */
+static int clone_tree(const char *src, int open_flags, int recursive, uint64_t attr_set, int verify_fd)
 {
-    /* Sources are absolute and canonical; RESOLVE_BENEATH needs a path
-     * relative to a directory, so walk it from the host's "/". */
+    /* RESOLVE_BENEATH needs a directory to be beneath: the host's "/". */
     int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0)
         return -errno;
-    int pfd = openat2_beneath(root, op->src[0] == '/' ? op->src + 1 : op->src, O_PATH);
-    int err = errno;
+    int pfd = stk_open_beneath(root, src, O_PATH | open_flags);
     close(root);
     if (pfd < 0)
-        return -err;
-    if (op->flags & STK_MOUNT_F_VERIFY_SOURCE) {
+        return pfd;
+    if (verify_fd >= 0) {
         /* The parent opened the source with its symlink-safe walk; what
          * the string reaches now must be that same object. */
         struct stat mine, theirs;
-        if (fstat(pfd, &mine) < 0 || fstat(op->tree_fd, &theirs) < 0 || mine.st_dev != theirs.st_dev
+        if (fstat(pfd, &mine) < 0 || fstat(verify_fd, &theirs) < 0 || mine.st_dev != theirs.st_dev
             || mine.st_ino != theirs.st_ino) {
             close(pfd);
             return -ESTALE;
         }
     }
     unsigned int fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
-    if (op->flags & STK_MOUNT_F_RECURSIVE)
+    if (recursive)
         fl |= AT_RECURSIVE;
     int tree = (int)syscall(SYS_open_tree, pfd, "", fl);
     int e = errno;
@@ -169,14 +161,21 @@ static int clone_source(const struct stk_mount_op *op)
         return -e;
     struct mount_attr attr;
     memset(&attr, 0, sizeof attr);
-    attr.attr_set = op->attr_set;
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | ((op->flags & STK_MOUNT_F_RECURSIVE) ? AT_RECURSIVE : 0),
-                &attr, sizeof attr) < 0) {
+    attr.attr_set = attr_set;
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0) {
         e = errno;
         close(tree);
         return -e;
     }
     return tree;
+}
+
+/* Rootless: a bind source the child clones itself (only the new user
+ * namespace may), checked against the parent's descriptor when flagged. */
+static int clone_source(const struct stk_mount_op *op)
+{
+    return clone_tree(op->src, 0, (op->flags & STK_MOUNT_F_RECURSIVE) != 0, op->attr_set,
+                      (op->flags & STK_MOUNT_F_VERIFY_SOURCE) ? op->tree_fd : -1);
 }
 
 /* The kernel refuses a fresh sysfs when the host's /sys is itself partly
@@ -187,27 +186,10 @@ static int clone_source(const struct stk_mount_op *op)
  * have shown empty. */
 static int sysfs_fallback(int rootfd, const struct stk_mount_op *op, int target_fd)
 {
-    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0)
-        return -errno;
-    int src = openat2_beneath(root, op->src[0] == '/' ? op->src + 1 : op->src, O_PATH | O_DIRECTORY);
-    int e = errno;
-    close(root);
-    if (src < 0)
-        return -e;
-    int tree = (int)syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-    e = errno;
-    close(src);
+    int tree = clone_tree(op->src, O_DIRECTORY, 1,
+                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, -1);
     if (tree < 0)
-        return -e;
-    struct mount_attr attr;
-    memset(&attr, 0, sizeof attr);
-    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
-        e = errno;
-        close(tree);
-        return -e;
-    }
+        return tree;
     int r = attach_tree(tree, target_fd);
     close(tree);
     if (r < 0 || op->data == NULL)
@@ -331,8 +313,9 @@ void stk_setup_filesystem(const struct stk_child_config *cfg)
     /* Nothing we mount may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         stk_fail(cfg, STK_STEP_MOUNT_PRIVATE, errno, 0);
+    /* value -1: no one op is at fault (0 would name the first). */
     if (cfg->mount_count > STK_MAX_MOUNT_OPS)
-        stk_fail(cfg, STK_STEP_MOUNT_OP, E2BIG, 0);
+        stk_fail(cfg, STK_STEP_MOUNT_OP, E2BIG, -1);
     int tree_fds[cfg->mount_count > 0 ? cfg->mount_count : 1];
     for (size_t i = 0; i < cfg->mount_count; i++) {
         const struct stk_mount_op *op = &cfg->mounts[i];

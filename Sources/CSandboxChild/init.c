@@ -145,8 +145,10 @@ void stk_child_main(const struct stk_child_config *cfg)
 
     /* A new session: no controlling terminal, so TIOCSTI cannot push input
      * into the caller's terminal (setsid(2), tty_ioctl(4)). */
+    if (cfg->test_setsid_fails)
+        (void)setpgid(0, 0);
     if (setsid() < 0)
-        stk_fail(cfg, STK_STEP_SIGNALS, errno, 1);
+        stk_fail(cfg, STK_STEP_SETSID, errno, 0);
     /* The workload's own terminal, while init is still dumpable (the
      * parent takes the master with pidfd_getfd). */
     stk_setup_pty(cfg);
@@ -158,7 +160,17 @@ void stk_child_main(const struct stk_child_config *cfg)
      * calls. */
     stk_apply_landlock(cfg);
     /* Seccomp last: everything above needs syscalls the filter denies. */
-    stk_install_seccomp(cfg);
+    int listener = stk_install_seccomp(cfg);
+    if (listener >= 0) {
+        /* "go": the supervisor has copied the listener out of our fd
+         * table (pidfd_getfd). Then our copy goes, so the workload never
+         * holds the fd that answers for it. */
+        stk_report(cfg->report_fd, STK_REPORT_LISTENER, STK_STEP_LISTENER_HANDOFF, 0, listener);
+        stk_read_go(cfg);
+        close(listener);
+    }
+    /* Only now: the parent's pidfd_getfd of the listener (and of the pty
+     * master) needs us dumpable. */
     stk_make_undumpable(cfg);
     stk_run_init(cfg);
 }

@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -35,20 +34,6 @@ struct stk_ll_path_beneath_attr {
     uint64_t allowed_access;
     int32_t parent_fd;
 } __attribute__((packed));
-
-static int open_rule_path(int root, const char *path)
-{
-    struct open_how how;
-    memset(&how, 0, sizeof how);
-    how.flags = (uint64_t)(O_PATH | O_CLOEXEC);
-    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH;
-    while (*path == '/')
-        path++;
-    if (*path == '\0')
-        path = ".";
-    int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
-    return fd < 0 ? -errno : fd;
-}
 
 void stk_apply_landlock(const struct stk_child_config *cfg)
 {
@@ -73,7 +58,7 @@ void stk_apply_landlock(const struct stk_child_config *cfg)
         const struct stk_landlock_rule *r = &cfg->landlock_rules[i];
         if (r->access == 0)
             continue;
-        int fd = open_rule_path(root, r->path);
+        int fd = stk_open_beneath(root, r->path, O_PATH);
         if (fd == -EACCES)
             continue; /* the sandbox user cannot reach it: no rule is narrower */
         if (fd < 0)

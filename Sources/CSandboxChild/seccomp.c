@@ -8,10 +8,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-void stk_install_seccomp(const struct stk_child_config *cfg)
+int stk_install_seccomp(const struct stk_child_config *cfg)
 {
     if (cfg->bpf == NULL || cfg->bpf_len == 0)
-        return;
+        return -1;
     struct sock_fprog prog = {
         .len = cfg->bpf_len,
         .filter = (struct sock_filter *)(uintptr_t)cfg->bpf,
@@ -21,11 +21,5 @@ void stk_install_seccomp(const struct stk_child_config *cfg)
     long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
     if (fd < 0)
         stk_fail(cfg, STK_STEP_SECCOMP, errno, 0);
-
-    /* The supervisor copies the listener out of our fd table (pidfd_getfd)
-     * and acknowledges; then our copy goes, so the workload never holds the
-     * fd that answers for it. */
-    stk_report(cfg->report_fd, STK_REPORT_LISTENER, STK_STEP_LISTENER_HANDOFF, 0, (int)fd);
-    stk_read_go(cfg);
-    close((int)fd);
+    return (int)fd;
 }

@@ -94,6 +94,7 @@ static const char *const step_names[STK_STEP_COUNT] = {
     [STK_STEP_LANDLOCK_RULE] = "landlock_rule",
     [STK_STEP_LANDLOCK_RESTRICT] = "landlock_restrict",
     [STK_STEP_NET_SOCKETS] = "net_sockets",
+    [STK_STEP_SETSID] = "setsid",
 };
 
 const char *stk_step_name(int step)

@@ -16,24 +16,24 @@ enum BindSource {
         } catch {
             switch error {
             case .refused(let refusal):
-                let code: String
+                let code: SetupError.Code
                 var e: Int32 = 0
                 switch refusal.reason {
-                case .missing: code = "bind_source_missing"
-                case .untrustedSymlink: code = "untrusted_symlink"
+                case .missing: code = .bindSourceMissing
+                case .untrustedSymlink: code = .untrustedSymlink
                 case .system(let n) where n == EACCES || n == EPERM:
                     // A directory on the way the sudo caller may not search.
-                    code = "bind_source_denied"
+                    code = .bindSourceDenied
                     e = n
-                default: code = "path_unresolvable"
+                default: code = .pathUnresolvable
                 }
                 throw SetupError(step: "open_bind_source", code: code, errno: e,
                                  subject: refusal.component, message: "cannot bind \(source) at \(destination): \(refusal)")
             case .denied(let e):
-                throw SetupError(step: "open_bind_source", code: "bind_source_denied", errno: e, subject: source,
+                throw SetupError(step: "open_bind_source", code: .bindSourceDenied, errno: e, subject: source,
                                  message: "you (uid \(caller?.uid ?? 0) under sudo) may not \(readOnly ? "read" : "read and write") \(source), so it is not bound at \(destination)")
             case .identity(let e):
-                throw SetupError(step: "open_bind_source", code: "caller_identity", errno: e, subject: source,
+                throw SetupError(step: "open_bind_source", code: .callerIdentity, errno: e, subject: source,
                                  message: "cannot take the sudo caller's identity to open \(source)")
             }
         }
@@ -41,11 +41,11 @@ enum BindSource {
         if r.isDevice && !device {
             close(opened.fd)
             let e = PlanError.deviceBind(source, resolved: r.path)
-            throw SetupError(step: "open_bind_source", code: e.code, subject: source, message: e.message)
+            throw SetupError(step: "open_bind_source", code: .bindDevice, subject: source, message: e.message)
         }
         if (r.kind == .directory) == isFile {
             close(opened.fd)
-            throw SetupError(step: "open_bind_source", code: "bind_source_changed", subject: source,
+            throw SetupError(step: "open_bind_source", code: .bindSourceChanged, subject: source,
                              message: "\(source) changed since planning (it is now \(r.kind == .directory ? "a directory" : "not a directory")); refusing to bind it")
         }
         return opened.fd

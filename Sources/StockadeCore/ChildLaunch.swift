@@ -81,7 +81,7 @@ struct PreparedTrees {
             close(pathFd)
             if fd < 0 {
                 closeAll(fds)
-                throw SetupError(step: "open_tree", code: "bind_source", errno: -fd, subject: source, message: "cannot bind \(source) at \(destination)")
+                throw SetupError(step: "open_tree", code: .bindSource, errno: -fd, subject: source, message: "cannot bind \(source) at \(destination)")
             }
             var set = UInt64(STK_MOUNT_ATTR_NOSUID)
             if !device { set |= UInt64(STK_MOUNT_ATTR_NODEV) }
@@ -90,7 +90,7 @@ struct PreparedTrees {
             if r < 0 {
                 close(fd)
                 closeAll(fds)
-                throw SetupError(step: "mount_setattr", code: "bind_attributes", errno: -r, subject: source, message: "cannot make the bind of \(source) \(readOnly ? "read-only" : "nosuid")")
+                throw SetupError(step: "mount_setattr", code: .bindAttributes, errno: -r, subject: source, message: "cannot make the bind of \(source) \(readOnly ? "read-only" : "nosuid")")
             }
             fds[i] = fd
         }
@@ -210,6 +210,7 @@ struct ChildConfigBuilder {
             cfg.net_sockets = arena.array(sockets)
             cfg.net_socket_count = sockets.count
         }
+        TestOnlyHooks.apply(child: &cfg)
         return cfg
     }
 }

@@ -1,4 +1,4 @@
-import StockadeNet
+import StockadeAddress
 import StockadeProfile
 
 /// Merges `network.allow_ech` and `--allow-ech` into the spec, refusing an
@@ -14,10 +14,10 @@ enum ECHOptIn {
             do {
                 pattern = try ECHAllowance.parse(text)
             } catch {
-                throw PlanError(code: "invalid_domain", subject: subject, message: error.message)
+                throw PlanError(code: .invalidDomain, subject: subject, message: error.message)
             }
             guard ECHAllowance.isCovered(pattern, by: allowlist) else {
-                throw PlanError(code: "ech_not_allowed", subject: subject,
+                throw PlanError(code: .echNotAllowed, subject: subject,
                                 message: "no allow rule covers \(text) (give --allow-domain for it; *.suffix needs a wildcard rule)")
             }
             if !entries.contains(text) { entries.append(text) }

@@ -56,13 +56,13 @@ public enum EgressFiles {
         let err = FileIO.writeFile(temporary, text, flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_EXCL)
         guard err == 0 else {
             unlink(temporary)
-            throw SetupError(step: "egress_files", code: "egress_files", errno: err, subject: temporary, message: "cannot write \(temporary)")
+            throw SetupError(step: "egress_files", code: .egressFiles, errno: err, subject: temporary, message: "cannot write \(temporary)")
         }
         chmod(temporary, 0o644)
         guard rename(temporary, path) == 0 else {
             let e = errno
             unlink(temporary)
-            throw SetupError(step: "egress_files", code: "egress_files", errno: e, subject: path, message: "cannot write \(path)")
+            throw SetupError(step: "egress_files", code: .egressFiles, errno: e, subject: path, message: "cannot write \(path)")
         }
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSandboxChild
 import CStockadeSys
+import StockadeAddress
 import StockadeEvents
 import StockadeNet
 import StockadeProfile
@@ -35,7 +36,7 @@ final class EgressRuntime: PollSource {
     private var bindings = NameBindings()
     /// The name each resolved address was last given for, to name the
     /// destination of a dropped packet.
-    private var nameOf: [NetAddress: DNSName] = [:]
+    private var nameOf: [IPAddress: DNSName] = [:]
     /// Whether events reach a sink; with none, `dns.query` is counted but
     /// its fields are never built.
     private let eventsWritten: Bool
@@ -70,7 +71,7 @@ final class EgressRuntime: PollSource {
         self.events = events
         eventsWritten = events.sink != .none
         guard let id = SandboxNetID(plan.spec.id) else {
-            throw SetupError(step: "egress_id", code: "egress", message: "sandbox id \(plan.spec.id) cannot name network objects")
+            throw SetupError(step: "egress_id", code: .egress, message: "sandbox id \(plan.spec.id) cannot name network objects")
         }
         netID = id
         audit = plan.spec.network == .audit
@@ -79,28 +80,28 @@ final class EgressRuntime: PollSource {
         do {
             allowlist = try DomainAllowlist(parsing: plan.spec.egress.allow)
         } catch {
-            throw SetupError(step: "egress_allowlist", code: "invalid_domain", message: "invalid allow rule: \(error)")
+            throw SetupError(step: "egress_allowlist", code: .invalidDomain, message: "invalid allow rule: \(error)")
         }
         var privateRanges: [CIDR] = []
         for text in plan.spec.egress.allowPrivate {
             do {
                 privateRanges.append(try CIDR(text))
             } catch {
-                throw SetupError(step: "egress_allowlist", code: "invalid_cidr", subject: text, message: "invalid allow_private range \(text)")
+                throw SetupError(step: "egress_allowlist", code: .invalidCIDR, subject: text, message: "invalid allow_private range \(text)")
             }
         }
         let echAllowlist: DomainAllowlist
         do {
             echAllowlist = try ECHAllowance.allowlist(parsing: plan.spec.egress.allowECH)
         } catch {
-            throw SetupError(step: "egress_allowlist", code: "invalid_domain", message: "invalid allow_ech entry: \(error)")
+            throw SetupError(step: "egress_allowlist", code: .invalidDomain, message: "invalid allow_ech entry: \(error)")
         }
         policy = RelayPolicy(allowlist: allowlist, allowPrivate: privateRanges, allowECH: echAllowlist)
         dnsUpstreams = plan.spec.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : plan.spec.egress.dnsUpstreams
         let upstreamText = dnsUpstreams.first
         guard let upstreamText, let parsed = NetworkSyntax.parseUpstream(upstreamText),
               let address = IPAddress(parsed.address) else {
-            throw SetupError(step: "dns_upstream", code: "dns_upstream", message: "no DNS upstream: give --dns-upstream ADDR or a nameserver in /etc/resolv.conf")
+            throw SetupError(step: "dns_upstream", code: .dnsUpstream, message: "no DNS upstream: give --dns-upstream ADDR or a nameserver in /etc/resolv.conf")
         }
         upstream = DNSEndpoint(address: address, port: parsed.port)
 
@@ -143,7 +144,7 @@ final class EgressRuntime: PollSource {
             // No IPv6 in this kernel (or namespace): IPv4 only.
             if fds[EgressSocket.relay6.rawValue] >= 0 { try? routes.addDefaultRoute(ipv6: true, device: "lo") }
         } catch {
-            throw SetupError(step: "sandbox_routes", code: error.code, errno: error.errno, subject: error.target, message: "cannot route the sandbox's traffic through its loopback")
+            throw SetupError(step: "sandbox_routes", code: error.setupCode, errno: error.errno, subject: error.target, message: "cannot route the sandbox's traffic through its loopback")
         }
 
         var listeners: [(fd: Int32, ipv6: Bool)] = []
@@ -151,7 +152,7 @@ final class EgressRuntime: PollSource {
         let port = stk_listen_loopback(relay4, 0, 0, 1024)
         guard port > 0 else {
             close(relay4)
-            throw SetupError(step: "relay_listen", code: "relay", errno: -port, subject: "127.0.0.1", message: "cannot listen for the sandbox's connections")
+            throw SetupError(step: "relay_listen", code: .relay, errno: -port, subject: "127.0.0.1", message: "cannot listen for the sandbox's connections")
         }
         listeners.append((relay4, false))
         let relay6 = take(.relay6)
@@ -171,12 +172,12 @@ final class EgressRuntime: PollSource {
             let firewall = SandboxFirewall(id: netID, relayPort: UInt16(port), nflogGroup: Self.nflogGroup, enforcing: !audit)
             try executor.apply(try NftBatch.createTable(firewall))
         } catch {
-            throw SetupError(step: "nft_table", code: error.code, errno: error.errno, subject: error.target, message: "cannot install the egress firewall table \(netID.tableName)")
+            throw SetupError(step: "nft_table", code: error.setupCode, errno: error.errno, subject: error.target, message: "cannot install the egress firewall table \(netID.tableName)")
         }
         do {
             nflog = try NflogReader(socket: try NetlinkSocket(bindingAdopted: take(.nflog)), group: Self.nflogGroup)
         } catch {
-            throw SetupError(step: "nflog", code: error.code, errno: error.errno, subject: error.target, message: "cannot read the firewall's log group \(Self.nflogGroup)")
+            throw SetupError(step: "nflog", code: error.setupCode, errno: error.errno, subject: error.target, message: "cannot read the firewall's log group \(Self.nflogGroup)")
         }
 
         let proxyAddress = IPv4Address(127, 0, 0, 53)
@@ -187,7 +188,7 @@ final class EgressRuntime: PollSource {
         guard rc == 0 else {
             close(udp)
             close(tcp)
-            throw SetupError(step: "dns_proxy", code: "dns_listen", errno: -rc, subject: "\(EgressFiles.proxyAddress):53", message: "cannot start the DNS proxy")
+            throw SetupError(step: "dns_proxy", code: .dnsListen, errno: -rc, subject: "\(EgressFiles.proxyAddress):53", message: "cannot start the DNS proxy")
         }
         do {
             proxy = try DNSProxyServer(
@@ -198,7 +199,7 @@ final class EgressRuntime: PollSource {
                 applyInsertions: { [unowned self] in self.insert($0) },
                 onRecord: { [unowned self] in self.record($0) })
         } catch {
-            throw SetupError(step: "dns_proxy", code: error.code, errno: error.errno, subject: error.target, message: "cannot start the DNS proxy")
+            throw SetupError(step: "dns_proxy", code: error.setupCode, errno: error.errno, subject: error.target, message: "cannot start the DNS proxy")
         }
     }
 
@@ -234,24 +235,24 @@ final class EgressRuntime: PollSource {
             var p = pollfd(fd: reportFd, events: Int16(POLLIN), revents: 0)
             let left = Int32(max(0, (deadline - Clock.monotonic()) * 1000))
             guard left > 0, poll(&p, 1, left) > 0 else {
-                throw fail(SetupError(step: "net_sockets", code: "handshake", message: "the sandbox init did not hand over its network sockets"))
+                throw fail(SetupError(step: "net_sockets", code: .handshake, message: "the sandbox init did not hand over its network sockets"))
             }
             var rec = stk_report()
             let n = withUnsafeMutableBytes(of: &rec) { read(reportFd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             guard n == MemoryLayout<stk_report>.size else {
-                throw fail(SetupError(step: "net_sockets", code: "handshake", message: "the sandbox init vanished before setup"))
+                throw fail(SetupError(step: "net_sockets", code: .handshake, message: "the sandbox init vanished before setup"))
             }
             if rec.kind == Int32(STK_REPORT_ERROR.rawValue) {
                 let name = String(cString: stk_step_name(rec.step))
-                throw fail(SetupError(step: name, code: name, errno: rec.err, message: "sandbox setup failed at \(name)"))
+                throw fail(SetupError(step: name, code: .init(childStep: name), errno: rec.err, message: "sandbox setup failed at \(name)"))
             }
             guard rec.kind == Int32(STK_REPORT_NET_SOCKET.rawValue), rec.step >= 0, Int(rec.step) < fds.count else { continue }
             received += 1
             guard rec.value >= 0 else { continue }  // an optional socket the kernel refused
             let fd = stk_pidfd_getfd(pidfd, rec.value)
             guard fd >= 0 else {
-                throw fail(SetupError(step: "net_sockets", code: "socket_handoff", errno: -fd, message: "cannot take the sandbox's network sockets"))
+                throw fail(SetupError(step: "net_sockets", code: .socketHandoff, errno: -fd, message: "cannot take the sandbox's network sockets"))
             }
             fds[Int(rec.step)] = fd
         }
@@ -276,13 +277,9 @@ final class EgressRuntime: PollSource {
         if r.enforced { packetsDropped += 1 }
         // The claimed name, else the name the proxy last answered with this
         // address (audit mode resolves names it would have denied).
-        let name = r.name ?? nameOf[r.destination.netAddress]?.description
+        let name = r.name ?? nameOf[r.destination]?.description
         if !r.enforced, let name { suggested[name, default: []].insert(r.port) }
-        var fields: JSONObject = ["proto": .string("tcp"), "dst": .string(r.destination.description), "port": .int(Int64(r.port))]
-        if let name { fields["name"] = .string(name) }
-        fields["reason"] = .string(r.reason.rawValue)
-        fields["enforced"] = .bool(r.enforced)
-        events.emit(.netDenied, fields)
+        events.emit(.netDenied(proto: "tcp", dst: r.destination.description, port: r.port, name: name, reason: r.reason.rawValue, enforced: r.enforced))
     }
 
     /// Adds resolved addresses to the sets and the bindings; the proxy replies only after.
@@ -292,13 +289,13 @@ final class EgressRuntime: PollSource {
         var elements: [NftSetElement] = []
         var refreshed: [(SetKey, Double)] = []
         for i in insertions {
-            nameOf[i.address.netAddress] = i.name
+            nameOf[i.address] = i.name
             bindings.record(name: i.name, address: i.address, ports: i.ports, timeoutSeconds: i.timeoutSeconds, now: now)
             let timeout = Double(i.timeoutSeconds)
             for port in i.ports {
                 let key = SetKey(address: i.address, port: port)
                 if let until = expiry[key], until >= now + timeout - 1 { continue }
-                elements.append(NftSetElement(address: i.address.netAddress, port: port, timeoutMilliseconds: UInt64(i.timeoutSeconds) * 1000))
+                elements.append(NftSetElement(address: i.address, port: port, timeoutMilliseconds: UInt64(i.timeoutSeconds) * 1000))
                 refreshed.append((key, now + timeout))
             }
         }
@@ -308,7 +305,7 @@ final class EgressRuntime: PollSource {
             for (key, until) in refreshed { expiry[key] = until }
             return true
         } catch {
-            events.emit(.sandboxWarning, ["code": .string("set_insert_failed"), "message": .string("could not add resolved addresses: \(error)")])
+            events.emit(.warning(code: "set_insert_failed", message: "could not add resolved addresses: \(error)"))
             return false
         }
     }
@@ -327,9 +324,9 @@ final class EgressRuntime: PollSource {
             decision = "allow"
             queriesAllowed += 1
         }
-        for a in r.addresses { nameOf[a.netAddress] = r.name }
+        for a in r.addresses { nameOf[a] = r.name }
         for a in r.observed {
-            let key = a.netAddress
+            let key = a
             if nameOf[key] == nil || r.wouldDeny { nameOf[key] = r.name }
         }
         // Emitted all the same: `seq`, counts and rate caps stay as they were.
@@ -337,13 +334,9 @@ final class EgressRuntime: PollSource {
             events.emit(.dnsQuery)
             return
         }
-        var fields: JSONObject = ["name": .string(r.name.description), "qtype": .string(r.queryType.description)]
-        fields["decision"] = .string(decision)
-        if let reason = r.reason { fields["reason"] = .string(reason.rawValue) }
-        if let rule = r.rule { fields["rule"] = .string(rule) }
-        if !r.addresses.isEmpty { fields["answers"] = .array(r.addresses.map { .string($0.description) }) }
-        if !r.rebound.isEmpty { fields["stripped"] = .array(r.rebound.map { .string($0.description) }) }
-        events.emit(.dnsQuery, fields)
+        events.emit(.dnsQuery(
+            name: r.name.description, qtype: r.queryType.description, decision: decision, reason: r.reason?.rawValue, rule: r.rule,
+            answers: r.addresses.map(\.description), stripped: r.rebound.map(\.description)))
     }
 
     private func dropped(_ p: DroppedPacket) {
@@ -355,15 +348,13 @@ final class EgressRuntime: PollSource {
         case 58: proto = "icmpv6"
         default: proto = "proto\(p.ipProtocol)"
         }
-        var fields: JSONObject = ["proto": .string(proto), "dst": .string(p.destination.description)]
-        if let port = p.destinationPort { fields["port"] = .int(Int64(port)) }
-        if let name = nameOf[p.destination]?.description { fields["name"] = .string(name) }
         // Nothing but loopback exists in the sandbox's namespace: what the
         // table drops cannot leave, audit mode or not.
-        fields["enforced"] = .bool(true)
+        let event = Event.netDenied(proto: proto, dst: p.destination.description, port: p.destinationPort,
+                                    name: nameOf[p.destination]?.description, enforced: true)
         packetsDenied += 1
         packetsDropped += 1
-        events.emit(.netDenied, fields)
+        events.emit(event)
     }
 
     /// `name` or `name:port` rules that would have let this audit run pass.
@@ -381,16 +372,11 @@ final class EgressRuntime: PollSource {
         return out
     }
 
-    var endFields: JSONObject {
-        var o: JSONObject = [
-            "mode": .string(audit ? "audit" : "filtered"),
-            "queries_allowed": .int(Int64(queriesAllowed)),
-            "queries_denied": .int(Int64(queriesDenied)),
-            "packets_denied": .int(Int64(packetsDenied)),
-            "connections_relayed": .int(Int64(relay?.relayed ?? relayedAtTeardown)),
-        ]
-        if audit { o["suggested_allow"] = .array(suggestedAllowlist.map { .string($0) }) }
-        return o
+    /// `sandbox.end`'s `network`.
+    var totals: Event.NetworkTotals {
+        Event.NetworkTotals(
+            audit: audit, queriesAllowed: queriesAllowed, queriesDenied: queriesDenied, packetsDenied: packetsDenied,
+            connectionsRelayed: relay?.relayed ?? relayedAtTeardown, suggestedAllow: audit ? suggestedAllowlist : nil)
     }
 
     /// `connections_relayed` once the relay is gone (`sandbox.end` comes after teardown).
@@ -482,15 +468,5 @@ enum HostAddresses {
             p = ifa.pointee.ifa_next
         }
         return out
-    }
-}
-
-extension IPAddress {
-    /// The firewall layer's address type (host-order IPv4, raw IPv6 bytes).
-    var netAddress: NetAddress {
-        switch self {
-        case .v4(let a): return .v4(a.value)
-        case .v6(let a): return .v6(a.bytes)
-        }
     }
 }

@@ -93,47 +93,30 @@ enum StartEvent {
     }
 }
 
-enum ErrorEvent {
-    static func fields(_ e: SetupError) -> JSONObject {
-        var out: JSONObject = ["step": .string(e.step), "code": .string(e.code)]
-        if e.errno != 0 {
-            out["errno"] = .int(Int64(e.errno))
-            out["errno_name"] = .string(SystemNames.errnoName(e.errno))
-        }
-        var message = e.message
-        if let s = e.subject, !message.hasInfix(s) { message += " (\(s))" }
-        out["message"] = .string(message)
-        return out
+extension SetupError {
+    /// `sandbox.error`; the subject is added to the message unless it is
+    /// already there.
+    var event: Event {
+        var text = message
+        if let s = subject, !text.hasInfix(s) { text += " (\(s))" }
+        return .error(step: step, code: code.rawValue, errno: errno, message: text)
     }
 }
 
 enum EndEvent {
-    static func fields(outcome: Outcome, state: RunState, stats: CgroupStats?, started: Double) -> JSONObject {
-        var out: JSONObject = [
-            "exit_reason": .string(outcome.reason.rawValue),
-            "exit_status": .int(Int64(outcome.status)),
-        ]
-        if let sig = outcome.signal { out["signal"] = .string(SystemNames.signalName(sig)) }
-        out["duration_ms"] = .double((Clock.monotonic() - started) * 1000)
-        if let peak = stats?.memoryPeakBytes { out["peak_memory_bytes"] = .uint(peak) }
+    static func event(outcome: Outcome, state: RunState, stats: CgroupStats?, started: Double, network: Event.NetworkTotals?) -> Event {
         let ru = state.usage
         var cpuMs = Double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000
             + Double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000
         if let ns = stats?.cpuUsageNanos { cpuMs = Double(ns) / 1e6 }
-        out["cpu_time_ms"] = .double(cpuMs)
-        if let p = stats?.pidsPeak { out["pids_peak"] = .uint(p) }
-        var by: JSONObject = [:]
-        for (name, count) in state.deniedBySyscall.sorted(by: { $0.key < $1.key }) {
-            by[name] = .int(Int64(count))
-        }
-        let limitHits = (stats?.oomKills ?? 0) + (stats?.pidsLimitHits ?? 0)
-        var denials: JSONObject = [
-            "syscalls": .int(Int64(state.deniedTotal)),
-            "by_syscall": .object(by),
-            "limits": .int(Int64(limitHits)),
-        ]
-        if state.stackedFilters > 0 { denials["stacked_filters"] = .int(Int64(state.stackedFilters)) }
-        out["denials"] = .object(denials)
-        return out
+        let denials = Event.Denials(
+            syscalls: state.deniedTotal,
+            bySyscall: state.deniedBySyscall.sorted(by: { $0.key < $1.key }).map { (name: $0.key, count: $0.value) },
+            limits: Int((stats?.oomKills ?? 0) + (stats?.pidsLimitHits ?? 0)),
+            stackedFilters: state.stackedFilters)
+        return .end(
+            reason: outcome.reason, status: outcome.status, signal: outcome.signal,
+            durationMs: (Clock.monotonic() - started) * 1000, peakMemoryBytes: stats?.memoryPeakBytes,
+            cpuTimeMs: cpuMs, pidsPeak: stats?.pidsPeak, denials: denials, network: network)
     }
 }

@@ -4,41 +4,40 @@ import StockadeCgroups
 /// network (its nft table, routes and listeners) lives in the sandbox's own
 /// network namespace and dies with it: gc has nothing network-related to do.
 public enum GarbageCollector {
-    /// Forgets a dead supervisor's entry. Returns what was removed, for `gc` to print.
-    static func collect(_ entry: SandboxRegistry.Entry, registry: SandboxRegistry) -> [String] {
-        registry.unregister(id: entry.id)
-        return ["registry entry \(entry.id)"]
+    /// Forgets a dead supervisor's entry, relative to the directory the
+    /// scan opened. Returns what was removed, for `gc` to print.
+    static func collect(_ claim: SandboxRegistry.Claim) -> [String] {
+        claim.removeEntry()
+        return ["registry entry \(claim.entry.id)"]
     }
 
     /// The cheap pass every root start makes: objects of registry entries
-    /// whose supervisor is dead (killed with SIGKILL), found by id.
+    /// whose supervisor is dead (killed with SIGKILL), found by id, and
+    /// `.new-` files such a supervisor left half-registered.
     public static func collectDeadEntries(layout: CgroupLayout) {
         let registry = SandboxRegistry.default(rootless: false)
         // Dead means nobody holds the entry's lock, whatever pid namespace
         // its supervisor ran in; the claim keeps it ours while we clean.
-        let dead = registry.entries().compactMap { registry.claimIfDead($0) }
-        guard !dead.isEmpty else { return }
-        for claim in dead {
+        let scan = registry.scan()
+        for claim in scan.dead {
             let e = claim.entry
             // The cgroup hierarchy is the machine's, whatever the namespace.
             if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout), !cg.isOwnerHoldingLock { try? cg.destroy() }
-            _ = collect(e, registry: registry)
+            _ = collect(claim)
             claim.release()
         }
     }
 
     public static func run(rootless: Bool) -> (removed: [String], left: [String]) {
         let registry = SandboxRegistry.default(rootless: rootless)
-        var alive = Set<String>()
+        let scan = registry.scan()
+        let alive = Set(scan.alive.map(\.id))
         var removed: [String] = []
-        for e in registry.entries() {
-            guard let claim = registry.claimIfDead(e) else {
-                alive.insert(e.id)
-                continue
-            }
-            removed += collect(e, registry: registry)
+        for claim in scan.dead {
+            removed += collect(claim)
             claim.release()
         }
+        removed += scan.removedTemporaries.map { "half-written registry entry \($0)" }
         if !rootless {
             let layout = CgroupLayout.detect()
             // A cgroup without a live registry entry belongs to a dead

@@ -20,7 +20,7 @@ enum IDMaps {
     static func writeFile(_ path: String, _ content: String, step: String) throws(SetupError) {
         let err = FileIO.writeFile(path, content)
         guard err == 0 else {
-            throw SetupError(step: step, code: "id_map", errno: err, subject: path, message: "cannot write \(content.trimmingSuffixNewline) to \(path)")
+            throw SetupError(step: step, code: .idMap, errno: err, subject: path, message: "cannot write \(content.trimmingSuffixNewline) to \(path)")
         }
     }
 }

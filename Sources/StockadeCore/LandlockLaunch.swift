@@ -35,7 +35,7 @@ extension LandlockEnforcement {
         if required {
             return SetupError(step: "landlock", code: code, message: message + " (--require-landlock)")
         }
-        events.emit(.sandboxWarning, ["code": .string(code), "message": .string(message)])
+        events.emit(.warning(code: code.rawValue, message: message))
         writeStderr("sandbox-run: warning: \(message)\n")
         return nil
     }

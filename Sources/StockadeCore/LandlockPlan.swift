@@ -133,13 +133,13 @@ public struct LandlockEnforcement: Equatable, Sendable {
 
     /// Why it is not complete, for a warning or (when required) an error;
     /// nil when complete.
-    public var shortfall: (code: String, message: String)? {
+    public var shortfall: (code: SetupError.Code, message: String)? {
         if complete { return nil }
         if abi == 0 {
-            return ("landlock_unavailable", "Landlock is not available on this kernel: the filesystem view rests on the mount namespace alone, and abstract unix sockets and signals are not scoped")
+            return (.landlockUnavailable, "Landlock is not available on this kernel: the filesystem view rests on the mount namespace alone, and abstract unix sockets and signals are not scoped")
         }
         var lacking = missing.names
         lacking += missingScopes.names.map { "scope " + $0 }
-        return ("landlock_partial", "Landlock ABI \(abi) enforces only part of the ruleset; not enforced: \(lacking.joined(separator: ", "))")
+        return (.landlockPartial, "Landlock ABI \(abi) enforces only part of the ruleset; not enforced: \(lacking.joined(separator: ", "))")
     }
 }

@@ -35,12 +35,8 @@ public enum Launcher {
             do {
                 let opened = try EventSinkOpening.open(sink, host: host, writableAreas: areas)
                 let log = try EventLog(sink: sink, sandboxId: id, actor: overrides.actor ?? "unknown", secrets: [], openedFile: opened)
-                log.emit(.sandboxError, ["step": .string(step), "code": .string(code), "message": .string(message)])
-                log.emit(.sandboxEnd, [
-                    "exit_reason": .string(ExitReason.setupFailed.rawValue), "exit_status": .int(Int64(ExitStatus.setupFailed)),
-                    "duration_ms": .double(0), "cpu_time_ms": .double(0),
-                    "denials": .object(["syscalls": .int(0), "by_syscall": .object([:]), "limits": .int(0)]),
-                ])
+                log.emit(.error(step: step, code: code, message: message))
+                log.emit(.end(reason: .setupFailed, status: ExitStatus.setupFailed, durationMs: 0, cpuTimeMs: 0, denials: Event.Denials()))
                 log.close()
             } catch {
                 writeStderr("sandbox-run: cannot open the event sink: \(error)\n")
@@ -74,7 +70,7 @@ public enum Launcher {
             spec = try SpecBuilder(presets: PresetLoader(searchPaths: ProfileSearch.paths())).build(profile: profile, overrides: overrides, host: host, id: id)
             plan = try Planner(seccompCache: SeccompFilterCache.defaultDirectory().map { SeccompFilterCache(directory: $0, writes: !dryRun) }).plan(spec)
         } catch {
-            return early("plan", error.code, error.description)
+            return early("plan", error.code.rawValue, error.description)
         }
         var features = KernelFeatures.detect()
         TestOnlyHooks.apply(plan: &plan, features: &features)

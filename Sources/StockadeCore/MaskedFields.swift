@@ -23,16 +23,15 @@ enum MaskedFields {
     }
 
     /// `sandbox.warning` `mask_lifted`, when an unmask glob freed a path.
-    static func liftedWarning(plan: Plan) -> JSONObject? {
+    static func liftedWarning(plan: Plan) -> Event? {
         guard let ws = plan.spec.workspace, !plan.unmaskedPaths.isEmpty else { return nil }
         let names = capped(Array(plan.unmaskedPaths.prefix(10)), workspace: ws)
         let shown = names.joined(separator: ", ")
         let more = plan.unmaskedPaths.count > names.count ? " and \(plan.unmaskedPaths.count - names.count) more" : ""
         let globs = plan.spec.unmask.joined(separator: ", ")
-        return [
-            "code": .string("mask_lifted"),
-            "message": .string("unmask (\(globs)) lifted the mask on \(plan.unmaskedPaths.count) path(s) for this run: \(shown)\(more)"),
-        ]
+        return .warning(
+            code: "mask_lifted",
+            message: "unmask (\(globs)) lifted the mask on \(plan.unmaskedPaths.count) path(s) for this run: \(shown)\(more)")
     }
 
     /// The first paths, relative, within `listCap` entries and `byteCap` bytes.

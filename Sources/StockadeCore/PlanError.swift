@@ -2,11 +2,11 @@
 /// fault so the CLI can say what to change.
 public struct PlanError: Error, Equatable, CustomStringConvertible {
     /// Stable snake_case code, carried by the `sandbox.error` event.
-    public var code: String
+    public var code: Code
     public var subject: String
     public var message: String
 
-    public init(code: String, subject: String, message: String) {
+    public init(code: Code, subject: String, message: String) {
         self.code = code
         self.subject = subject
         self.message = message

@@ -10,7 +10,7 @@ extension Planner {
         do {
             resolved = try fs.resolve(source)
         } catch {
-            throw PlanError.refused(error, missingCode: "bind_source_missing", what: "bind source")
+            throw PlanError.refused(error, missingCode: .bindSourceMissing, what: "bind source")
         }
         if resolved.isDevice {
             throw PlanError.deviceBind(source, resolved: resolved.path)
@@ -23,7 +23,7 @@ extension Planner {
         var out: [ResolvedPath] = []
         if let ws = spec.workspace, spec.workspaceMode != .none {
             do { out.append(try fs.resolve(ws)) } catch {
-                throw PlanError.refused(error, missingCode: "workspace_missing", what: "workspace")
+                throw PlanError.refused(error, missingCode: .workspaceMissing, what: "workspace")
             }
         }
         for bind in spec.binds {
@@ -37,22 +37,22 @@ extension Planner {
 extension PlanError {
     /// A path the safe walk refused: missing (with the caller's code) or
     /// reached only through a symlink that could have been planted.
-    static func refused(_ refusal: PathRefusal, missingCode: String, what: String) -> PlanError {
+    static func refused(_ refusal: PathRefusal, missingCode: Code, what: String) -> PlanError {
         switch refusal.reason {
         case .missing:
             let detail = refusal.component == refusal.requested ? "" : ": \(refusal)"
             return PlanError(code: missingCode, subject: refusal.requested, message: "\(what) does not exist\(detail)")
         case .untrustedSymlink:
-            return PlanError(code: "untrusted_symlink", subject: refusal.component, message: "\(what) \(refusal)")
+            return PlanError(code: .untrustedSymlink, subject: refusal.component, message: "\(what) \(refusal)")
         default:
-            return PlanError(code: "path_unresolvable", subject: refusal.component, message: "\(what): \(refusal)")
+            return PlanError(code: .pathUnresolvable, subject: refusal.component, message: "\(what): \(refusal)")
         }
     }
 
     /// Device nodes are never bound: a device inside the sandbox would be a
     /// way around every file permission the sandbox relies on.
     static func deviceBind(_ source: String, resolved: String) -> PlanError {
-        PlanError(code: "bind_device", subject: source,
+        PlanError(code: .bindDevice, subject: source,
                   message: "\(resolved) is a device node; stockade never binds device nodes into a sandbox (the sandbox's /dev has null, zero, full, random, urandom and tty)")
     }
 }

@@ -21,7 +21,7 @@ public struct Planner: Sendable {
 
     public func plan(_ spec: SandboxSpec) throws(PlanError) -> Plan {
         guard !spec.command.isEmpty else {
-            throw PlanError(code: "no_command", subject: "command", message: "no command given; put it after `--`")
+            throw PlanError(code: .noCommand, subject: "command", message: "no command given; put it after `--`")
         }
         var namespaces: [Namespace] = [.user, .mount, .pid, .uts, .ipc, .cgroup]
         if spec.network != .host { namespaces.append(.net) }
@@ -34,7 +34,7 @@ public struct Planner: Sendable {
                 compiled = try SeccompCompiler.compile(spec.seccomp)
             }
         } catch {
-            throw PlanError(code: "seccomp_compile", subject: "seccomp", message: "\(error)")
+            throw PlanError(code: .seccompCompile, subject: "seccomp", message: "\(error)")
         }
 
         var groups: [(dest: String, order: Int, steps: [MountStep])] = []
@@ -49,9 +49,9 @@ public struct Planner: Sendable {
             switch fs.kind(of: ws) {
             case .directory: break
             case .missing:
-                throw PlanError(code: "workspace_missing", subject: ws, message: "workspace does not exist")
+                throw PlanError(code: .workspaceMissing, subject: ws, message: "workspace does not exist")
             default:
-                throw PlanError(code: "workspace_not_directory", subject: ws, message: "workspace must be a directory")
+                throw PlanError(code: .workspaceNotDirectory, subject: ws, message: "workspace must be a directory")
             }
             add(ws, [.bind(source: ws, destination: ws, readOnly: spec.workspaceMode == .readOnly, isFile: false, device: false)])
         }
@@ -93,7 +93,7 @@ public struct Planner: Sendable {
             switch fs.kind(of: path) {
             case .missing: continue
             case .symlink(let target):
-                throw PlanError(code: "hide_symlink", subject: path, message: "cannot hide a symlink (it points to \(target)); hide its target instead")
+                throw PlanError(code: .hideSymlink, subject: path, message: "cannot hide a symlink (it points to \(target)); hide its target instead")
             case .directory: mounts.append(.hide(path: path, isFile: false, optional: true))
             case .file, .special: mounts.append(.hide(path: path, isFile: true, optional: true))
             }
@@ -106,7 +106,7 @@ public struct Planner: Sendable {
             do {
                 matches = try maskScanner.scan(workspace: ws, patterns: spec.mask, unmask: spec.unmask, fs: fs)
             } catch {
-                throw PlanError(code: "mask_scan_limit", subject: error.path, message: error.description)
+                throw PlanError(code: .maskScanLimit, subject: error.path, message: error.description)
             }
             for m in matches {
                 if m.lifted {

@@ -25,12 +25,12 @@ public enum RlimitTable {
         var names = Set<String>()
         for s in settings {
             guard let res = resources[s.name] else {
-                throw PlanError(code: "unknown_rlimit", subject: "limits.rlimits.\(s.name)", message: "unknown resource; expected one of \(resources.keys.sorted().joined(separator: ", "))")
+                throw PlanError(code: .unknownRlimit, subject: "limits.rlimits.\(s.name)", message: "unknown resource; expected one of \(resources.keys.sorted().joined(separator: ", "))")
             }
             let soft = s.soft ?? infinity
             let hard = s.hard ?? infinity
             guard soft <= hard else {
-                throw PlanError(code: "invalid_rlimit", subject: "limits.rlimits.\(s.name)", message: "soft limit \(soft) is above hard limit \(hard)")
+                throw PlanError(code: .invalidRlimit, subject: "limits.rlimits.\(s.name)", message: "soft limit \(soft) is above hard limit \(hard)")
             }
             names.insert(s.name)
             out.removeAll { $0.name == s.name }

@@ -11,15 +11,29 @@ extension SandboxRegistry {
     public final class Claim: @unchecked Sendable {
         public let entry: Entry
         private var fd: Int32
+        /// The registry directory (a copy of the descriptor the claim was
+        /// made in): the entry is removed relative to it, not by path.
+        private var directoryFd: Int32
 
-        init(entry: Entry, fd: Int32) {
+        init(entry: Entry, fd: Int32, directoryFd: Int32) {
             self.entry = entry
             self.fd = fd
+            self.directoryFd = directoryFd
+        }
+
+        /// Removes the entry's file, still locked, if the name is still the
+        /// file claimed.
+        @discardableResult
+        public func removeEntry() -> Bool {
+            guard fd >= 0, directoryFd >= 0, SandboxRegistry.sameFile(directoryFd, entry.id, fd) else { return false }
+            return unlinkat(directoryFd, entry.id, 0) == 0
         }
 
         public func release() {
             if fd >= 0 { close(fd) }
+            if directoryFd >= 0 { close(directoryFd) }
             fd = -1
+            directoryFd = -1
         }
 
         deinit { release() }
@@ -31,19 +45,8 @@ extension SandboxRegistry {
         guard let dir = try? location.open(create: false) else { return nil }
         defer { close(dir) }
         let fd = Self.openEntry(dir, entry.id)
-        guard fd >= 0 else { return nil }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)  // EWOULDBLOCK: its supervisor holds it
-            return nil
-        }
-        // Released and unlinked by its owner while we opened it: not ours to judge.
-        // An entry written before entries were locked: its pid, if it is
-        // still that process here, keeps it (this can only spare, never kill).
-        guard Self.sameFile(dir, entry.id, fd), !isLegacyAlive(entry) else {
-            close(fd)
-            return nil
-        }
-        return Claim(entry: entry, fd: fd)
+        guard fd >= 0, judge(dir, entry, fd) == .dead else { return nil }
+        return Claim(entry: entry, fd: fd, directoryFd: fcntl(dir, F_DUPFD_CLOEXEC, 0))
     }
 
     /// Whether the entry's supervisor is running (holds the entry's lock).
@@ -57,7 +60,7 @@ extension SandboxRegistry {
         return isLegacyAlive(entry)
     }
 
-    private func isLegacyAlive(_ entry: Entry) -> Bool {
+    func isLegacyAlive(_ entry: Entry) -> Bool {
         entry.startTicks != 0 && entry.pid > 0 && Self.startTicks(of: entry.pid) == entry.startTicks
     }
 

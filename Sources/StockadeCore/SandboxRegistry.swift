@@ -121,13 +121,6 @@ public struct SandboxRegistry: Sendable {
         deinit { release() }
     }
 
-    /// Forgets an entry by name (gc, after it holds the entry's lock).
-    public func unregister(id: String) {
-        guard let dir = try? location.open(create: false) else { return }
-        unlinkat(dir, id, 0)
-        close(dir)
-    }
-
     public func entries() -> [Entry] {
         guard let dirFd = try? location.open(create: false), let dir = fdopendir(dirFd) else { return [] }
         defer { closedir(dir) }

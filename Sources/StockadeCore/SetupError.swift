@@ -8,15 +8,15 @@ import StockadeEvents
 public struct SetupError: Error, Equatable, CustomStringConvertible {
     /// The step, as named in events: `open_tree`, `cgroup_create`, `mount_op`…
     public var step: String
-    /// Stable snake_case code.
-    public var code: String
+    /// Stable snake_case code (`Code`'s raw value in events).
+    public var code: Code
     /// errno of the failing call, 0 when not a syscall failure.
     public var errno: Int32
     /// The path, name or value at fault, if any.
     public var subject: String?
     public var message: String
 
-    public init(step: String, code: String, errno: Int32 = 0, subject: String? = nil, message: String) {
+    public init(step: String, code: Code, errno: Int32 = 0, subject: String? = nil, message: String) {
         self.step = step
         self.code = code
         self.errno = errno

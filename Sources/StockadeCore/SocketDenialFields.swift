@@ -14,16 +14,14 @@ enum SocketDenialFields {
         19: "NETLINK_ECRYPTFS", 20: "NETLINK_RDMA", 21: "NETLINK_CRYPTO", 22: "NETLINK_SMC",
     ]
 
-    /// Extra fields for a denied call of `syscall` with `args`; empty for
-    /// anything but `socket`.
-    static func fields(syscall: String, args: [UInt64]) -> [(String, JSONValue)] {
-        guard syscall == "socket", args.count >= 3 else { return [] }
+    /// What a denied call of `syscall` with `args` asked for; nil for
+    /// anything but `socket`, `netlinkProtocol` only for netlink.
+    static func socket(syscall: String, args: [UInt64]) -> (family: String, netlinkProtocol: String?)? {
+        guard syscall == "socket", args.count >= 3 else { return nil }
         let family = Int32(bitPattern: UInt32(truncatingIfNeeded: args[0]))
-        var out: [(String, JSONValue)] = [("family", .string(SocketFamily.name(of: family) ?? "af_\(family)"))]
-        if family == 16 {
-            let proto = UInt32(truncatingIfNeeded: args[2])
-            out.append(("protocol", .string(netlinkProtocols[proto] ?? "NETLINK_\(proto)")))
-        }
-        return out
+        let name = SocketFamily.name(of: family) ?? "af_\(family)"
+        guard family == 16 else { return (name, nil) }
+        let proto = UInt32(truncatingIfNeeded: args[2])
+        return (name, netlinkProtocols[proto] ?? "NETLINK_\(proto)")
     }
 }

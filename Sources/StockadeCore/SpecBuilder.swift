@@ -170,7 +170,7 @@ public struct SpecBuilder: Sendable {
         let wantsAllow = !o.allowDomains.isEmpty || !o.allowPresets.isEmpty
         if let explicit = o.network {
             if wantsAllow && (explicit == .none || explicit == .host) {
-                throw PlanError(code: "conflicting_options", subject: "--net", message: "--net \(explicit.rawValue) conflicts with --allow-domain/--allow-preset (they need --net filtered or audit)")
+                throw PlanError(code: .conflictingOptions, subject: "--net", message: "--net \(explicit.rawValue) conflicts with --allow-domain/--allow-preset (they need --net filtered or audit)")
             }
             return explicit
         }
@@ -182,28 +182,28 @@ public struct SpecBuilder: Sendable {
         var rules = profile.network.allow
         for d in o.allowDomains {
             if let problem = NetworkSyntax.domainRuleProblem(d) {
-                throw PlanError(code: "invalid_domain", subject: "--allow-domain \(d)", message: problem)
+                throw PlanError(code: .invalidDomain, subject: "--allow-domain \(d)", message: problem)
             }
             if !rules.contains(d) { rules.append(d) }
         }
         var sources: [ProfileSource] = []
         for name in profile.network.presets + o.allowPresets {
             guard let loader else {
-                throw PlanError(code: "preset_unavailable", subject: name, message: "presets cannot be resolved here")
+                throw PlanError(code: .presetUnavailable, subject: name, message: "presets cannot be resolved here")
             }
             do {
                 let preset = try loader.load(name)
                 for r in preset.rules where !rules.contains(r) { rules.append(r) }
                 sources.append(preset.source)
             } catch {
-                throw PlanError(code: error.code.rawValue, subject: "preset \(name)", message: error.message)
+                throw PlanError(code: PlanError.Code(error.code), subject: "preset \(name)", message: error.message)
             }
         }
         let upstreamText = o.dnsUpstream ?? profile.network.dnsUpstream
         var upstreams: [String] = []
         if let u = upstreamText {
             guard NetworkSyntax.isUpstream(u) else {
-                throw PlanError(code: "invalid_dns_upstream", subject: "--dns-upstream \(u)", message: "expected an IP address with an optional :PORT ([v6]:PORT for IPv6)")
+                throw PlanError(code: .invalidDNSUpstream, subject: "--dns-upstream \(u)", message: "expected an IP address with an optional :PORT ([v6]:PORT for IPv6)")
             }
             upstreams = [u]
         }
@@ -224,15 +224,15 @@ public struct SpecBuilder: Sendable {
             // Walked without following any symlink a workload could have planted.
             let canon: String
             do { canon = try fs.resolve(raw).path } catch {
-                throw PlanError.refused(error, missingCode: "workspace_missing", what: "workspace")
+                throw PlanError.refused(error, missingCode: .workspaceMissing, what: "workspace")
             }
             guard fs.kind(of: canon) == .directory else {
-                throw PlanError(code: "workspace_not_directory", subject: raw, message: "workspace must be a directory")
+                throw PlanError(code: .workspaceNotDirectory, subject: raw, message: "workspace must be a directory")
             }
             // The workspace is bound whole (read-write by default): the host's
             // root or a kernel filesystem there would undo every other wall.
             if Self.forbiddenWorkspaces.contains(canon) || canon.hasPrefix("/proc/") || canon.hasPrefix("/sys/") || canon.hasPrefix("/dev/") {
-                throw PlanError(code: "workspace_forbidden", subject: raw, message: "refusing \(canon) as the workspace (it would expose the host); cd into a project directory or pass --workspace DIR")
+                throw PlanError(code: .workspaceForbidden, subject: raw, message: "refusing \(canon) as the workspace (it would expose the host); cd into a project directory or pass --workspace DIR")
             }
             workspace = canon
         }
@@ -248,10 +248,10 @@ public struct SpecBuilder: Sendable {
         }
         for b in o.binds {
             guard b.source.hasPrefix("/"), b.destination.hasPrefix("/") else {
-                throw PlanError(code: "relative_path", subject: b.source, message: "bind paths must be absolute")
+                throw PlanError(code: .relativePath, subject: b.source, message: "bind paths must be absolute")
             }
             guard fs.kind(of: b.source) != .missing else {
-                throw PlanError(code: "bind_source_missing", subject: b.source, message: "bind source does not exist")
+                throw PlanError(code: .bindSourceMissing, subject: b.source, message: "bind source does not exist")
             }
             binds.append(b)
         }
@@ -333,7 +333,7 @@ public struct SpecBuilder: Sendable {
     func identity(profile: Profile, overrides o: LaunchOverrides, host: HostContext, workspace: String?) throws(PlanError) -> (UInt32, UInt32) {
         if host.uid != 0 {
             if let u = o.user ?? profile.process.user, try resolveUser(u, host: host).0 != host.uid {
-                throw PlanError(code: "user_not_permitted", subject: "user", message: "only root can run the workload as another user (you are uid \(host.uid))")
+                throw PlanError(code: .userNotPermitted, subject: "user", message: "only root can run the workload as another user (you are uid \(host.uid))")
             }
             return (host.uid, host.gid)
         }
@@ -353,19 +353,19 @@ public struct SpecBuilder: Sendable {
         }
         if let g = o.group ?? profile.process.group {
             if let n = UInt32(g) { gid = n } else if let n = host.users.gid(named: g) { gid = n } else {
-                throw PlanError(code: "unknown_group", subject: "group", message: "no group named \(g)")
+                throw PlanError(code: .unknownGroup, subject: "group", message: "no group named \(g)")
             }
         }
         if let caller = SudoCaller.from(host: host) {
             try SudoCaller.check(uid: uid, gid: gid, caller: caller)
         }
         guard uid != 0 else {
-            throw PlanError(code: "root_workload", subject: "user", message: "refusing to run the workload as uid 0; choose an unprivileged --user")
+            throw PlanError(code: .rootWorkload, subject: "user", message: "refusing to run the workload as uid 0; choose an unprivileged --user")
         }
         if gid == 0 {
             // gid 0 inside would be the host's root group on every file.
             if o.group != nil || profile.process.group != nil {
-                throw PlanError(code: "root_workload", subject: "group", message: "refusing to run the workload with gid 0; choose an unprivileged --group")
+                throw PlanError(code: .rootWorkload, subject: "group", message: "refusing to run the workload with gid 0; choose an unprivileged --group")
             }
             gid = Self.nobody
         }
@@ -375,7 +375,7 @@ public struct SpecBuilder: Sendable {
     private func resolveUser(_ u: String, host: HostContext) throws(PlanError) -> (UInt32, UInt32) {
         if let n = UInt32(u) { return (n, n) }
         guard let found = host.users.uid(named: u) else {
-            throw PlanError(code: "unknown_user", subject: "user", message: "no user named \(u)")
+            throw PlanError(code: .unknownUser, subject: "user", message: "no user named \(u)")
         }
         return found
     }

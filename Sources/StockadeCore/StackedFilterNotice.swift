@@ -20,10 +20,7 @@ enum StackedFilterNotice {
         // A failed install still counts: the attempt says the workload
         // meant to hide something, and the report should show it.
         state.stackedFilters += 1
-        events.emit(.seccompStacked, [
-            "syscall": .string(n.nr == StackedFilterReport.seccompNr ? "seccomp" : "prctl"),
-            "pid": .int(Int64(n.pid)),
-            "count": .int(Int64(state.stackedFilters)),
-        ])
+        events.emit(.seccompStacked(
+            syscall: n.nr == StackedFilterReport.seccompNr ? "seccomp" : "prctl", pid: Int64(n.pid), count: state.stackedFilters))
     }
 }

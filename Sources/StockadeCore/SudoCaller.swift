@@ -94,11 +94,11 @@ extension SudoCaller {
     /// or `--group shadow` would hand the caller what sudo was not asked for.
     static func check(uid: UInt32, gid: UInt32, caller: SudoCaller) throws(PlanError) {
         guard caller.mayRunAs(uid: uid) else {
-            throw PlanError(code: "user_not_permitted", subject: "user",
+            throw PlanError(code: .userNotPermitted, subject: "user",
                             message: "under sudo the workload may run only as you (uid \(caller.uid)) or nobody, not uid \(uid)")
         }
         guard caller.mayRunAs(gid: gid) else {
-            throw PlanError(code: "group_not_permitted", subject: "group",
+            throw PlanError(code: .groupNotPermitted, subject: "group",
                             message: "under sudo the workload may run only with one of your groups (\(caller.groups.map(String.init).joined(separator: ", "))) or nogroup, not gid \(gid)")
         }
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSandboxChild
 import StockadeSystem
 
 /// Switches the integration tests use to climb one wall with the other out
@@ -28,6 +29,19 @@ enum TestOnlyHooks {
         if let raw = getenv(landlockABIVariable), let n = Int(String(cString: raw)), n >= 0 {
             writeStderr("sandbox-run: TEST BUILD: \(landlockABIVariable): Landlock ABI at most \(n)\n")
             features.landlockABI = min(features.landlockABI, n)
+        }
+        #endif
+    }
+
+    /// Set: the child's `setsid` fails (init is made a process-group
+    /// leader first), so a test sees which step a failure there reports.
+    static let setsidFailsVariable = "STOCKADE_TEST_CHILD_SETSID_FAILS"
+
+    static func apply(child cfg: inout stk_child_config) {
+        #if DEBUG
+        if getenv(setsidFailsVariable) != nil {
+            writeStderr("sandbox-run: TEST BUILD: \(setsidFailsVariable): the sandbox init's setsid will fail\n")
+            cfg.test_setsid_fails = 1
         }
         #endif
     }

@@ -70,6 +70,7 @@ struct WatchLoop {
     func run(_ state: inout RunState) {
         var listener: Int32 = -1
         defer { if listener >= 0 { close(listener) } }
+        var pty = PtyHandoff()
         var reportOpen = true
         var termDeadline: Double? = plan.spec.timeoutSeconds.map { started + $0 }
         var killDeadline: Double? = nil
@@ -102,7 +103,7 @@ struct WatchLoop {
                 state.timedOut = true
                 // Signal first, log afterwards: nothing may delay the signal.
                 _ = stk_pidfd_send_signal(pidfd, SIGTERM)
-                events.emit(.timeout, ["after_s": .double(plan.spec.timeoutSeconds ?? 0), "signal": .string("SIGTERM"), "phase": .string("term")])
+                events.emit(.timeout(afterSeconds: plan.spec.timeoutSeconds ?? 0, phase: .term))
                 notify?.stopping("stopping: timeout, SIGTERM sent")
                 killDeadline = t + plan.spec.killAfterSeconds
             }
@@ -112,7 +113,7 @@ struct WatchLoop {
                 // SIGKILL to the namespace's init takes every process in it.
                 _ = stk_pidfd_send_signal(pidfd, SIGKILL)
                 if state.timedOut {
-                    events.emit(.timeout, ["after_s": .double((plan.spec.timeoutSeconds ?? 0) + plan.spec.killAfterSeconds), "signal": .string("SIGKILL"), "phase": .string("kill")])
+                    events.emit(.timeout(afterSeconds: (plan.spec.timeoutSeconds ?? 0) + plan.spec.killAfterSeconds, phase: .kill))
                 }
             }
 
@@ -120,7 +121,7 @@ struct WatchLoop {
                 if let source = owner[fd.fd] {
                     source.handle(fd.fd, revents: fd.revents, now: t)
                 } else if fd.fd == reportFd {
-                    reportOpen = readReports(&state, listener: &listener)
+                    reportOpen = readReports(&state, listener: &listener, pty: &pty)
                 } else if fd.fd == listener {
                     if fd.revents & Int16(POLLHUP) != 0 && fd.revents & Int16(POLLIN) == 0 {
                         close(listener)
@@ -131,7 +132,7 @@ struct WatchLoop {
                 } else if fd.fd == signalFd {
                     while case let sig = stk_signalfd_read(signalFd), sig > 0 {
                         state.forwardedSignal = sig
-                        events.emit(.signalForwarded, ["signal": .string(SystemNames.signalName(sig))])
+                        events.emit(.signalForwarded(sig))
                         _ = stk_pidfd_send_signal(pidfd, sig)
                         if sig == SIGTERM || sig == SIGINT { notify?.stopping("stopping: \(SystemNames.signalName(sig)) forwarded to the sandbox") }
                         // A workload that ignores the request still ends.
@@ -140,7 +141,7 @@ struct WatchLoop {
                 } else if fd.fd == pidfd {
                     // The init exited: collect the last reports, then reap.
                     while reportOpen, hasInput(reportFd) {
-                        reportOpen = readReports(&state, listener: &listener)
+                        reportOpen = readReports(&state, listener: &listener, pty: &pty)
                     }
                     state.reapInit()
                 }
@@ -162,7 +163,7 @@ struct WatchLoop {
     }
 
     /// Reads one record; returns false at EOF.
-    private func readReports(_ state: inout RunState, listener: inout Int32) -> Bool {
+    private func readReports(_ state: inout RunState, listener: inout Int32, pty: inout PtyHandoff) -> Bool {
         var rec = stk_report()
         let n = withUnsafeMutableBytes(of: &rec) { read(reportFd, $0.baseAddress, $0.count) }
         if n <= 0 { return n < 0 && errno == EINTR }
@@ -173,7 +174,7 @@ struct WatchLoop {
         case Int32(STK_REPORT_LISTENER.rawValue):
             let fd = stk_pidfd_getfd(pidfd, rec.value)
             if fd < 0 {
-                state.setupError = SetupError(step: "listener_handoff", code: "seccomp_listener", errno: -fd, message: "cannot take the seccomp listener from the sandbox init")
+                state.setupError = SetupError(step: "listener_handoff", code: .seccompListener, errno: -fd, message: "cannot take the seccomp listener from the sandbox init")
                 _ = stk_pidfd_send_signal(pidfd, SIGKILL)
             } else {
                 listener = fd
@@ -181,21 +182,14 @@ struct WatchLoop {
             }
         case Int32(STK_REPORT_EXEC_OK.rawValue):
             state.readyAt = Clock.monotonic()
-            events.emit(.sandboxReady, ["setup_ms": .double(((state.readyAt ?? started) - started) * 1000), "pid": .int(Int64(state.initPid))])
+            events.emit(.ready(setupMs: ((state.readyAt ?? started) - started) * 1000, pid: state.initPid))
             notify?.ready(pid: state.initPid, sandboxId: plan.spec.id)
         case Int32(STK_REPORT_EXEC_FAILED.rawValue):
             state.execErrno = rec.err
         case Int32(STK_REPORT_EXIT.rawValue):
             state.workloadStatus = rec.value
         case Int32(STK_REPORT_PTY.rawValue):
-            let fd = stk_pidfd_getfd(pidfd, rec.value)
-            if fd < 0 {
-                state.setupError = SetupError(step: "pty_handoff", code: "pty", errno: -fd, message: "cannot take the pty master from the sandbox init")
-                _ = stk_pidfd_send_signal(pidfd, SIGKILL)
-            } else {
-                if let take = onPtyMaster { take(fd) } else { close(fd) }
-                _ = writeByte(goFd)
-            }
+            takePtyMaster(rec.value, &pty, &state)
         default:
             break
         }
@@ -214,7 +208,7 @@ struct WatchLoop {
             subject = plan.cwd
             message = "the working directory \(plan.cwd) is not visible inside the sandbox"
         }
-        return SetupError(step: name, code: name, errno: err, subject: subject, message: message)
+        return SetupError(step: name, code: .init(childStep: name), errno: err, subject: subject, message: message)
     }
 
     /// Every notification is a denial, answered with an errno, except the
@@ -234,16 +228,12 @@ struct WatchLoop {
         state.deniedTotal += 1
         state.deniedBySyscall[name, default: 0] += 1
         if state.deniedTotal <= Supervisor.deniedEventCap {
-            var fields: JSONObject = [
-                "syscall": .string(name),
-                "nr": .int(Int64(n.nr)),
-                "arch": .string(isX32 ? "x32" : (n.arch == BPFInstruction.auditArchX86_64 ? "x86_64" : String(n.arch, radix: 16))),
-                "errno": .string(SystemNames.errnoName(err)),
-                "pid": .int(Int64(n.pid)),
-            ]
             let args = withUnsafeBytes(of: n.args) { Array($0.bindMemory(to: UInt64.self)) }
-            for (key, value) in SocketDenialFields.fields(syscall: name, args: args) { fields[key] = value }
-            events.emit(.syscallDenied, fields)
+            let socket = SocketDenialFields.socket(syscall: name, args: args)
+            events.emit(.syscallDenied(
+                syscall: name, nr: Int64(n.nr),
+                arch: isX32 ? "x32" : (n.arch == BPFInstruction.auditArchX86_64 ? "x86_64" : String(n.arch, radix: 16)),
+                errno: err, pid: Int64(n.pid), family: socket?.family, netlinkProtocol: socket?.netlinkProtocol))
         } else {
             state.deniedSuppressed += 1
         }

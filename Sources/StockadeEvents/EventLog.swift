@@ -281,7 +281,8 @@ public final class EventLog: Sendable {
     private func flushSuppressed(_ type: EventType, _ state: inout State) {
         guard let n = state.suppressed[type], n > 0 else { return }
         state.suppressed[type] = 0
-        let written = write(.eventsSuppressed, ["suppressed_type": .string(type.rawValue), "count": .int(Int64(n))], &state)
+        let summary = Event.suppressed(type, count: n)
+        let written = write(summary.type, summary.fields, &state)
         if !written, state.queue != nil, state.suppressed[.eventsSuppressed, default: 0] > 0 {
             // The summary itself was dropped: put its count back on `type`.
             state.suppressed[.eventsSuppressed, default: 0] -= 1

@@ -1,12 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import StockadeNet
+import StockadeAddress
 
 /// Syntax checks for the `network:` section and the matching options.
 ///
 /// Every check here calls the parser the runtime uses (DomainRule,
-/// DNSEndpoint, CIDR in StockadeNet): profiles, `check`, `--dry-run`, the
+/// DNSEndpoint, CIDR in StockadeAddress): profiles, `check`, `--dry-run`, the
 /// command line and the egress runtime accept and refuse the same strings.
 /// The only difference is where the error is reported (file:line here).
 public enum NetworkSyntax {
@@ -79,15 +79,9 @@ public enum NetworkSyntax {
 
     private static func networkOf(_ text: String) -> String {
         let parts = text.split(separator: "/", maxSplits: 1)
-        guard parts.count == 2, let address = IPAddress(String(parts[0])), let n = Int(parts[1]) else { return "a network address" }
-        var bytes = address.byteArray
-        for i in 0..<bytes.count {
-            let keep = max(0, min(8, n - i * 8))
-            bytes[i] &= keep == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - keep))
-        }
-        let network: IPAddress? = bytes.count == 4
-            ? .v4(IPv4Address(bytes[0], bytes[1], bytes[2], bytes[3])) : IPv6Address(bytes: bytes).map { .v6($0) }
-        return network.map { "\($0)/\(n)" } ?? "a network address"
+        guard parts.count == 2, let address = IPAddress(String(parts[0])), let n = Int(parts[1]),
+              let network = CIDR(clearingHostBitsOf: address, prefixLength: n) else { return "a network address" }
+        return network.description
     }
 
     public static func isIPv4(_ s: String) -> Bool {

@@ -1,4 +1,4 @@
-import StockadeNet
+import StockadeAddress
 import StockadeSystem
 
 /// Finds, reads, decodes and merges profiles.

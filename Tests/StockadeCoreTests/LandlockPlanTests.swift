@@ -145,13 +145,13 @@ struct LandlockPlanTests {
     @Test func noLandlockMeansNoRules() throws {
         let e = try plan().landlock.enforcement(abi: 0)
         #expect(e.abi == 0 && e.rules.isEmpty && e.handled.isEmpty && e.scopes.isEmpty)
-        #expect(e.shortfall?.code == "landlock_unavailable")
+        #expect(e.shortfall?.code == .landlockUnavailable)
     }
 
     @Test func partialNamesWhatIsMissing() throws {
         let e = try plan().landlock.enforcement(abi: 3)
         let s = try #require(e.shortfall)
-        #expect(s.code == "landlock_partial")
+        #expect(s.code == .landlockPartial)
         #expect(s.message.contains("ioctl_dev"))
         #expect(s.message.contains("scope abstract_unix_socket"))
         #expect(s.message.contains("scope signal"))

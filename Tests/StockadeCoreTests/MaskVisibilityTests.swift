@@ -33,7 +33,7 @@ struct MaskVisibilityTests {
         #expect(fields["unmask"] == .array([.string("keys/*.pem")]))
         #expect(fields["unmasked_count"] == .int(1))
         #expect(fields["unmasked"] == .array([.string("keys/server.pem")]))
-        let warning = try #require(MaskedFields.liftedWarning(plan: p))
+        let warning = try #require(MaskedFields.liftedWarning(plan: p)).fields
         #expect(warning["code"] == .string("mask_lifted"))
         #expect(warning["message"]?.stringValue?.contains("keys/server.pem") == true)
         #expect(MaskedFields.liftedWarning(plan: try plan()) == nil)

@@ -96,7 +96,7 @@ struct PlannerTests {
     }
 
     @Test func missingBindSourceFails() {
-        #expect(throws: PlanError(code: "bind_source_missing", subject: "/nope", message: "bind source does not exist")) {
+        #expect(throws: PlanError(code: .bindSourceMissing, subject: "/nope", message: "bind source does not exist")) {
             try plan(Self.spec { $0.binds.append(BindRequest(source: "/nope", destination: "/nope", writable: true)) })
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import StockadeNet
+import StockadeAddress
 import StockadeProfile
 import StockadeTestSupport
 import Testing
@@ -311,7 +311,7 @@ import Testing
             Issue.record("uncovered --allow-ech accepted")
         } catch {
             let plan = error as? PlanError
-            #expect(plan?.code == "ech_not_allowed" && plan?.subject == "--allow-ech other.example", "\(error)")
+            #expect(plan?.code == .echNotAllowed && plan?.subject == "--allow-ech other.example", "\(error)")
         }
     }
 }

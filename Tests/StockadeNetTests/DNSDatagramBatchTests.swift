@@ -1,4 +1,5 @@
 import Glibc
+import StockadeAddress
 import Testing
 @testable import StockadeNet
 

@@ -1,3 +1,4 @@
+import StockadeAddress
 import Testing
 @testable import StockadeNet
 

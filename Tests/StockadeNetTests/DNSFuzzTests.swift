@@ -1,4 +1,5 @@
 import Glibc
+import StockadeAddress
 import StockadeTestSupport
 import Testing
 @testable import StockadeNet

@@ -1,3 +1,4 @@
+import StockadeAddress
 @testable import StockadeNet
 
 /// Bytes from hex text; spaces and newlines ignored.

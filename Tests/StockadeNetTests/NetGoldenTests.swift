@@ -1,3 +1,4 @@
+import StockadeAddress
 import Testing
 @testable import StockadeNet
 
@@ -15,8 +16,8 @@ struct NetGoldenTests {
 
     @Test func addElementsBytes() throws {
         let batch = try NftBatch.addElements([
-            NftSetElement(address: .v4(IPv4Subnet.parse("192.0.2.10")!), port: 443, timeoutMilliseconds: 60_000),
-            NftSetElement(address: .v6([0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1]), port: 53, timeoutMilliseconds: 0),
+            NftSetElement(address: IPAddress("192.0.2.10")!, port: 443, timeoutMilliseconds: 60_000),
+            NftSetElement(address: IPAddress("2001:db8::1")!, port: 53, timeoutMilliseconds: 0),
         ], to: Self.id)
         #expect(batch.bytes.hex == Self.addElementsGolden.joined())
         #expect(batch.describe() == """

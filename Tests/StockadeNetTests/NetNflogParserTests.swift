@@ -1,3 +1,4 @@
+import StockadeAddress
 import Testing
 @testable import StockadeNet
 
@@ -37,7 +38,7 @@ struct NetNflogParserTests {
                                           payload: Self.ipv4(proto: 17, source: [10, 201, 0, 6], destination: [192, 0, 2, 1], ports: (40000, 53)))
         let packets = NflogParser.packets(in: datagram)
         #expect(packets == [DroppedPacket(prefix: "stk:abc123:forward", hook: 2, inInterfaceIndex: 5,
-                                          source: .v4(0x0AC9_0006), destination: .v4(0xC000_0201),
+                                          source: .v4(IPv4Address(value: 0x0AC9_0006)), destination: .v4(IPv4Address(value: 0xC000_0201)),
                                           ipProtocol: 17, sourcePort: 40000, destinationPort: 53)])
         #expect(packets.first?.sandboxAndChain?.id == "abc123")
         #expect(packets.first?.sandboxAndChain?.chain == "forward")

@@ -1,3 +1,4 @@
+import StockadeAddress
 import Foundation
 import Glibc
 import Testing
@@ -40,9 +41,9 @@ struct NetNftKernelTests {
         }
 
         let elements = [
-            NftSetElement(address: .v4(IPv4Subnet.parse("192.0.2.10")!), port: 443, timeoutMilliseconds: 60_000),
-            NftSetElement(address: .v4(IPv4Subnet.parse("192.0.2.11")!), port: 80, timeoutMilliseconds: 120_000),
-            NftSetElement(address: .v6([0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1]), port: 443, timeoutMilliseconds: 60_000),
+            NftSetElement(address: IPAddress("192.0.2.10")!, port: 443, timeoutMilliseconds: 60_000),
+            NftSetElement(address: IPAddress("192.0.2.11")!, port: 80, timeoutMilliseconds: 120_000),
+            NftSetElement(address: IPAddress("2001:db8::1")!, port: 443, timeoutMilliseconds: 60_000),
         ]
         try executor.apply(try NftBatch.addElements(elements, to: id))
         let set4 = ns.run(["nft", "list", "set", "inet", id.tableName, "allow4"]).output
@@ -70,6 +71,6 @@ struct NetNftKernelTests {
         #expect(run.output.contains("ORIG 192.0.2.10 443 hi yo"), "\(run.output)")
         #expect(run.output.contains("RAW \(ECONNREFUSED)"), "\(run.output)")
         let dropped = try nflog.next()
-        #expect(dropped.contains { $0.destination == .v4(IPv4Subnet.parse("192.0.2.12")!) && $0.destinationPort == 443 }, "\(dropped)")
+        #expect(dropped.contains { $0.destination == IPAddress("192.0.2.12") && $0.destinationPort == 443 }, "\(dropped)")
     }
 }

@@ -157,6 +157,10 @@ struct stk_child_config {
      * listeners): a socket keeps the namespace it was made in. */
     const struct stk_net_socket *net_sockets;
     size_t net_socket_count;
+    /* Tests of debug builds only (TestOnlyHooks.swift; a release build
+     * never sets it): make init a process-group leader just before setsid,
+     * which then fails (EPERM), to check the step it reports. */
+    int test_setsid_fails;
 };
 
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */
@@ -195,6 +199,7 @@ enum stk_step {
     STK_STEP_LANDLOCK_RULE,     /* value = index of the rule */
     STK_STEP_LANDLOCK_RESTRICT,
     STK_STEP_NET_SOCKETS,       /* value = index of the socket */
+    STK_STEP_SETSID,
     STK_STEP_COUNT
 };
 

@@ -1,5 +1,6 @@
 import CStockadeSys
 import Glibc
+import StockadeAddress
 
 /// Receives many datagrams with one `recvmmsg(2)`.
 ///

@@ -1,3 +1,5 @@
+import StockadeAddress
+
 extension DNSMessage {
     /// Smallest possible resource record: root name (1) + type, class, ttl, rdlength (10).
     static let minRecordSize = 11

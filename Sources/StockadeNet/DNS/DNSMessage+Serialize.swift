@@ -1,3 +1,5 @@
+import StockadeAddress
+
 extension DNSMessage {
     /// Wire bytes for this message.
     ///

@@ -1,3 +1,5 @@
+import StockadeAddress
+
 /// The fixed 12-byte header, flags unpacked.
 public struct DNSHeader: Equatable, Sendable {
     public var id: UInt16

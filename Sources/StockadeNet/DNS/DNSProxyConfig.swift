@@ -1,3 +1,5 @@
+import StockadeAddress
+
 /// Limits on what a query under a wildcard rule may look like.
 ///
 /// A wildcard such as `*.example.com` lets the workload choose the left

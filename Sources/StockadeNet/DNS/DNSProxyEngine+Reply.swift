@@ -1,3 +1,5 @@
+import StockadeAddress
+
 extension DNSProxyEngine {
     /// Turns an upstream answer into a client reply and set insertions.
     ///

@@ -1,3 +1,5 @@
+import StockadeAddress
+
 /// The DNS proxy's decisions, with no sockets and no clock of its own.
 ///
 /// Feed it the bytes of a client query (`handleQuery`) or of an upstream

@@ -1,4 +1,5 @@
 import Glibc
+import StockadeAddress
 
 /// The DNS proxy's sockets around a `DNSProxyEngine`: UDP and TCP
 /// listeners, one connected UDP socket per upstream, and a short TCP

@@ -1,3 +1,4 @@
+import StockadeAddress
 import StockadeEvents
 
 /// Who asked: the server's handle for where the reply must go.

@@ -1,3 +1,5 @@
+import StockadeAddress
+
 /// Puts the set insertions of several ready replies in place with one
 /// netlink round trip, and says which bytes each client gets.
 ///

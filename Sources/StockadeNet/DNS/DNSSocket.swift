@@ -1,4 +1,5 @@
 import Glibc
+import StockadeAddress
 
 /// A socket call that failed: which step, on what, and errno.
 public struct DNSServerError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -10,20 +11,8 @@ public struct DNSServerError: Error, Equatable, Sendable, CustomStringConvertibl
     public var description: String { "\(step) \(target): \(String(cString: strerror(errno)))" }
 }
 
-/// An address and port, convertible to and from `sockaddr`.
-public struct DNSEndpoint: Hashable, Sendable, CustomStringConvertible {
-    public var address: IPAddress
-    public var port: UInt16
-    public init(address: IPAddress, port: UInt16) {
-        self.address = address
-        self.port = port
-    }
-
-    public var description: String {
-        if case .v6 = address { return "[\(address)]:\(port)" }
-        return "\(address):\(port)"
-    }
-
+/// An endpoint as a `sockaddr`, both ways (the type itself is in StockadeAddress).
+extension DNSEndpoint {
     var family: Int32 {
         if case .v6 = address { return AF_INET6 }
         return AF_INET

@@ -1,3 +1,5 @@
+import StockadeAddress
+
 /// A packet the firewall logged to NFLOG before dropping it: what a `net.denied`
 /// event reports.
 public struct DroppedPacket: Hashable, Sendable {
@@ -7,15 +9,15 @@ public struct DroppedPacket: Hashable, Sendable {
     public var hook: UInt8?
     /// Index of the interface the packet came in on.
     public var inInterfaceIndex: UInt32?
-    public var source: NetAddress
-    public var destination: NetAddress
+    public var source: IPAddress
+    public var destination: IPAddress
     /// IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6).
     public var ipProtocol: UInt8
     /// TCP/UDP ports; nil for other protocols and for non-first fragments.
     public var sourcePort: UInt16?
     public var destinationPort: UInt16?
 
-    public init(prefix: String, hook: UInt8?, inInterfaceIndex: UInt32?, source: NetAddress, destination: NetAddress,
+    public init(prefix: String, hook: UInt8?, inInterfaceIndex: UInt32?, source: IPAddress, destination: IPAddress,
                 ipProtocol: UInt8, sourcePort: UInt16?, destinationPort: UInt16?) {
         self.prefix = prefix
         self.hook = hook
@@ -69,8 +71,8 @@ public enum NflogParser {
 
 /// The parts of an IPv4/IPv6 header (and TCP/UDP ports) a denial event needs.
 struct IPHeader: Equatable {
-    var source: NetAddress
-    var destination: NetAddress
+    var source: IPAddress
+    var destination: IPAddress
     var ipProtocol: UInt8
     var ports: (source: UInt16, destination: UInt16)?
 
@@ -86,16 +88,17 @@ struct IPHeader: Equatable {
         case 4:
             let headerLength = Int(first & 0x0F) * 4
             guard headerLength >= 20, bytes.count >= headerLength else { return nil }
-            source = .v4(NetlinkBytes.be32(bytes, 12))
-            destination = .v4(NetlinkBytes.be32(bytes, 16))
+            source = .v4(IPv4Address(value: NetlinkBytes.be32(bytes, 12)))
+            destination = .v4(IPv4Address(value: NetlinkBytes.be32(bytes, 16)))
             ipProtocol = bytes[9]
             // Ports are only in the first fragment.
             let fragmentOffset = NetlinkBytes.be16(bytes, 6) & 0x1FFF
             transportOffset = fragmentOffset == 0 ? headerLength : -1
         case 6:
-            guard bytes.count >= 40 else { return nil }
-            source = .v6(Array(bytes[8..<24]))
-            destination = .v6(Array(bytes[24..<40]))
+            guard bytes.count >= 40, let from = IPv6Address(bytes: Array(bytes[8..<24])),
+                  let to = IPv6Address(bytes: Array(bytes[24..<40])) else { return nil }
+            source = .v6(from)
+            destination = .v6(to)
             ipProtocol = bytes[6]  // extension headers are not walked: ports stay nil behind them
             transportOffset = 40
         default:

@@ -1,5 +1,6 @@
 internal import CNftnl
 internal import CMnl
+import StockadeAddress
 
 
 /// One nfnetlink batch: the bytes sent in a single `sendto()`, which the kernel applies
@@ -34,13 +35,13 @@ public struct NftBatch: Equatable, Sendable {
 
 /// A member of `allow4`/`allow6`: destination address and port, with a lifetime.
 public struct NftSetElement: Hashable, Sendable {
-    public var address: NetAddress
+    public var address: IPAddress
     public var port: UInt16
     /// Milliseconds until the kernel removes the element; 0 means the set's default
     /// (none: the element stays until the table goes).
     public var timeoutMilliseconds: UInt64
 
-    public init(address: NetAddress, port: UInt16, timeoutMilliseconds: UInt64) {
+    public init(address: IPAddress, port: UInt16, timeoutMilliseconds: UInt64) {
         self.address = address
         self.port = port
         self.timeoutMilliseconds = timeoutMilliseconds
@@ -48,7 +49,7 @@ public struct NftSetElement: Hashable, Sendable {
 
     /// The concatenated key: the address, then the port in network order padded to
     /// four bytes (each field of a concatenation occupies whole 32-bit registers).
-    var key: [UInt8] { address.bytes + [UInt8(port >> 8), UInt8(port & 0xFF), 0, 0] }
+    var key: [UInt8] { address.byteArray + [UInt8(port >> 8), UInt8(port & 0xFF), 0, 0] }
 
     var setName: String {
         if case .v4 = address { return SandboxFirewall.allow4 }

@@ -1,4 +1,5 @@
 internal import CNftnl
+import StockadeAddress
 
 /// One nftables VM instruction, as libnftnl encodes it.
 ///
@@ -150,11 +151,11 @@ enum NftMatch {
     }
 
     /// `ip daddr != <subnet>`.
-    static func ipv4DestinationNot(in subnet: IPv4Subnet) -> [NftExpression] {
+    static func ipv4DestinationNot(in subnet: CIDR) -> [NftExpression] {
         [.payload(base: networkHeader, offset: 16, length: 4, destination: NftExpression.reg(0)),
          .bitwise(source: NftExpression.reg(0), destination: NftExpression.reg(0),
-                  mask: IPv4Subnet.bytes(of: subnet.mask), xor: [0, 0, 0, 0]),
-         .compare(source: NftExpression.reg(0), op: cmpNeq, data: IPv4Subnet.bytes(of: subnet.network))]
+                  mask: subnet.maskBytes, xor: [0, 0, 0, 0]),
+         .compare(source: NftExpression.reg(0), op: cmpNeq, data: subnet.network.byteArray)]
     }
 
     /// `redirect to :port`: the port (network order) into a register, then redir.
@@ -163,24 +164,19 @@ enum NftMatch {
          .redirect(portRegister: NftExpression.reg(0))]
     }
 
-    /// `ip daddr <address>` (network order bytes).
-    static func ipv4Destination(_ address: UInt32) -> [NftExpression] {
-        [.payload(base: networkHeader, offset: 16, length: 4, destination: NftExpression.reg(0)),
-         .compare(source: NftExpression.reg(0), op: cmpEq, data: IPv4Subnet.bytes(of: address))]
-    }
-
     /// `ip saddr <subnet>`: masked compare, as nft emits for a prefix.
-    static func ipv4Source(in subnet: IPv4Subnet) -> [NftExpression] { ipv4Field(at: 12, in: subnet) }
+    static func ipv4Source(in subnet: CIDR) -> [NftExpression] { ipv4Field(at: 12, in: subnet) }
 
     /// `ip daddr <subnet>`.
-    static func ipv4Destination(in subnet: IPv4Subnet) -> [NftExpression] { ipv4Field(at: 16, in: subnet) }
+    static func ipv4Destination(in subnet: CIDR) -> [NftExpression] { ipv4Field(at: 16, in: subnet) }
 
-    /// The IPv4 header address at `offset` (12 source, 16 destination) masked to `subnet`.
-    private static func ipv4Field(at offset: UInt32, in subnet: IPv4Subnet) -> [NftExpression] {
+    /// The IPv4 header address at `offset` (12 source, 16 destination) masked to
+    /// `subnet`, which must be an IPv4 prefix (the load is four bytes).
+    private static func ipv4Field(at offset: UInt32, in subnet: CIDR) -> [NftExpression] {
         [.payload(base: networkHeader, offset: offset, length: 4, destination: NftExpression.reg(0)),
          .bitwise(source: NftExpression.reg(0), destination: NftExpression.reg(0),
-                  mask: IPv4Subnet.bytes(of: subnet.mask), xor: [0, 0, 0, 0]),
-         .compare(source: NftExpression.reg(0), op: cmpEq, data: IPv4Subnet.bytes(of: subnet.network))]
+                  mask: subnet.maskBytes, xor: [0, 0, 0, 0]),
+         .compare(source: NftExpression.reg(0), op: cmpEq, data: subnet.network.byteArray)]
     }
 
     /// `th dport <port>` (network order).

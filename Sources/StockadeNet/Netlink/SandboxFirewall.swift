@@ -1,3 +1,5 @@
+import StockadeAddress
+
 /// Everything the nft table of one sandbox is built from. The table lives in the
 /// sandbox's own network namespace (which has only `lo`, with default routes through
 /// it, so every connect reaches the output hook) and dies with it: nothing is ever
@@ -50,7 +52,7 @@ public struct SandboxFirewall: Hashable, Sendable {
 
     /// `::1`, network order.
     static let loopback6: [UInt8] = [UInt8](repeating: 0, count: 15) + [1]
-    static let loopback4 = IPv4Subnet("127.0.0.0/8")!
+    static let loopback4 = try! CIDR("127.0.0.0/8")
 }
 
 /// A set declaration inside the firewall table.

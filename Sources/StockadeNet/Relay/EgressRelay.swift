@@ -1,5 +1,6 @@
 import CStockadeSys
 import Glibc
+import StockadeAddress
 
 /// What the relay tells its owner about a connection it refused (or, in
 /// audit mode, let through although the allowlist would have refused it).

@@ -1,3 +1,5 @@
+import StockadeAddress
+
 /// Which names the DNS proxy resolved to which addresses, in this sandbox, and
 /// until when: the name↔address binding the relay checks a connection's claimed
 /// name (TLS SNI, HTTP Host) against.

@@ -1,5 +1,6 @@
 import CStockadeSys
 import Glibc
+import StockadeAddress
 
 /// One direction of a relayed connection: bytes move `source` → pipe →
 /// `destination` with splice(2), never through user space.

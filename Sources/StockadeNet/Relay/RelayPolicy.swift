@@ -1,3 +1,5 @@
+import StockadeAddress
+
 /// Why the relay refused (or, in audit mode, would have refused) a connection:
 /// the `reason` of its `net.denied` event.
 public enum RelayRefusal: String, Sendable, Equatable, CaseIterable {

@@ -1,7 +1,7 @@
 import Testing
-@testable import StockadeNet
+@testable import StockadeAddress
 
-@Suite struct DNSAddressClassTests {
+@Suite struct AddressClassTests {
     @Test(arguments: [
         ("127.0.0.1", AddressClass.loopback),
         ("127.255.0.9", .loopback),

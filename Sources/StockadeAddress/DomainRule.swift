@@ -102,7 +102,7 @@ public struct DomainRule: Hashable, Sendable, CustomStringConvertible {
     /// labels 1–63 bytes, at least two labels, at most 253 characters; one
     /// trailing dot is allowed. This is the one grammar of allow rules:
     /// profiles, `check`, the command line and the runtime all call it
-    /// (through `NetworkSyntax.domainRuleProblem` outside StockadeNet).
+    /// (through `NetworkSyntax.domainRuleProblem` in StockadeProfile).
     public init(parsing text: String) throws(DomainRuleError) {
         let trimmed = text.trimmingASCIISpaces()
         guard !trimmed.isEmpty else { throw .empty(text) }

@@ -1,3 +1,18 @@
+/// An address and port: a DNS upstream or listener, or a client seen by the proxy.
+public struct DNSEndpoint: Hashable, Sendable, CustomStringConvertible {
+    public var address: IPAddress
+    public var port: UInt16
+    public init(address: IPAddress, port: UInt16) {
+        self.address = address
+        self.port = port
+    }
+
+    public var description: String {
+        if case .v6 = address { return "[\(address)]:\(port)" }
+        return "\(address):\(port)"
+    }
+}
+
 extension DNSEndpoint {
     /// Parses an upstream as written in profiles and on the command line:
     /// `1.2.3.4`, `1.2.3.4:5353`, `::1`, `[::1]:5353`; port 53 when absent.

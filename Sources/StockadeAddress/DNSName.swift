@@ -19,25 +19,25 @@ public struct DNSName: Sendable, CustomStringConvertible {
     public static let root = DNSName(uncheckedLabels: [])
 
     /// Builds a name from raw labels, checking the wire limits.
-    public init(labels: [[UInt8]]) throws(DNSParseError) {
+    public init(labels: [[UInt8]]) throws(DNSNameError) {
         var wire = 1
         for label in labels {
-            if label.isEmpty { throw .emptyLabel(offset: 0) }
-            if label.count > Self.maxLabelLength { throw .labelTooLong(offset: 0, length: label.count) }
+            if label.isEmpty { throw .emptyLabel }
+            if label.count > Self.maxLabelLength { throw .labelTooLong(length: label.count) }
             wire += 1 + label.count
         }
-        if wire > Self.maxWireLength { throw .nameTooLong(offset: 0) }
+        if wire > Self.maxWireLength { throw .nameTooLong }
         self.labels = labels
     }
 
-    /// For callers that already enforced the limits (the parser).
-    init(uncheckedLabels: [[UInt8]]) { self.labels = uncheckedLabels }
+    /// For callers that already enforced the limits (the wire parser in StockadeNet).
+    package init(uncheckedLabels: [[UInt8]]) { self.labels = uncheckedLabels }
 
     /// Parses dotted text of plain labels (`api.github.com`, optional trailing dot).
     ///
     /// No escapes: this is for names written in profiles and tests, where a
     /// dot always separates labels. Empty labels and over-long names throw.
-    public init(text: String) throws(DNSParseError) {
+    public init(text: String) throws(DNSNameError) {
         var bytes = Array(text.utf8)
         if bytes.last == UInt8(ascii: ".") { bytes.removeLast() }
         if bytes.isEmpty { self = .root; return }
@@ -143,4 +143,14 @@ func labelsEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     guard a.count == b.count else { return false }
     for i in 0..<a.count where asciiLower(a[i]) != asciiLower(b[i]) { return false }
     return true
+}
+
+/// Why labels do not make a name (RFC 1035 §2.3.4 limits). The wire parser
+/// reports the same faults with their offsets as `DNSParseError`.
+public enum DNSNameError: Error, Equatable, Sendable {
+    case emptyLabel
+    /// A label above 63 bytes.
+    case labelTooLong(length: Int)
+    /// A name above 255 bytes on the wire.
+    case nameTooLong
 }

@@ -1,7 +1,7 @@
 import Testing
-@testable import StockadeNet
+@testable import StockadeAddress
 
-@Suite struct DNSRuleTests {
+@Suite struct DomainRuleTests {
     let list = try! DomainAllowlist(parsing: [
         "api.github.com", "*.githubusercontent.com", "internal.example.com:8443", "a.b.example.org:80,8080",
     ])

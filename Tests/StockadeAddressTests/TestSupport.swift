@@ -1,0 +1,3 @@
+@testable import StockadeAddress
+
+func name(_ text: String) -> DNSName { try! DNSName(text: text) }
