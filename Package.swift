@@ -43,22 +43,23 @@ let package = Package(
         .target(name: "CStockadeSys"),
 
         // Seccomp policy model, syscall names, and the libseccomp compiler (pure, no root).
-        .target(name: "StockadeSeccomp", dependencies: ["CSeccomp"], swiftSettings: leanSettings),
+        .target(name: "StockadeSeccomp", dependencies: ["CSeccomp", "StockadeSystem", "CStockadeSys"], swiftSettings: leanSettings),
         // Event model, JSON lines encoding, sinks, schema.
-        .target(name: "StockadeEvents", dependencies: ["CNettle"], swiftSettings: leanSettings),
+        .target(name: "StockadeEvents", dependencies: ["CNettle", "CStockadeSys", "StockadeSystem"], swiftSettings: leanSettings),
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
-        .target(name: "StockadeCgroups", swiftSettings: leanSettings),
+        .target(name: "StockadeCgroups", dependencies: ["StockadeSystem"], swiftSettings: leanSettings),
         // Addresses and the rule grammar (pure, no C): IP addresses, CIDR prefixes,
         // address classes, DNS names, allow rules, ECH entries, upstreams.
         .target(name: "StockadeAddress", swiftSettings: leanSettings),
         // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.
-        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents", "StockadeAddress"], swiftSettings: leanSettings),
+        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents", "StockadeAddress", "StockadeSystem"], swiftSettings: leanSettings),
         .target(
             name: "StockadeProfile",
             dependencies: [
                 "StockadeSeccomp", "StockadeEvents", "CYaml",
                 // The one parser of allow rules, upstreams and ranges (DomainRule, DNSEndpoint, CIDR).
                 "StockadeAddress",
+                "StockadeSystem",
             ],
             swiftSettings: leanSettings
         ),
@@ -70,6 +71,7 @@ let package = Package(
             dependencies: [
                 "StockadeProfile", "StockadeSeccomp", "StockadeEvents", "StockadeCgroups", "StockadeNet", "StockadeAddress",
                 "CSeccomp", "CCap", "CSandboxChild", "CStockadeSys",
+                "StockadeSystem",
             ],
             swiftSettings: leanSettings
         ),
@@ -77,7 +79,7 @@ let package = Package(
         .target(name: "StockadeCLI", swiftSettings: leanSettings),
         .executableTarget(
             name: "sandbox-run",
-            dependencies: ["StockadeCore", "StockadeProfile", "StockadeReport", "StockadeCLI"],
+            dependencies: ["StockadeCore", "StockadeProfile", "StockadeReport", "StockadeCLI", "StockadeSystem"],
             // Release builds (the Makefile's RELEASE_FLAGS) link the Swift
             // runtime and libstdc++ statically and pack relocations with lld.
             // A fully static executable is not possible: Debian ships libmnl
@@ -93,8 +95,12 @@ let package = Package(
         .testTarget(name: "StockadeAddressTests", dependencies: ["StockadeAddress", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCLITests", dependencies: ["StockadeCLI"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeAddress", "StockadeTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeAddress", "StockadeTestSupport", "StockadeSystem"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeReportTests", dependencies: ["StockadeReport", "StockadeProfile", "StockadeEvents"], swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents", "StockadeSeccomp", "StockadeProfile"], exclude: ["Fixtures"], swiftSettings: strictSettings),
+        // The one seam for whole-file reads and writes, directory listing and mkdir -p
+        // (plain libc and CStockadeSys): every module that touches files uses it.
+        .target(name: "StockadeSystem", dependencies: ["CStockadeSys"], swiftSettings: leanSettings),
+        .testTarget(name: "StockadeSystemTests", dependencies: ["StockadeSystem"], swiftSettings: strictSettings),
     ]
 )

@@ -4,15 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <linux/seccomp.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
-#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
-#endif
 
 int stk_sink_openat2(int dirfd, const char *name, int flags, unsigned mode)
 {
@@ -42,21 +36,5 @@ int stk_thread_set_fs_creds(uint32_t uid, uint32_t gid, const uint32_t *groups, 
     syscall(SYS_setfsuid, uid);
     if ((uint32_t)syscall(SYS_setfsuid, (uint32_t)-1) != uid)
         return -EPERM;
-    return 0;
-}
-
-int stk_notif_continue(int listener, uint64_t id)
-{
-    union {
-        struct seccomp_notif_resp r;
-        char pad[256];
-    } buf;
-    memset(&buf, 0, sizeof buf);
-    buf.r.id = id;
-    buf.r.error = 0;
-    buf.r.val = 0;
-    buf.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &buf.r) < 0)
-        return -errno;
     return 0;
 }

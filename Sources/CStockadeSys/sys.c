@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -62,7 +65,12 @@ int stk_notif_recv(int listener, struct stk_notification *out)
     return 0;
 }
 
-int stk_notif_deny(int listener, uint64_t id, int err)
+#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
+#endif
+
+/* SECCOMP_IOCTL_NOTIF_SEND: the one answer path for both responses. */
+static int notif_send(int listener, uint64_t id, int32_t error, uint32_t flags)
 {
     union {
         struct seccomp_notif_resp r;
@@ -70,12 +78,22 @@ int stk_notif_deny(int listener, uint64_t id, int err)
     } buf;
     memset(&buf, 0, sizeof buf);
     buf.r.id = id;
-    buf.r.error = -err;
+    buf.r.error = error;
     buf.r.val = 0;
-    buf.r.flags = 0; /* never SECCOMP_USER_NOTIF_FLAG_CONTINUE */
+    buf.r.flags = flags;
     if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &buf.r) < 0)
         return -errno;
     return 0;
+}
+
+int stk_notif_deny(int listener, uint64_t id, int err)
+{
+    return notif_send(listener, id, -err, 0); /* never SECCOMP_USER_NOTIF_FLAG_CONTINUE */
+}
+
+int stk_notif_continue(int listener, uint64_t id)
+{
+    return notif_send(listener, id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 }
 
 int stk_signalfd_for(const int *signals, int count)
@@ -142,38 +160,6 @@ int stk_landlock_abi(void)
     return v > 0 ? (int)v : 0;
 }
 
-#include <sched.h>
-#include <sys/socket.h>
-
-int stk_socket_in_netns_of(pid_t pid, int domain, int type, int protocol)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
-    int target = open(path, O_RDONLY | O_CLOEXEC);
-    if (target < 0)
-        return -errno;
-    int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (self < 0) {
-        int e = errno;
-        close(target);
-        return -e;
-    }
-    int result;
-    if (setns(target, CLONE_NEWNET) < 0) {
-        result = -errno;
-    } else {
-        int s = socket(domain, type | SOCK_CLOEXEC, protocol);
-        result = s < 0 ? -errno : s;
-        /* Returning must not fail silently: a supervisor left in the
-         * sandbox's namespace would program the wrong firewall. */
-        if (setns(self, CLONE_NEWNET) < 0)
-            abort();
-    }
-    close(target);
-    close(self);
-    return result;
-}
-
 int stk_pidfd_supported(void)
 {
     long fd = syscall(SYS_pidfd_open, getpid(), 0);
@@ -181,4 +167,30 @@ int stk_pidfd_supported(void)
         return 0;
     close((int)fd);
     return 1;
+}
+
+/* The header's constants are the system's (see stockade_sys.h). */
+_Static_assert(STK_O_PATH == O_PATH, "STK_O_PATH");
+_Static_assert(STK_O_TMPFILE == O_TMPFILE, "STK_O_TMPFILE");
+_Static_assert(STK_AUDIT_ARCH_X86_64 == AUDIT_ARCH_X86_64, "STK_AUDIT_ARCH_X86_64");
+_Static_assert(STK_AUDIT_ARCH_X32 == (EM_X86_64 | __AUDIT_ARCH_LE), "STK_AUDIT_ARCH_X32");
+_Static_assert(STK_MFD_CLOEXEC == MFD_CLOEXEC, "STK_MFD_CLOEXEC");
+_Static_assert(STK_MFD_ALLOW_SEALING == MFD_ALLOW_SEALING, "STK_MFD_ALLOW_SEALING");
+_Static_assert(STK_F_ADD_SEALS == F_ADD_SEALS, "STK_F_ADD_SEALS");
+_Static_assert(STK_F_SEAL_SEAL == F_SEAL_SEAL && STK_F_SEAL_SHRINK == F_SEAL_SHRINK
+               && STK_F_SEAL_GROW == F_SEAL_GROW && STK_F_SEAL_WRITE == F_SEAL_WRITE, "STK_F_SEAL_*");
+_Static_assert(STK_CLONE_NEWNS == CLONE_NEWNS && STK_CLONE_NEWCGROUP == CLONE_NEWCGROUP
+               && STK_CLONE_NEWUTS == CLONE_NEWUTS && STK_CLONE_NEWIPC == CLONE_NEWIPC
+               && STK_CLONE_NEWUSER == CLONE_NEWUSER && STK_CLONE_NEWPID == CLONE_NEWPID
+               && STK_CLONE_NEWNET == CLONE_NEWNET && STK_CLONE_NEWTIME == CLONE_NEWTIME, "STK_CLONE_NEW*");
+
+int stk_memfd_create(const char *name, unsigned flags)
+{
+    int fd = memfd_create(name, flags);
+    return fd < 0 ? -errno : fd;
+}
+
+int stk_setns(int fd, int nstype)
+{
+    return setns(fd, nstype) < 0 ? -errno : 0;
 }

@@ -1,25 +1,17 @@
 import Glibc
+import StockadeSystem
 
 /// Thin Glibc wrappers for cgroupfs. Every call reports the raw errno so the
 /// caller can build a `CgroupError` naming its own step; nothing here uses
 /// Foundation because it runs on the sandbox launch path.
 enum CgroupFS {
-    /// Reads a whole (small) file; `nil` with errno on failure.
+    /// The most read from one cgroupfs or procfs file (`cgroup.procs` of a
+    /// large sandbox, `/proc/self/mountinfo` of a busy host are the largest).
+    static let readLimit = FileIO.smallFileLimit
+
+    /// Reads a whole (small) file; the errno on failure.
     static func read(_ path: String) -> Result<String, Errno> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return .failure(Errno(Glibc.errno)) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if Glibc.errno == EINTR { continue }
-                return .failure(Errno(Glibc.errno))
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
+        guard let bytes = FileIO.readFile(path, limit: readLimit) else { return .failure(Errno(Glibc.errno)) }
         return .success(String(decoding: bytes, as: UTF8.self))
     }
 
@@ -64,17 +56,7 @@ enum CgroupFS {
 
     /// Names of the subdirectories of `path` (no `.`/`..`); empty on error.
     static func subdirectories(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name == "." || name == ".." { continue }
-            if entry.pointee.d_type == UInt8(DT_DIR) { names.append(name) }
-        }
-        return names.sorted()
+        (Directory.entries(atPath: path) ?? []).filter(\.isDirectory).map(\.name).sorted()
     }
 
     static func sleepMilliseconds(_ ms: Int) {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// Where this process's argv strings are (`arg_start`..`arg_end`, fields 48
 /// and 49 of `/proc/self/stat`, proc(5)). The sandbox init, a clone of the
@@ -12,7 +13,7 @@ public struct ArgvArea: Equatable, Sendable {
     public var length: Int { Int(end - start) }
 
     public static func current() -> ArgvArea? {
-        guard let text = readSmallFile("/proc/self/stat") else { return nil }
+        guard let text = FileIO.readText("/proc/self/stat", limit: FileIO.smallFileLimit) else { return nil }
         return parse(stat: text)
     }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// The files the filtered network needs inside: a resolv.conf that points at
 /// the DNS proxy on the sandbox's own loopback and a minimal hosts file. Their
@@ -143,7 +144,7 @@ public enum EgressFiles {
     /// stub (127.0.0.53) works, since the proxy's upstream sockets are the
     /// supervisor's own.
     public static func hostResolvers() -> [String] {
-        hostResolvers(text: readSmallFile("/etc/resolv.conf") ?? "")
+        hostResolvers(text: FileIO.readText("/etc/resolv.conf", limit: FileIO.smallFileLimit) ?? "")
     }
 
     public static func hostResolvers(text: String) -> [String] {

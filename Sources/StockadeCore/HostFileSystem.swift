@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// What `lstat` says a host path is.
 public enum HostFileKind: Equatable, Sendable {
@@ -10,6 +11,21 @@ public enum HostFileKind: Equatable, Sendable {
     /// A device, socket or fifo.
     case special
     case symlink(target: String)
+}
+
+extension HostFileKind {
+    /// What a directory entry's `d_type` says; nil for `DT_UNKNOWN` (some
+    /// filesystems leave it so; only a stat can tell). A symlink's target
+    /// is not read here.
+    init?(entryType type: UInt8) {
+        switch Int32(type) {
+        case Int32(DT_DIR): self = .directory
+        case Int32(DT_REG): self = .file
+        case Int32(DT_LNK): self = .symlink(target: "")
+        case Int32(DT_UNKNOWN): return nil
+        default: self = .special
+        }
+    }
 }
 
 /// The host filesystem facts the planner needs. A protocol so planning is
@@ -70,24 +86,7 @@ public struct LiveHostFileSystem: HostFileSystem {
     }
 
     public func entries(of directory: String) -> [(name: String, kind: HostFileKind)]? {
-        guard let dir = opendir(directory) else { return nil }
-        defer { closedir(dir) }
-        var result: [(name: String, kind: HostFileKind)] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name == "." || name == ".." { continue }
-            let kind: HostFileKind
-            switch Int32(ent.pointee.d_type) {
-            case Int32(DT_DIR): kind = .directory
-            case Int32(DT_REG): kind = .file
-            case Int32(DT_LNK): kind = .symlink(target: "")
-            case Int32(DT_UNKNOWN): kind = self.kind(of: directory + "/" + name)
-            default: kind = .special
-            }
-            result.append((name, kind))
-        }
-        return result
+        guard let listing = Directory.entries(atPath: directory) else { return nil }
+        return listing.map { ($0.name, HostFileKind(entryType: $0.type) ?? kind(of: directory + "/" + $0.name)) }
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// Writes the child's user namespace maps: a single id, inside == outside,
 /// so files the workload creates in the workspace belong to that user on the

@@ -1,5 +1,6 @@
 import CSandboxChild
 import StockadeEvents
+import StockadeSystem
 
 /// The Landlock enforcement as the supervisor uses it: the C config the
 /// child installs, the fields of `sandbox.start`, and the loud degradation.

@@ -7,6 +7,7 @@ import StockadeEvents
 import StockadeNet
 import StockadeProfile
 import StockadeSeccomp
+import StockadeSystem
 
 /// parse → spec → plan → run, with fail-closed reporting at each arrow.
 public enum Launcher {

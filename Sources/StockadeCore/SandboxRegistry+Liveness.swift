@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// Who is alive, decided by the entry's lock. Works the same from every pid
 /// namespace: a supervisor in a container records pid 1, which here is init.
@@ -72,7 +73,7 @@ extension SandboxRegistry {
         defer { close(dir) }
         var st = stat()
         guard fstatat(dir, entry.id, &st, AT_SYMLINK_NOFOLLOW) == 0,
-              let text = readSmallFile("/proc/locks") else { return nil }
+              let text = FileIO.readText("/proc/locks", limit: FileIO.smallFileLimit) else { return nil }
         return Self.flockHolder(locks: text, device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
     }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// One pass over the registry for gc and for the cheap pass of every root
 /// start: the directory is opened once and listed once, and each entry is
@@ -48,10 +49,7 @@ extension SandboxRegistry {
         }
         defer { closedir(dir) }
         let fd = dirfd(dir)
-        var names: [String] = []
-        while let ent = readdir(dir) {
-            names.append(withUnsafeBytes(of: ent.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) })
-        }
+        let names = Directory.entries(of: dir).entries.map(\.name)
         for name in names.sorted() {
             if name.hasPrefix(Self.temporaryPrefix) {
                 if Self.removeStaleTemporary(fd, name, now: now) { scan.add(removed: name) }

@@ -2,6 +2,7 @@ import StockadeNet
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// Running sandboxes, one small file each (`<dir>/<id>`, holding the
 /// supervisor's pid and start time, its name, and on a second line the
@@ -113,8 +114,7 @@ public struct SandboxRegistry: Sendable {
         guard let dirFd = try? location.open(create: false), let dir = fdopendir(dirFd) else { return [] }
         defer { closedir(dir) }
         var out: [Entry] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        for name in Directory.entries(of: dir).entries.map(\.name) {
             if name.hasPrefix(".") { continue }
             let fd = Self.openEntry(dirfd(dir), name)
             guard fd >= 0 else { continue }
@@ -160,14 +160,6 @@ public struct SandboxRegistry: Sendable {
 
     /// Start time in clock ticks since boot (`/proc/PID/stat` field 22).
     static func startTicks(of pid: pid_t) -> UInt64? { ProcStartTime.of(pid) }
-}
-
-func mkdirs(_ path: String) {
-    var cur = ""
-    for comp in path.split(separator: "/") {
-        cur += "/" + comp
-        mkdir(cur, 0o755)
-    }
 }
 
 extension String {

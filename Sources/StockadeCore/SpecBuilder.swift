@@ -3,6 +3,7 @@ import Glibc
 #endif
 import StockadeProfile
 import StockadeSeccomp
+import StockadeSystem
 
 /// What the command line says, on top of the profile. `nil`/empty: not said.
 public struct LaunchOverrides: Equatable, Sendable {
@@ -111,7 +112,7 @@ public struct SystemUserDatabase: UserDatabase {
     }
 
     public func groups(ofMember user: String) -> [UInt32] {
-        guard !user.isEmpty, !user.contains(":"), !user.contains(","), let text = readSmallFile(groupPath) else { return [] }
+        guard !user.isEmpty, !user.contains(":"), !user.contains(","), let text = FileIO.readText(groupPath, limit: FileIO.smallFileLimit) else { return [] }
         var out: [UInt32] = []
         for line in text.split(whereSeparator: { $0 == "\n" }) {
             // name:password:gid:member,member
@@ -130,7 +131,7 @@ public struct SystemUserDatabase: UserDatabase {
 
     /// The fields of the first line whose first field is `name`.
     static func entry(named name: String, in path: String, minimumFields: Int) -> [Substring]? {
-        guard !name.isEmpty, !name.contains(":"), let text = readSmallFile(path) else { return nil }
+        guard !name.isEmpty, !name.contains(":"), let text = FileIO.readText(path, limit: FileIO.smallFileLimit) else { return nil }
         for line in text.split(whereSeparator: { $0 == "\n" }) {
             let fields = line.split(separator: ":", omittingEmptySubsequences: false)
             if fields.count >= minimumFields, fields[0] == name { return fields }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import StockadeCgroups
 import StockadeEvents
+import StockadeSystem
 
 /// What prepare hands to spawn.
 struct PreparedLaunch {

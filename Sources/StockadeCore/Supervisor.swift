@@ -6,6 +6,7 @@ import CStockadeSys
 import StockadeCgroups
 import StockadeEvents
 import StockadeSeccomp
+import StockadeSystem
 
 /// Runs one planned sandbox: host objects, clone, handshake, the watch loop,
 /// teardown. Single-threaded by design: the clone happens on this (main)

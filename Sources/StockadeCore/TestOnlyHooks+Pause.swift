@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 extension TestOnlyHooks {
     /// `PATH`: just before the binds are opened (after every check that

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSandboxChild
+import StockadeSystem
 
 /// Switches the integration tests use to climb one wall with the other out
 /// of the way. Honoured only by debug builds (`swift build`, what `swift

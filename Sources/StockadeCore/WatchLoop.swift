@@ -223,7 +223,7 @@ struct WatchLoop {
         }
         let err = plan.seccomp.errno(forSyscall: n.nr)
         _ = stk_notif_deny(listener, n.id, err)
-        let isX32 = n.nr & 0x4000_0000 != 0
+        let isX32 = n.nr & SyscallTable.x32SyscallBit != 0
         let name = SyscallTable.name(of: n.nr) ?? "syscall_\(n.nr)"
         state.deniedTotal += 1
         state.deniedBySyscall[name, default: 0] += 1
@@ -232,7 +232,7 @@ struct WatchLoop {
             let socket = SocketDenialFields.socket(syscall: name, args: args)
             events.emit(.syscallDenied(
                 syscall: name, nr: Int64(n.nr),
-                arch: isX32 ? "x32" : (n.arch == 0xC000_003E ? "x86_64" : String(n.arch, radix: 16)),
+                arch: isX32 ? "x32" : (n.arch == BPFInstruction.auditArchX86_64 ? "x86_64" : String(n.arch, radix: 16)),
                 errno: err, pid: Int64(n.pid), family: socket?.family, netlinkProtocol: socket?.netlinkProtocol))
         } else {
             state.deniedSuppressed += 1

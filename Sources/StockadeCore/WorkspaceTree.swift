@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StockadeSystem
 
 /// A directory tree as the mask scanner reads it: open the root, list a
 /// directory, open a child directory from its parent. Two implementations:
@@ -71,26 +72,15 @@ final class LiveWorkspaceDirectory: WorkspaceDirectory {
     }
 
     func entries(path: String) throws(MaskScanner.ScanError) -> [(name: String, kind: HostFileKind)] {
+        let listing = Directory.entries(of: dir)
+        if listing.errno != 0 { throw .unreadable(path: path, errno: listing.errno) }
         var result: [(name: String, kind: HostFileKind)] = []
-        while true {
-            errno = 0
-            guard let ent = readdir(dir) else {
-                if errno != 0 { throw .unreadable(path: path, errno: errno) }
-                break
+        for entry in listing.entries {
+            if let kind = HostFileKind(entryType: entry.type) {
+                result.append((entry.name, kind))
+            } else {
+                result.append((entry.name, try statKind(entry.name, path: path)))
             }
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name == "." || name == ".." { continue }
-            let kind: HostFileKind
-            switch Int32(ent.pointee.d_type) {
-            case Int32(DT_DIR): kind = .directory
-            case Int32(DT_REG): kind = .file
-            case Int32(DT_LNK): kind = .symlink(target: "")
-            case Int32(DT_UNKNOWN): kind = try statKind(name, path: path)
-            default: kind = .special
-            }
-            result.append((name, kind))
         }
         return result
     }

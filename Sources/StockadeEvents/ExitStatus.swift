@@ -39,32 +39,4 @@ public enum ExitStatus {
     public static func forSignal(_ signal: Int32) -> Int32 {
         (1...64).contains(signal) ? signalBase + signal : 255
     }
-
-    /// The status of a workload that exited with `code` (only the low 8 bits
-    /// reach the parent, as with exit(3)).
-    public static func forExit(_ code: Int32) -> Int32 {
-        code & 0xFF
-    }
-
-    /// The supervisor's status for an ending. `code` is used for `.exit`,
-    /// `signal` for `.signal`; the other reasons have fixed statuses.
-    public static func status(for reason: ExitReason, code: Int32 = 0, signal: Int32 = 0) -> Int32 {
-        switch reason {
-        case .exit: return forExit(code)
-        case .signal: return forSignal(signal)
-        case .timeout: return timeout
-        case .oomKill: return oomKill
-        case .seccompKill: return seccompKill
-        case .setupFailed: return setupFailed
-        }
-    }
-
-    /// The status for a failed execve(2) errno: 127 for "not found", 126
-    /// for "found but not executable".
-    public static func forExecFailure(errno: Int32) -> Int32 {
-        switch errno {
-        case 2, 20: return notFound  // ENOENT, ENOTDIR: nothing at that path
-        default: return notExecutable  // EACCES, ENOEXEC, EISDIR, EPERM, ...
-        }
-    }
 }

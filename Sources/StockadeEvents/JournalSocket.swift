@@ -1,10 +1,6 @@
+import CStockadeSys
 import Glibc
-
-// glibc declares memfd_create only under _GNU_SOURCE, which the Glibc module
-// does not define; the symbol itself is always there. Plain integer and
-// pointer arguments pass the same way under Swift's and C's conventions.
-@_silgen_name("memfd_create")
-private func stk_memfd_create(_ name: UnsafePointer<CChar>, _ flags: UInt32) -> Int32
+import StockadeSystem
 
 /// The journal's native socket (`/run/systemd/journal/socket`), spoken
 /// without libsystemd: one datagram per entry; an entry too large for a
@@ -93,18 +89,13 @@ struct JournalSocket: Sendable {
 
     /// Returns 0 or the errno. Internal so tests can force this form.
     func sendThroughMemfd(_ entry: [UInt8]) -> Int32 {
-        let mfd = stk_memfd_create("stockade-journal", 0x0001 | 0x0002)  // MFD_CLOEXEC | MFD_ALLOW_SEALING
-        guard mfd >= 0 else { return errno }
+        let mfd = stk_memfd_create("stockade-journal", STK_MFD_CLOEXEC | STK_MFD_ALLOW_SEALING)
+        guard mfd >= 0 else { return -mfd }
         defer { _ = Glibc.close(mfd) }
-        var offset = 0
-        while offset < entry.count {
-            let n = entry.withUnsafeBytes { write(mfd, $0.baseAddress! + offset, entry.count - offset) }
-            if n < 0 { if errno == EINTR { continue }; return errno }
-            offset += n
-        }
+        guard FileIO.writeAll(mfd, bytes: entry) else { return errno == 0 ? EIO : errno }
         // journald only trusts a memfd nobody can change any more.
-        // F_ADD_SEALS with F_SEAL_SEAL | SHRINK | GROW | WRITE (fcntl.h, _GNU_SOURCE only).
-        guard fcntl(mfd, 1033, Int32(0x1 | 0x2 | 0x4 | 0x8)) == 0 else { return errno }
+        let seals = STK_F_SEAL_SEAL | STK_F_SEAL_SHRINK | STK_F_SEAL_GROW | STK_F_SEAL_WRITE
+        guard fcntl(mfd, STK_F_ADD_SEALS, seals) == 0 else { return errno }
         return sendDatagram([], passing: mfd)
     }
 

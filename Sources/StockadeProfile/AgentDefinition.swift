@@ -1,4 +1,5 @@
 import StockadeEvents
+import StockadeSystem
 
 /// A long-lived agent, as `sandbox-run agent NAME` runs it: the file
 /// `/etc/stockade/agents/NAME.yaml`. Every key maps onto a `sandbox-run`
@@ -77,7 +78,7 @@ public struct AgentDefinition: Equatable, Sendable {
             throw ProfileError(code: .invalidValue, file: name, message: "not an agent name (letters, digits, - _ . @; not starting with .)")
         }
         let path = (directory.hasSuffix("/") ? directory : directory + "/") + name + ".yaml"
-        guard let data = FilePath.contents(of: path, limit: ProfileDecoder.maxBytes) else {
+        guard let data = FileIO.readFile(path, limit: ProfileDecoder.maxBytes + 1) else {
             throw ProfileError(code: .notFound, file: path, message: "cannot read the agent definition")
         }
         guard data.count <= ProfileDecoder.maxBytes else {

@@ -1,4 +1,5 @@
 import StockadeSeccomp
+import StockadeSystem
 
 /// `seccomp:` — default action, allow/deny lists, socket families, or an
 /// imported OCI/Docker JSON.
@@ -124,7 +125,7 @@ extension ProfileDecoder {
         }
         let path = raw.hasPrefix("/") ? raw : FilePath.join(directory, raw)
         let kind = FilePath.kind(path)
-        guard kind == .file, let data = FilePath.contents(of: path, limit: OCISeccompImporter.maxBytes) else {
+        guard kind == .file, let data = FileIO.readFile(path, limit: OCISeccompImporter.maxBytes + 1) else {
             let exists = kind != .missing
             throw reader.error(exists ? .unreadable : .notFound, at: entry.value, entry.field,
                                exists ? "cannot read \(path)" : "no such file: \(path)")

@@ -1,4 +1,5 @@
 import StockadeAddress
+import StockadeSystem
 
 /// Finds, reads, decodes and merges profiles.
 ///
@@ -105,7 +106,7 @@ public struct ProfileLoader: Sendable {
     }
 
     private func read(_ path: String) throws(ProfileError) -> ProfileDocument {
-        guard Self.isFile(path), let data = FilePath.contents(of: path, limit: ProfileDecoder.maxBytes) else {
+        guard Self.isFile(path), let data = FileIO.readFile(path, limit: ProfileDecoder.maxBytes + 1) else {
             throw ProfileError(code: .unreadable, file: path, message: "cannot read the file")
         }
         guard data.count <= ProfileDecoder.maxBytes else {

@@ -1,3 +1,5 @@
+import CStockadeSys
+
 /// One classic-BPF instruction, `struct sock_filter` from
 /// `<linux/filter.h>`: 8 bytes, little-endian on x86_64.
 public struct BPFInstruction: Equatable, Hashable, Sendable, CustomStringConvertible {
@@ -32,7 +34,7 @@ public struct BPFInstruction: Equatable, Hashable, Sendable, CustomStringConvert
     public static let offsetOfArch: UInt32 = 4
 
     /// `AUDIT_ARCH_X86_64`.
-    public static let auditArchX86_64: UInt32 = 0xC000_003E
+    public static let auditArchX86_64: UInt32 = STK_AUDIT_ARCH_X86_64
 
     /// Decodes a `sock_filter` array. Trailing bytes that do not make a
     /// whole instruction are ignored (callers check the length first).

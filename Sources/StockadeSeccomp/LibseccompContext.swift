@@ -1,5 +1,7 @@
 import CSeccomp
+import CStockadeSys
 import Glibc
+import StockadeSystem
 
 /// One libseccomp filter context, alive for one compile. Every call names
 /// its libseccomp function in the error it throws.
@@ -57,27 +59,21 @@ struct LibseccompContext: ~Copyable {
         guard size >= 0 else {
             throw SeccompError(step: .export, errno: Glibc.errno, message: "lseek on the exported program failed")
         }
-        var bytes = [UInt8](repeating: 0, count: Int(size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(done))
-            }
-            if n < 0 && Glibc.errno == EINTR { continue }
-            guard n > 0 else {
-                throw SeccompError(step: .export, errno: n < 0 ? Glibc.errno : EIO, message: "reading the exported program back failed")
-            }
-            done += n
+        guard lseek(fd, 0, SEEK_SET) == 0, let bytes = FileIO.readAll(fd: fd, limit: Int(size)) else {
+            throw SeccompError(step: .export, errno: Glibc.errno, message: "reading the exported program back failed")
+        }
+        guard bytes.count == Int(size) else {
+            throw SeccompError(step: .export, errno: EIO, message: "reading the exported program back failed")
         }
         return bytes
     }
 
     /// `open(dir, O_TMPFILE)`: a file that never has a name. `O_TMPFILE`
-    /// (`__O_TMPFILE | O_DIRECTORY`) needs `_GNU_SOURCE`, which Swift's Glibc
-    /// module does not define, hence the literal. Falls back to `mkstemp` +
-    /// `unlink` on filesystems without `O_TMPFILE`.
+    /// needs `_GNU_SOURCE`, which Swift's Glibc module does not define, hence
+    /// CStockadeSys's `STK_O_TMPFILE`. Falls back to `mkstemp` + `unlink` on
+    /// filesystems without `O_TMPFILE`.
     private static func anonymousFile() throws(SeccompError) -> Int32 {
-        let oTmpfile: Int32 = 0o20_000_000 | O_DIRECTORY
+        let oTmpfile = STK_O_TMPFILE
         var directories = ["/dev/shm"]
         if let tmp = getenv("TMPDIR") { directories.append(String(cString: tmp)) }
         directories.append("/tmp")

@@ -1,5 +1,6 @@
 import CSeccomp
 import Glibc
+import StockadeSystem
 
 /// An on-disk cache of compiled programs.
 ///
@@ -116,20 +117,10 @@ public struct SeccompFilterCache: Sendable {
 
     private func load(path: String, key: String, mode: SeccompHardening.DenyMode) -> CompiledSeccompFilter? {
         guard Self.ancestorsAreTrusted(directory), Self.isPrivate(directory, directory: true) else { return nil }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == geteuid(),
-              st.st_mode & 0o022 == 0, st.st_size < 1 << 20 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return nil }
-            done += n
-        }
+        let euid = geteuid()
+        guard let bytes = FileIO.readFile(path, limit: 1 << 20, noFollow: true, accept: { st in
+            st.st_mode & S_IFMT == S_IFREG && st.st_uid == euid && st.st_mode & 0o022 == 0 && st.st_size < 1 << 20
+        }) else { return nil }
         return Self.decode(bytes, key: key, mode: mode)
     }
 
@@ -139,25 +130,14 @@ public struct SeccompFilterCache: Sendable {
         let temporary = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { return }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            done += n
-        }
+        let written = FileIO.writeAll(fd, bytes: bytes)
         close(fd)
-        if done != bytes.count || rename(temporary, path) != 0 { unlink(temporary) }
+        if !written || rename(temporary, path) != 0 { unlink(temporary) }
     }
 
     /// Creates the directory and missing parents, each 0700.
     private func makeDirectory() -> Bool {
-        var prefix = ""
-        for component in directory.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { return false }
-        }
-        return true
+        Directory.makeAll(directory, mode: 0o700) == 0
     }
 
     /// Every existing directory above `path`: not a symlink, owned by root

@@ -1,3 +1,6 @@
+import CStockadeSys
+import Glibc
+
 /// The walls the compiler adds to every policy. No profile can remove them:
 /// they are applied after the policy's own rules are read.
 ///
@@ -54,16 +57,16 @@ public struct SeccompHardening: Equatable, Sendable {
     /// All in the low 32 bits, which is all `clone` looks at
     /// (`lower_32_bits(clone_flags)` in kernel/fork.c).
     public static let namespaceFlags: UInt64 =
-        0x0002_0000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000
-        | 0x1000_0000 | 0x2000_0000 | 0x4000_0000 | 0x0000_0080
+        STK_CLONE_NEWNS | STK_CLONE_NEWCGROUP | STK_CLONE_NEWUTS | STK_CLONE_NEWIPC
+        | STK_CLONE_NEWUSER | STK_CLONE_NEWPID | STK_CLONE_NEWNET | STK_CLONE_NEWTIME
 
     /// `TIOCSTI` (push bytes into a terminal's input queue: escape to the
     /// controlling terminal's owner) and `TIOCLINUX` (console selection and
     /// paste, the same hole on a virtual console).
-    public static let deniedIoctls: [UInt64] = [0x5412, 0x541C]
+    public static let deniedIoctls: [UInt64] = [UInt64(TIOCSTI), UInt64(TIOCLINUX)]
 
     /// `AF_NETLINK`.
-    public static let netlinkFamily: Int32 = 16
+    public static let netlinkFamily: Int32 = AF_NETLINK
 
     /// Netlink protocols a workload may open when netlink is an allowed
     /// family: `NETLINK_ROUTE` (0) only.

@@ -1,4 +1,5 @@
 import CSeccomp
+import CStockadeSys
 import Glibc
 
 /// Syscall names and numbers for native x86_64, as libseccomp knows them.
@@ -12,8 +13,8 @@ public enum SyscallTable {
 
     // SCMP_ARCH_X86_64 / SCMP_ARCH_X32 are built from macros Swift does not
     // import: AUDIT_ARCH_X86_64, and EM_X86_64 | __AUDIT_ARCH_LE.
-    static let archX86_64: UInt32 = 0xC000_003E
-    static let archX32: UInt32 = 0x4000_003E
+    static let archX86_64: UInt32 = STK_AUDIT_ARCH_X86_64
+    static let archX32: UInt32 = STK_AUDIT_ARCH_X32
 
     /// The native x86_64 number of `name`, or `nil` when libseccomp does not
     /// know the name or knows it only on other architectures (`socketcall`).

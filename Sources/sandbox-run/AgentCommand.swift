@@ -4,6 +4,7 @@ import Glibc
 import StockadeCLI
 import StockadeCore
 import StockadeProfile
+import StockadeSystem
 
 /// `sandbox-run agent NAME`: the agent defined in /etc/stockade/agents/NAME.yaml,
 /// run exactly as `sandbox-run [OPTIONS] -- COMMAND` would run it.

@@ -4,6 +4,7 @@ import Glibc
 import StockadeCLI
 import StockadeCore
 import StockadeProfile
+import StockadeSystem
 
 /// `sandbox-run check PROFILE`
 enum CheckVerb {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import StockadeCLI
 import StockadeCore
+import StockadeSystem
 
 /// `sandbox-run kill ID|--all`: the operator's kill switch.
 enum KillVerb {

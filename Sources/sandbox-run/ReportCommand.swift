@@ -2,8 +2,8 @@
 import Glibc
 #endif
 import StockadeCLI
-import StockadeCore
 import StockadeReport
+import StockadeSystem
 
 /// `sandbox-run report EVENTS.jsonl [--format markdown|table] [--suggest]`
 enum ReportVerb {
@@ -54,6 +54,10 @@ enum ReportVerb {
 
 /// Reads the whole events file with plain syscalls (no Foundation in the binary).
 enum ReportInput {
+    /// The largest events file the offline verbs (`report`, `verify`) read
+    /// whole; a larger one is refused with EFBIG rather than cut short.
+    static let maxBytes = 1 << 30
+
     struct ReadError: Error, CustomStringConvertible {
         var path: String
         var errno: Int32
@@ -64,7 +68,8 @@ enum ReportInput {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(path: path, errno: errno) }
         defer { if fd != 0 { close(fd) } }
-        guard let bytes = FileIO.readAll(fd: fd) else { throw ReadError(path: path, errno: errno) }
+        guard let bytes = FileIO.readAll(fd: fd, limit: maxBytes + 1) else { throw ReadError(path: path, errno: errno) }
+        guard bytes.count <= maxBytes else { throw ReadError(path: path, errno: EFBIG) }
         return bytes
     }
 }

@@ -2,8 +2,8 @@
 import Glibc
 #endif
 import StockadeCLI
-import StockadeCore
 import StockadeEvents
+import StockadeSystem
 
 /// `sandbox-run verify EVENTS.jsonl`
 enum VerifyVerb {
@@ -27,7 +27,9 @@ enum VerifyVerb {
 
     static func run(_ a: ParsedArguments) -> Int32 {
         let path = a.positionals[0]
-        guard let bytes = FileIO.readFile(path) else {
+        let read = FileIO.readFile(path, limit: ReportInput.maxBytes + 1)
+        if let read, read.count > ReportInput.maxBytes { errno = EFBIG }
+        guard let bytes = read, bytes.count <= ReportInput.maxBytes else {
             writeStderr("sandbox-run: verify: cannot read \(path): \(String(cString: strerror(errno)))\n")
             return 2
         }

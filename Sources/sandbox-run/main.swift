@@ -3,6 +3,7 @@ import Glibc
 #endif
 import StockadeCLI
 import StockadeCore
+import StockadeSystem
 
 /// The program's verbs. Parsing, `--help`, the man page and the shell
 /// completions all come from these specs (a hand-written parser: an

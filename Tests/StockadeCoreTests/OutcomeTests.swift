@@ -16,6 +16,7 @@ struct OutcomeTests {
     @Test func exitCodesPassThrough() {
         #expect(decide { $0.workloadStatus = 3 << 8 } == Outcome(reason: .exit, status: 3))
         #expect(decide { $0.workloadStatus = 0 } == Outcome(reason: .exit, status: 0))
+        #expect(decide { $0.workloadStatus = 0xFF << 8 } == Outcome(reason: .exit, status: 255))
     }
 
     @Test func signalsAre128PlusN() {
@@ -27,11 +28,17 @@ struct OutcomeTests {
 
     @Test func timeoutWinsOverHowItDied() {
         #expect(decide { $0.timedOut = true; $0.workloadStatus = SIGKILL } == Outcome(reason: .timeout, status: 124))
+        #expect(decide { $0.timedOut = true; $0.workloadStatus = 7 << 8 } == Outcome(reason: .timeout, status: 124))
     }
 
     @Test func execFailures() {
         #expect(decide { $0.execErrno = ENOENT } == Outcome(reason: .setupFailed, status: 127))
         #expect(decide { $0.execErrno = EACCES } == Outcome(reason: .setupFailed, status: 126))
+        // Only ENOENT is "not found" (the child's PATH search reports it for
+        // a name on no PATH entry); anything else found but not runnable.
+        #expect(decide { $0.execErrno = ENOTDIR } == Outcome(reason: .setupFailed, status: 126))
+        #expect(decide { $0.execErrno = EISDIR } == Outcome(reason: .setupFailed, status: 126))
+        #expect(decide { $0.execErrno = ENOEXEC } == Outcome(reason: .setupFailed, status: 126))
     }
 
     @Test func setupFailureIs125() {

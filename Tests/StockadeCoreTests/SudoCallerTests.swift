@@ -2,6 +2,7 @@ import Glibc
 import StockadeProfile
 import Testing
 @testable import StockadeCore
+import StockadeSystem
 
 /// Under sudo the workload may run only as the caller or nobody (issue 9, item 8).
 @Suite("sudo caller identity")

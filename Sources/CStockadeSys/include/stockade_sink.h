@@ -1,6 +1,5 @@
 /* Shims for the event sink (opening it without following symlinks, as the
- * sudo caller) and for reporting stacked seccomp filters. Each returns the
- * documented value or -errno. */
+ * sudo caller). Each returns the documented value or -errno. */
 #ifndef STOCKADE_SINK_H
 #define STOCKADE_SINK_H
 
@@ -27,11 +26,6 @@ int stk_sink_openat2(int dirfd, const char *name, int flags, unsigned mode);
  * friends from this thread's effective set (capabilities(7)), so its
  * permission checks are the caller's. Returns 0 or -errno. */
 int stk_thread_set_fs_creds(uint32_t uid, uint32_t gid, const uint32_t *groups, int ngroups);
-
-/* SECCOMP_IOCTL_NOTIF_SEND with SECCOMP_USER_NOTIF_FLAG_CONTINUE: the call
- * proceeds as if the filter had allowed it. Only for calls the policy
- * allows anyway and that are notified to be reported (never a decision). */
-int stk_notif_continue(int listener, uint64_t id);
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,10 @@ struct stk_notification {
 int stk_notif_recv(int listener, struct stk_notification *out);
 /* SECCOMP_IOCTL_NOTIF_SEND with error = -err (err > 0), never "continue". */
 int stk_notif_deny(int listener, uint64_t id, int err);
+/* SECCOMP_IOCTL_NOTIF_SEND with SECCOMP_USER_NOTIF_FLAG_CONTINUE: the call
+ * proceeds as if the filter had allowed it. Only for calls the policy
+ * allows anyway and that are notified to be reported (never a decision). */
+int stk_notif_continue(int listener, uint64_t id);
 
 /* Block `signals` in the calling thread and return a CLOEXEC|NONBLOCK
  * signalfd for them. */
@@ -64,6 +68,7 @@ extern "C" {
 #define STK_CLONE_NEWUSER   0x10000000ull
 #define STK_CLONE_NEWPID    0x20000000ull
 #define STK_CLONE_NEWNET    0x40000000ull
+#define STK_CLONE_NEWTIME   0x00000080ull
 
 /* pipe2(fds, O_CLOEXEC); 0 or -errno. */
 int stk_pipe_cloexec(int fds[2]);
@@ -73,18 +78,6 @@ int stk_random_bytes(void *buf, size_t len);
 int stk_seccomp_notify_available(void);
 /* Landlock ABI version, 0 when unavailable. */
 int stk_landlock_abi(void);
-#ifdef __cplusplus
-}
-#endif
-
-#ifdef __cplusplus
-extern "C" {
-#endif
-/* A socket(domain, type|SOCK_CLOEXEC, protocol) created inside the network
- * namespace of process `pid`: the calling thread enters it with setns(2),
- * makes the socket and returns to its own namespace. Sockets stay bound to
- * the namespace they were made in. Returns the fd or -errno. */
-int stk_socket_in_netns_of(pid_t pid, int domain, int type, int protocol);
 #ifdef __cplusplus
 }
 #endif
@@ -114,6 +107,37 @@ int stk_with_fs_identity(uint32_t uid, uint32_t gid, const uint32_t *groups, siz
  * calling thread's file-system identity. 0 or -errno. */
 int stk_faccess_fd(int fd, int mode);
 
+#ifdef __cplusplus
+}
+#endif
+
+/* Flags and calls glibc declares only under _GNU_SOURCE, which Swift's Glibc
+ * module does not define. The values are checked against the system headers
+ * when sys.c is compiled (_Static_assert), so Swift never carries a literal. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* O_TMPFILE (it includes the O_DIRECTORY bit). */
+#define STK_O_TMPFILE 020200000
+/* seccomp_data.arch values (linux/audit.h): x86_64, and x32 (EM_X86_64 |
+ * __AUDIT_ARCH_LE, libseccomp's SCMP_ARCH_X32); Swift does not import
+ * macros built from other macros. */
+#define STK_AUDIT_ARCH_X86_64 0xC000003Eu
+#define STK_AUDIT_ARCH_X32    0x4000003Eu
+/* memfd_create(2) flags. */
+#define STK_MFD_CLOEXEC       0x0001u
+#define STK_MFD_ALLOW_SEALING 0x0002u
+/* fcntl(2) F_ADD_SEALS and its seals. */
+#define STK_F_ADD_SEALS    1033
+#define STK_F_SEAL_SEAL    0x0001
+#define STK_F_SEAL_SHRINK  0x0002
+#define STK_F_SEAL_GROW    0x0004
+#define STK_F_SEAL_WRITE   0x0008
+
+/* memfd_create(2); the fd or -errno. */
+int stk_memfd_create(const char *name, unsigned flags);
+/* setns(2) of the calling thread; 0 or -errno. */
+int stk_setns(int fd, int nstype);
 #ifdef __cplusplus
 }
 #endif

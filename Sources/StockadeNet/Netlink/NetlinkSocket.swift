@@ -1,4 +1,5 @@
 internal import CMnl
+import CStockadeSys
 import Glibc
 
 /// An `AF_NETLINK` socket, closed when the last reference goes.
@@ -140,8 +141,9 @@ public enum NetworkNamespace {
                 return nil
             }
             defer { close(fd) }
-            guard setnsFunction(fd, cloneNewNet) == 0 else {
-                context.failure = NetlinkError(step: .enterNamespace, errno: errno, target: context.path)
+            let joined = stk_setns(fd, Int32(STK_CLONE_NEWNET))
+            guard joined == 0 else {
+                context.failure = NetlinkError(step: .enterNamespace, errno: -joined, target: context.path)
                 return nil
             }
             context.body()
@@ -172,15 +174,3 @@ private final class NamespaceThreadContext: @unchecked Sendable {
 private final class ResultSlot<T>: @unchecked Sendable {
     var value: T?
 }
-
-/// `CLONE_NEWNET` from <sched.h>, which Glibc's Swift overlay leaves out (_GNU_SOURCE).
-private let cloneNewNet: Int32 = 0x4000_0000
-
-/// `setns(2)`: glibc declares it only under _GNU_SOURCE, so the overlay lacks it; the
-/// symbol is looked up once in the already-loaded libc.
-private let setnsFunction: @convention(c) (Int32, Int32) -> Int32 = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else {  // RTLD_DEFAULT
-        return { _, _ in errno = ENOSYS; return -1 }
-    }
-    return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-}()

@@ -1,7 +1,9 @@
+internal import CMnl
+
 /// Sends ``NftBatch``es over a `NETLINK_NETFILTER` socket and checks every acknowledgement.
 public struct NftExecutor: Sendable {
-    /// `NETLINK_NETFILTER` (12).
-    public static let netlinkProtocol: Int32 = 12
+    /// `NETLINK_NETFILTER` (linux/netlink.h).
+    public static let netlinkProtocol: Int32 = NETLINK_NETFILTER
 
     public let socket: NetlinkSocket
 

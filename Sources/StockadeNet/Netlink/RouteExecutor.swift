@@ -1,3 +1,4 @@
+internal import CMnl
 import Synchronization
 
 /// Sends ``RouteRequest``s over a `NETLINK_ROUTE` socket, one at a time, waiting for each
@@ -7,8 +8,8 @@ import Synchronization
 /// ``NetlinkSocket/open(netlinkProtocol:groups:inNamespaceAt:)`` to configure the
 /// sandbox's side from the supervisor.
 public final class RouteExecutor: Sendable {
-    /// `NETLINK_ROUTE` (0).
-    public static let netlinkProtocol: Int32 = 0
+    /// `NETLINK_ROUTE` (linux/netlink.h).
+    public static let netlinkProtocol: Int32 = NETLINK_ROUTE
 
     public let socket: NetlinkSocket
     private let nextSequence = Mutex<UInt32>(1)
