@@ -39,7 +39,7 @@ struct EventBuilderTests {
         .end(reason: .signal, status: 137, signal: SIGKILL, durationMs: 1, peakMemoryBytes: 2, cpuTimeMs: 3, pidsPeak: 4,
              denials: .init(syscalls: 1, bySyscall: [("ptrace", 1)], limits: 1, stackedFilters: 1),
              network: .init(audit: true, queriesAllowed: 1, queriesDenied: 2, packetsDenied: 3, connectionsRelayed: 4,
-                            suggestedAllow: ["a.test:443"])),
+                            suggestedAllow: ["a.test:443"], suggestedAllowTruncated: true)),
     ]
 
     /// Equal members in the same order; numbers compared by value (the
