@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "CStockadeSys"),
 
         // Seccomp policy model, syscall names, and the libseccomp compiler (pure, no root).
-        .target(name: "StockadeSeccomp", dependencies: ["CSeccomp"], swiftSettings: leanSettings),
+        .target(name: "StockadeSeccomp", dependencies: ["CSeccomp", "CStockadeSys"], swiftSettings: leanSettings),
         // Event model, JSON lines encoding, sinks, schema.
         .target(name: "StockadeEvents", dependencies: ["CNettle"], swiftSettings: leanSettings),
         // cgroup v2 / v1 (hybrid) limits, stats and cleanup.
