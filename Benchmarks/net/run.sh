@@ -91,6 +91,7 @@ note "1/4 start-up: filtered vs none vs bwrap ($STARTUP_RUNS runs each, inside $
 $H hyperfine -N --warmup 3 --runs "$STARTUP_RUNS" --style basic --export-json "$OUT/startup.json" \
     -n "sandbox-run --net filtered" "$Q --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
     -n "sandbox-run --net filtered (rootless)" "setpriv --reuid=4242 --regid=4242 --clear-groups env -u XDG_RUNTIME_DIR HOME=$WS $Q --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
+    -n "sandbox-run --net filtered (root, same launcher)" "setpriv --reuid=0 --regid=0 --clear-groups env -u XDG_RUNTIME_DIR HOME=$WS $Q --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
     -n "sandbox-run --net none" "$Q --net none -- /bin/true" \
     -n "sandbox-run --net host" "$Q --net host -- /bin/true" \
     -n "bwrap --unshare-all" "bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc /bin/true" \

@@ -14,10 +14,23 @@ struct SeccompCacheTrustTests {
         return try ProfileLoader(searchPaths: [profiles]).load("default").seccomp.policy ?? SeccompPolicy()
     }
 
+    /// The fingerprint `sandbox-run` puts in its cache keys: its own build
+    /// ID (read with readelf) and the libseccomp this test process runs with
+    /// (the same shared library). `dryRunWritesNothing` checks it against
+    /// the entry a real run writes.
+    static func binaryFingerprint() throws -> String {
+        let r = try Harness.runProcess(["/usr/bin/readelf", "-n", Harness.binary])
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("Build ID:") }, "no build ID: \(r.stdout) \(r.stderr)")
+        let id = line.split(separator: " ").last.map(String.init) ?? ""
+        let library = try #require(CompilerFingerprint.current?.split(separator: " ").last.map(String.init))
+        return "compiler \(id) libseccomp \(library)"
+    }
+
     /// A cache entry for `policy` whose program allows every syscall: the
     /// real entry with its program replaced by the arch check and RET ALLOW.
-    static func plantAllowAll(in directory: String, policy: SeccompPolicy) throws -> String {
-        let cache = SeccompFilterCache(directory: directory)
+    /// Keyed as `sandbox-run` itself would key it (`fingerprint`).
+    static func plantAllowAll(in directory: String, policy: SeccompPolicy, fingerprint: String) throws -> String {
+        let cache = SeccompFilterCache(directory: directory, fingerprint: fingerprint)
         _ = try cache.compile(policy)
         let path = cache.entryPath(for: policy)
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
@@ -63,8 +76,9 @@ struct SeccompCacheTrustTests {
         var template = Array("/tmp/stockade-plant-XXXXXX".utf8CString)
         let workshop = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
         defer { Harness.removeTree(workshop) }
-        let made = try Self.plantAllowAll(in: workshop, policy: policy)
-        let read = try SeccompFilterCache(directory: workshop, writes: false).compile(policy)
+        let fingerprint = try Self.binaryFingerprint()
+        let made = try Self.plantAllowAll(in: workshop, policy: policy, fingerprint: fingerprint)
+        let read = try SeccompFilterCache(directory: workshop, writes: false, fingerprint: fingerprint).compile(policy)
         #expect(read.instructionCount == 9, "the planted entry is not what a cache reader would use")
         let cacheDir = home + "/.cache/stockade/seccomp"
         try FileManager.default.createDirectory(atPath: cacheDir, withIntermediateDirectories: true)
@@ -99,6 +113,7 @@ struct SeccompCacheTrustTests {
         echo "after-dry-run:$(ls -A /run/stockade/seccomp-cache | wc -l)"
         \(Harness.binary) --workspace \(ws) -- /bin/true
         echo "after-run:$(ls -A /run/stockade/seccomp-cache | wc -l)"
+        echo "entries:$(ls -A /run/stockade/seccomp-cache)"
         """
         guard FileManager.default.fileExists(atPath: "/run/stockade/seccomp-cache") else {
             print("SKIP: /run/stockade/seccomp-cache does not exist yet")
@@ -108,5 +123,11 @@ struct SeccompCacheTrustTests {
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("after-dry-run:0"), "\(r.stdout)")
         #expect(r.stdout.contains("after-run:1"), "the control run wrote no entry: \(r.stdout)")
+        // The entry is keyed by sandbox-run's build: exactly where a cache
+        // with `binaryFingerprint()` looks (what rootlessTamper plants).
+        let expected = SeccompFilterCache(directory: "/", fingerprint: try Self.binaryFingerprint()).entryPath(for: try Self.defaultPolicy())
+        #expect(r.stdout.contains("entries:" + URL(fileURLWithPath: expected).lastPathComponent), "\(r.stdout) vs \(expected)")
+        let other = SeccompFilterCache(directory: "/", fingerprint: "compiler 00 libseccomp 00").entryPath(for: try Self.defaultPolicy())
+        #expect(!r.stdout.contains(URL(fileURLWithPath: other).lastPathComponent))
     }
 }

@@ -45,12 +45,74 @@ import Testing
         var other = base
         other.socketFamilies = [1]
         let keys: Set<String> = [
-            SeccompFilterCache.key(base, .standard),
-            SeccompFilterCache.key(base, .init(denyMode: .errno)),
-            SeccompFilterCache.key(other, .standard),
-            SeccompFilterCache.key(SeccompPolicy(defaultAction: .deny(errno: 2), rules: base.rules), .standard),
+            SeccompFilterCache.key(base, .standard, fingerprint: "a"),
+            SeccompFilterCache.key(base, .init(denyMode: .errno), fingerprint: "a"),
+            SeccompFilterCache.key(other, .standard, fingerprint: "a"),
+            SeccompFilterCache.key(SeccompPolicy(defaultAction: .deny(errno: 2), rules: base.rules), .standard, fingerprint: "a"),
+            SeccompFilterCache.key(base, .standard, fingerprint: "b"),
         ]
-        #expect(keys.count == 4)
+        #expect(keys.count == 5)
+    }
+
+    @Test func thisBuildHasAFingerprint() throws {
+        // Both objects of a normal build carry a GNU build ID (40 hex digits
+        // for the default sha1).
+        let fingerprint = try #require(CompilerFingerprint.current)
+        let parts = fingerprint.split(separator: " ")
+        #expect(parts.count == 4 && parts[0] == "compiler" && parts[2] == "libseccomp", "\(fingerprint)")
+        #expect(parts.count == 4 && parts[1].count >= 16 && parts[1].allSatisfy(\.isHexDigit), "\(fingerprint)")
+        #expect(parts.count == 4 && parts[3].count >= 16 && parts[3].allSatisfy(\.isHexDigit), "\(fingerprint)")
+        #expect(CompilerFingerprint.compute() == fingerprint)
+    }
+
+    @Test func anEntryOfAnotherBuildIsNotUsed() throws {
+        // Build A's entry for `policy` holds another policy's (valid)
+        // program. A reads it back, so the planted entry is one a cache
+        // would use; B, the same cache in every way but its build, compiles.
+        let tmp = TemporaryDirectory()
+        let policy = TestPolicies.defaultLike()
+        var other = policy
+        other.socketFamilies = [AF_UNIX]
+        let a = SeccompFilterCache(directory: tmp.path, fingerprint: "compiler aaaa libseccomp 1111")
+        let b = SeccompFilterCache(directory: tmp.path, fingerprint: "compiler bbbb libseccomp 1111")
+        let fresh = try SeccompCompiler.compile(policy)
+        let foreign = try SeccompCompiler.compile(other)
+        #expect(fresh.bpf != foreign.bpf)
+        _ = try a.compile(other)
+        let otherEntry = try [UInt8](Data(contentsOf: URL(fileURLWithPath: a.entryPath(for: other))))
+        let keyA = SeccompFilterCache.key(policy, .standard, fingerprint: "compiler aaaa libseccomp 1111")
+        let keyOther = SeccompFilterCache.key(other, .standard, fingerprint: "compiler aaaa libseccomp 1111")
+        let planted = Array(keyA.utf8) + otherEntry.dropFirst(keyOther.utf8.count)
+        try Data(planted).write(to: URL(fileURLWithPath: a.entryPath(for: policy)))
+        chmod(a.entryPath(for: policy), 0o600)
+        #expect(try a.compile(policy).bpf == foreign.bpf, "the planted entry is not one a cache would use")
+        #expect(a.entryPath(for: policy) != b.entryPath(for: policy))
+        #expect(try b.compile(policy).bpf == fresh.bpf)
+        // Even under the same file name, B checks the whole key.
+        try Data(planted).write(to: URL(fileURLWithPath: b.entryPath(for: policy)))
+        chmod(b.entryPath(for: policy), 0o600)
+        #expect(try b.compile(policy).bpf == fresh.bpf)
+    }
+
+    @Test func noFingerprintNoCache() throws {
+        let tmp = TemporaryDirectory()
+        let cache = SeccompFilterCache(directory: tmp.path, fingerprint: nil)
+        #expect(try cache.compile(TestPolicies.defaultLike()) == (try SeccompCompiler.compile(TestPolicies.defaultLike())))
+        #expect(!FileManager.default.fileExists(atPath: tmp.path))
+    }
+
+    @Test func aSymlinkedCacheDirectoryIsNotFollowed() throws {
+        let tmp = TemporaryDirectory()
+        mkdir(tmp.path, 0o700)
+        mkdir(tmp.path + "/real", 0o700)
+        symlink(tmp.path + "/real", tmp.path + "/link")
+        let cache = SeccompFilterCache(directory: tmp.path + "/link")
+        #expect(try cache.compile(TestPolicies.defaultLike()) == (try SeccompCompiler.compile(TestPolicies.defaultLike())))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path + "/real").isEmpty)
+        #expect(SeccompFilterCache.openTrustedDirectory(tmp.path + "/link", create: false) == nil)
+        // Nor is one above it.
+        #expect(SeccompFilterCache.openTrustedDirectory(tmp.path + "/link/sub", create: true) == nil)
+        #expect(!FileManager.default.fileExists(atPath: tmp.path + "/real/sub"))
     }
 
     @Test func aWritableAncestorDisablesTheCache() throws {

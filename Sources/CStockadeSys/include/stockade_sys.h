@@ -107,6 +107,14 @@ int stk_with_fs_identity(uint32_t uid, uint32_t gid, const uint32_t *groups, siz
  * calling thread's file-system identity. 0 or -errno. */
 int stk_faccess_fd(int fd, int mode);
 
+/* The GNU build ID (NT_GNU_BUILD_ID) of a loaded object, read from its
+ * program headers in memory (dl_iterate_phdr; build_id.c): the object whose
+ * segments hold `address` when it is not NULL, else the first whose path
+ * contains `name_part`. Lowercase hex with a NUL into `out`. Returns the
+ * number of hex digits; 0 when the object has no build ID; -1 when no
+ * object matches or `cap` is too small. */
+int stk_build_id(const void *address, const char *name_part, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif
