@@ -58,6 +58,9 @@ probe: each argument one probe, one RESULT line each (used inside sandboxes):
        "curl LABEL URL [NAME:PORT:ADDR]" "client LABEL wget|python|node|git|requests URL"
        "pip LABEL INDEX_URL" (pip download of the one wheel the HTTPS servers index)
        "hold LABEL HOST PORT N" "heldreset LABEL"
+       "tcpuntilfail LABEL HOST PORT SECONDS" (the tcp probe every 0.2 s until it
+       fails: "fail WHY after N", N the connections that got through first)
+       "await LABEL PATH SECONDS" (until PATH exists: a test's go-ahead)
        A HOST of "@ns" means the first nameserver in /etc/resolv.conf.
 """
 import errno, hashlib, io, os, random, socket, ssl, struct, subprocess, sys, threading, time, urllib.request, zipfile
@@ -226,7 +229,13 @@ def dns_query(name, server, tcp=False, qtype="A"):
         if t == 28: out.append(socket.inet_ntop(socket.AF_INET6, rdata))
     return flags & 0xF, out
 
+class Repeated(Exception):
+    """The failure that ended a repeated probe, after `count` successes."""
+    def __init__(self, inner, count):
+        super().__init__(str(inner)); self.inner, self.count = inner, count
+
 def why(e):
+    if isinstance(e, Repeated): return "%s after %d" % (why(e.inner), e.count)
     if isinstance(e, socket.timeout): return "timeout"
     if isinstance(e, socket.gaierror): return "gaierror:%d" % e.errno
     if isinstance(e, OSError) and e.errno: return errno.errorcode.get(e.errno, str(e.errno))
@@ -300,6 +309,15 @@ def nameserver():
 
 HELD = []
 
+def tcp_once(host, port):
+    """Connects, says HELLO, returns the server's banner."""
+    info = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
+    s = socket.socket(info[0], socket.SOCK_STREAM); s.settimeout(TIMEOUT)
+    s.connect(info[4]); s.sendall(b"HELLO\n")
+    got = s.recv(200).decode(errors="replace").strip(); s.close()
+    if not got: raise OSError(errno.ECONNRESET, "no banner")
+    return got
+
 def probe(args):
     for spec in args:
         parts = spec.split()
@@ -310,13 +328,25 @@ def probe(args):
         try:
             rest = [nameserver() if a == "@ns" else a for a in rest]
             if kind == "tcp":
-                host, port = rest[1], int(rest[2])
-                info = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
-                s = socket.socket(info[0], socket.SOCK_STREAM); s.settimeout(TIMEOUT)
-                s.connect(info[4]); s.sendall(b"HELLO\n")
-                got = s.recv(200).decode(errors="replace").strip(); s.close()
-                if not got: raise OSError(errno.ECONNRESET, "no banner")
-                detail = got
+                detail = tcp_once(rest[1], int(rest[2]))
+            elif kind == "tcpuntilfail":
+                host, port, deadline = rest[1], int(rest[2]), time.monotonic() + float(rest[3])
+                count = 0
+                while True:
+                    try:
+                        tcp_once(host, port)
+                    except Exception as e:
+                        raise Repeated(e, count)
+                    count += 1
+                    if time.monotonic() > deadline: break
+                    time.sleep(0.2)
+                detail = "%d" % count
+            elif kind == "await":
+                path, deadline = rest[1], time.monotonic() + float(rest[2])
+                while not os.path.exists(path):
+                    if time.monotonic() > deadline: raise socket.timeout()
+                    time.sleep(0.02)
+                detail = "go"
             elif kind == "udp":
                 host, port = rest[1], int(rest[2])
                 info = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
@@ -433,9 +463,12 @@ PYEOF
 
 # A CA for this world only, and one server certificate for every name in it.
 make_ca() {
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=networld $NAME CA" \
+  # P-256 keys: every client in the tests speaks ECDSA, and an RSA-2048 key
+  # pair costs about a second of CPU per world on a loaded machine.
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1)
+  openssl req -x509 "${ec[@]}" -nodes -days 2 -subj "/CN=networld $NAME CA" \
     -keyout "$STATE/ca.key" -out "$STATE/ca.pem" >/dev/null 2>&1
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=allowed.test" -keyout "$STATE/server.key" -out "$STATE/server.csr" >/dev/null 2>&1
+  openssl req "${ec[@]}" -nodes -subj "/CN=allowed.test" -keyout "$STATE/server.key" -out "$STATE/server.csr" >/dev/null 2>&1
   printf 'subjectAltName=DNS:allowed.test,DNS:other.test,DNS:alias.test,DNS:*.wild.test,DNS:short.test,DNS:v6.test\n' > "$STATE/san.ext"
   openssl x509 -req -in "$STATE/server.csr" -CA "$STATE/ca.pem" -CAkey "$STATE/ca.key" -CAcreateserial -days 2 \
     -extfile "$STATE/san.ext" -out "$STATE/server.pem" >/dev/null 2>&1

@@ -72,11 +72,22 @@ enum Harness {
         chown(out, testUID, testUID)
     }
 
+    /// The command prefix that runs what follows as `uid` (group `uid`, no
+    /// supplementary groups): the rootless path. No XDG_RUNTIME_DIR, HOME
+    /// where the test says, as for a user without a login session.
+    static func asUser(_ uid: uid_t, home: String?) -> [String] {
+        ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
+         "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(home ?? "/tmp")"]
+    }
+
     /// Run sandbox-run with `args` (options, `--`, command), events to a file.
-    static func sandbox(_ args: [String], cwd: String? = nil, env: [String: String]? = nil, timeout: Double = 120) throws -> Result {
+    /// `asUser`: started by that unprivileged user instead of root (rootless).
+    static func sandbox(_ args: [String], cwd: String? = nil, env: [String: String]? = nil, timeout: Double = 120,
+                        asUser uid: uid_t? = nil) throws -> Result {
         let eventsPath = NSTemporaryDirectory() + "stockade-events-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: eventsPath) }
-        let r = try runProcess([binary, "--events", eventsPath] + args, cwd: cwd, env: env, timeout: timeout)
+        let prefix = uid.map { asUser($0, home: cwd) } ?? []
+        let r = try runProcess(prefix + [binary, "--events", eventsPath] + args, cwd: cwd, env: env, timeout: timeout)
         let text = (try? String(contentsOfFile: eventsPath, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n").map(String.init)
         var events: [JSONObject] = []

@@ -5,7 +5,9 @@ import Testing
 /// The second wall. Each attack is tried twice where it can be: once as
 /// shipped, and once with Landlock capped by the debug build's test switch
 /// (`STOCKADE_TEST_LANDLOCK_ABI_AT_MOST`), which shows that the attack is
-/// real and that Landlock is what stops it.
+/// real and that Landlock is what stops it. Every attack an unprivileged
+/// user's sandbox faces too is tried from a rootless sandbox as well.
+///
 /// Whether this kernel can run the suite, checked once with the probe itself.
 enum LandlockKernel {
     static let probeSource = Harness.repoRoot.appendingPathComponent("Tests/IntegrationTests/Fixtures/landlock_probe.c").path
@@ -50,12 +52,13 @@ struct LandlockTests {
 
     // MARK: enforced and reported
 
-    @Test("sandbox.start reports the whole ruleset enforced, and real programs run under it")
-    func reportedAndUsable() throws {
+    @Test("sandbox.start reports the whole ruleset enforced, and real programs run under it", arguments: [false, true])
+    func reportedAndUsable(rootless: Bool) throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         let r = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c",
-                                     "echo hi > \(ws)/f && cat \(ws)/f && echo x > /dev/null && : > /tmp/t && ls /usr/bin >/dev/null && ls / >/dev/null && cat /proc/self/status >/dev/null && echo fine"], cwd: ws)
+                                     "echo hi > \(ws)/f && cat \(ws)/f && echo x > /dev/null && : > /tmp/t && ls /usr/bin >/dev/null && ls / >/dev/null && cat /proc/self/status >/dev/null && echo fine"], cwd: ws,
+                                    asUser: rootless ? Harness.testUID : nil)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("hi\nfine"))
         let ll = r.events("sandbox.start").first?["policy"]?.objectValue?["landlock"]?.objectValue
@@ -72,8 +75,8 @@ struct LandlockTests {
     /// of a host directory holding a secret, with no Landlock rule): the
     /// filesystem attacks must still fail, with EACCES — and succeed with
     /// Landlock off, which proves the bind really is there.
-    @Test("with a mount view wider than the plan, reading, writing and symlinking out still fail")
-    func secondWallStandsAlone() throws {
+    @Test("with a mount view wider than the plan, reading, writing and symlinking out still fail", arguments: [false, true])
+    func secondWallStandsAlone(rootless: Bool) throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         try Self.installProbe(into: ws)
@@ -86,7 +89,7 @@ struct LandlockTests {
         let wider = ["STOCKADE_TEST_EXTRA_BIND_WITHOUT_LANDLOCK_RULE": "\(outside):/extra"]
         let script = "./probe read /extra/secret read-secret; ./probe write /extra/planted write-outside; ./probe read link follow-symlink; ./probe write /tmp/ok write-tmp; ./probe write \(ws)/ok write-workspace"
 
-        let walled = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", script], cwd: ws, env: Self.env(wider))
+        let walled = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", script], cwd: ws, env: Self.env(wider), asUser: rootless ? Harness.testUID : nil)
         #expect(walled.stderr.contains("TEST BUILD"), "the debug build did not honour the test switch: \(walled.stderr)")
         #expect(Self.result(walled, "read-secret") == "denied EACCES", "\(walled.stdout)")
         #expect(Self.result(walled, "write-outside") == "denied EACCES", "\(walled.stdout)")
@@ -97,14 +100,14 @@ struct LandlockTests {
 
         var open = Self.env(wider)
         open.merge(Self.noLandlock) { $1 }
-        let control = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", script], cwd: ws, env: open)
+        let control = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", script], cwd: ws, env: open, asUser: rootless ? Harness.testUID : nil)
         #expect(Self.result(control, "read-secret") == "ok", "control: the wider view is not there: \(control.stdout) \(control.stderr)")
         #expect(Self.result(control, "write-outside") == "ok", "\(control.stdout)")
         #expect(Self.result(control, "follow-symlink") == "ok", "\(control.stdout)")
     }
 
-    @Test("a read-only workspace is read-only to Landlock too")
-    func readOnlyWorkspace() throws {
+    @Test("a read-only workspace is read-only to Landlock too", arguments: [false, true])
+    func readOnlyWorkspace(rootless: Bool) throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         try Self.installProbe(into: ws)
@@ -112,7 +115,7 @@ struct LandlockTests {
         // without a rule: the mount says yes, Landlock must say no.
         let r = try Harness.sandbox(["--workspace", ws, "--workspace-mode", "ro", "--", "/bin/sh", "-c",
                                      "./probe write /again/x write-again; ./probe read \(ws)/probe read-workspace"],
-                                    cwd: ws, env: Self.env(["STOCKADE_TEST_EXTRA_BIND_WITHOUT_LANDLOCK_RULE": "\(ws):/again"]))
+                                    cwd: ws, env: Self.env(["STOCKADE_TEST_EXTRA_BIND_WITHOUT_LANDLOCK_RULE": "\(ws):/again"]), asUser: rootless ? Harness.testUID : nil)
         #expect(Self.result(r, "write-again") == "denied EACCES", "\(r.stdout) \(r.stderr)")
         #expect(Self.result(r, "read-workspace") == "ok", "\(r.stdout)")
     }
@@ -122,8 +125,8 @@ struct LandlockTests {
     /// A listener on a host abstract unix socket (X11, D-Bus, containerd-shim
     /// live there) is out of reach even with `--net host`, which shares the
     /// host's network namespace and with it the abstract socket names.
-    @Test("a host abstract unix socket is unreachable from --net host")
-    func abstractSocketScoped() throws {
+    @Test("a host abstract unix socket is unreachable from --net host", arguments: [false, true])
+    func abstractSocketScoped(rootless: Bool) throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         try Self.installProbe(into: ws)
@@ -131,11 +134,12 @@ struct LandlockTests {
         let listener = try AbstractListener(name: name)
         defer { listener.close() }
 
-        let r = try Harness.sandbox(["--profile", "agent", "--net", "host", "--workspace", ws, "--", "./probe", "abstract", name], cwd: ws)
+        let r = try Harness.sandbox(["--profile", "agent", "--net", "host", "--workspace", ws, "--", "./probe", "abstract", name], cwd: ws,
+                                    asUser: rootless ? Harness.testUID : nil)
         #expect(Self.result(r, "abstract")?.hasPrefix("denied") == true, "\(r.stdout) \(r.stderr)")
 
         let control = try Harness.sandbox(["--profile", "agent", "--net", "host", "--workspace", ws, "--", "./probe", "abstract", name],
-                                          cwd: ws, env: Self.env(Self.capABI5))
+                                          cwd: ws, env: Self.env(Self.capABI5), asUser: rootless ? Harness.testUID : nil)
         #expect(Self.result(control, "abstract") == "ok", "control: the listener is not reachable at all: \(control.stdout) \(control.stderr)")
     }
 
@@ -144,29 +148,31 @@ struct LandlockTests {
     /// workload sees its pid, has the credentials to signal it, and is
     /// still refused with EPERM. The supervisor's own signals into the
     /// sandbox keep working (LifetimeTests.forwardsSignals).
-    @Test("a signal to a process outside the sandbox is refused even when its pid is known")
-    func signalScoped() throws {
+    @Test("a signal to a process outside the sandbox is refused even when its pid is known", arguments: [false, true])
+    func signalScoped(rootless: Bool) throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         try Self.installProbe(into: ws)
-        let blocked = try Self.killAcross(ws: ws, env: Self.env([:]))
+        let blocked = try Self.killAcross(ws: ws, env: Self.env([:]), rootless: rootless)
         #expect(blocked.contains("FOUND"), "the workload never saw the outside process: \(blocked)")
         #expect(blocked.contains("RESULT kill-target denied EPERM"), "\(blocked)")
-        let control = try Self.killAcross(ws: ws, env: Self.env(Self.capABI5))
+        let control = try Self.killAcross(ws: ws, env: Self.env(Self.capABI5), rootless: rootless)
         #expect(control.contains("RESULT kill-target ok"), "control: the signal fails without Landlock too: \(control)")
     }
 
     /// Runs `probe kill-target MARKER` in a `--net host` sandbox, enters its
     /// pid namespace from the host to start the target, returns the output.
-    static func killAcross(ws: String, env: [String: String]) throws -> String {
+    static func killAcross(ws: String, env: [String: String], rootless: Bool) throws -> String {
         let tag = "stk-target-\(UInt32.random(in: 100_000...999_999))"
         let out = NSTemporaryDirectory() + "stockade-kill-\(UUID().uuidString)"
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: out) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Harness.binary)
-        p.arguments = ["--profile", "agent", "--net", "host", "--workspace", ws, "--", "./probe", "kill-target", tag]
+        let argv = (rootless ? Harness.asUser(Harness.testUID, home: ws) : []) +
+            [Harness.binary, "--profile", "agent", "--net", "host", "--workspace", ws, "--", "./probe", "kill-target", tag]
+        p.executableURL = URL(fileURLWithPath: argv[0])
+        p.arguments = Array(argv.dropFirst())
         p.currentDirectoryURL = URL(fileURLWithPath: ws)
         p.environment = env
         p.standardOutput = handle
@@ -204,12 +210,12 @@ struct LandlockTests {
 
     // MARK: degrading loudly
 
-    @Test("an older ABI runs with what it has and says so; --require-landlock refuses it")
-    func partialLandlock() throws {
+    @Test("an older ABI runs with what it has and says so; --require-landlock refuses it", arguments: [false, true])
+    func partialLandlock(rootless: Bool) throws {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
         let marker = ws + "/ran"
-        let r = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", "touch \(marker)"], cwd: ws, env: Self.env(Self.capABI5))
+        let r = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", "touch \(marker)"], cwd: ws, env: Self.env(Self.capABI5), asUser: rootless ? Harness.testUID : nil)
         #expect(r.status == 0, "\(r.stderr)")
         let ll = r.events("sandbox.start").first?["policy"]?.objectValue?["landlock"]?.objectValue
         #expect(ll?["abi"]?.int64Value == 5)
@@ -220,7 +226,8 @@ struct LandlockTests {
         #expect(r.stderr.contains("warning: Landlock ABI 5"))
         try? FileManager.default.removeItem(atPath: marker)
 
-        let req = try Harness.sandbox(["--require-landlock", "--workspace", ws, "--", "/bin/sh", "-c", "touch \(marker)"], cwd: ws, env: Self.env(Self.capABI5))
+        let req = try Harness.sandbox(["--require-landlock", "--workspace", ws, "--", "/bin/sh", "-c", "touch \(marker)"], cwd: ws,
+                                      env: Self.env(Self.capABI5), asUser: rootless ? Harness.testUID : nil)
         #expect(req.status == 125)
         #expect(!FileManager.default.fileExists(atPath: marker), "the workload ran without the required Landlock")
         let err = req.events("sandbox.error").first
@@ -228,7 +235,7 @@ struct LandlockTests {
         #expect(err?["code"]?.stringValue == "landlock_partial")
         #expect(req.exitReason == "setup_failed")
 
-        let none = try Harness.sandbox(["--profile", "strict", "--", "/bin/true"], cwd: ws, env: Self.env(Self.noLandlock))
+        let none = try Harness.sandbox(["--profile", "strict", "--", "/bin/true"], cwd: ws, env: Self.env(Self.noLandlock), asUser: rootless ? Harness.testUID : nil)
         #expect(none.status == 125, "strict requires Landlock: \(none.stderr)")
         #expect(none.events("sandbox.error").first?["code"]?.stringValue == "landlock_unavailable")
     }

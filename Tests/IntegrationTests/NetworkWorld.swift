@@ -195,7 +195,7 @@ struct NetworkWorld: Sendable {
     /// `probes` inside the sandbox. Each probe prints `RESULT LABEL ok|fail DETAIL`
     /// (read with `Harness.Result.climbResult(LABEL)`). Probes: "tcp L HOST PORT",
     /// "udp L HOST PORT", "resolve L NAME", "resolve6 L NAME", "dns L NAME SERVER",
-    /// "dnstcp L NAME SERVER", "http L URL", "sleep S".
+    /// "dnstcp L NAME SERVER", "http L URL", "sleep S", "tcpuntilfail L HOST PORT S", "await L PATH S".
     func probeCommand(_ probes: [String], workspace: String) throws -> [String] {
         let dest = workspace + "/world.py"
         if !FileManager.default.fileExists(atPath: dest) {
@@ -301,6 +301,9 @@ final class RunningSandbox {
 
     /// The events written so far.
     var eventText: String { (try? String(contentsOfFile: eventsPath, encoding: .utf8)) ?? "" }
+
+    /// What the sandbox printed so far (probe `RESULT` lines).
+    var stdoutText: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
 
     /// Polls until the events contain `marker` (e.g. `"sandbox.ready"`).
     func waitForEvent(_ marker: String, timeout: Double = 20) -> Bool {

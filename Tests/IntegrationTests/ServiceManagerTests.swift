@@ -99,7 +99,7 @@ struct ServiceManagerTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Harness.binary)
         p.arguments = ["--events", eventsPath, "--workspace", ws, "-e", "NOTIFY_SOCKET", "--", "/bin/sh", "-c",
-                       "echo \"[$NOTIFY_SOCKET]\" > \(ws)/started; sleep 0.5"]
+                       "echo \"[$NOTIFY_SOCKET]\" > \(ws)/started; while [ ! -e \(ws)/release ]; do sleep 0.02; done"]
         p.environment = env
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -107,6 +107,9 @@ struct ServiceManagerTests {
         let first = notify.receive(timeout: 20)
         // The moment READY=1 arrives, sandbox.ready is already in the log and the run is not over.
         let logAtReady = (try? String(contentsOfFile: eventsPath, encoding: .utf8)) ?? ""
+        // The workload holds on until the log has been read: the run cannot
+        // end before READY=1 is checked, however slow the machine.
+        FileManager.default.createFile(atPath: ws + "/release", contents: nil)
         p.waitUntilExit()
         let rest = notify.drain()
         let firstText = first.map(text) ?? ""

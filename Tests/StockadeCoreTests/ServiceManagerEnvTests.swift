@@ -1,3 +1,4 @@
+import Glibc
 import StockadeProfile
 import Testing
 @testable import StockadeCore
@@ -39,18 +40,76 @@ struct ServiceManagerEnvTests {
         #expect(SdNotify(socketPath: "@abstract-name") != nil)
     }
 
-    @Test func nothingButReadyBeforeReady() {
-        // Status and stopping before READY=1 would be a readiness lie; they are dropped.
-        let n = SdNotify(socketPath: "/nonexistent/sock", watchdogInterval: 0.2)!
+    /// Against a real datagram socket the test binds and reads: a send is
+    /// queued by the time `sendto` returns, so a zero-timeout poll sees any
+    /// datagram a call sent. Before `ready`, status, stopping and watchdog
+    /// ticks must leave the socket empty (a readiness lie would show up here);
+    /// after it, READY=1 is the first datagram and the rest follow.
+    @Test func nothingButReadyBeforeReady() throws {
+        let manager = try NotifyListener()
+        defer { manager.close() }
+        let n = try #require(SdNotify(socketPath: manager.path, watchdogInterval: 0.2))
+        let w = try #require(WatchdogSource(notify: n))
         n.status("x")
         n.stopping("y")
+        w.tick(now: 5)
         #expect(!n.isReady)
-        let w = WatchdogSource(notify: n)!
         #expect(w.nextDeadline() == nil)
+        #expect(manager.receive() == nil, "sent before READY=1")
+
         n.ready(pid: 1, sandboxId: "s")
         #expect(n.isReady)
+        #expect(manager.receive() == "READY=1\nSTATUS=running: sandbox s, init pid 1")
+        n.ready(pid: 1, sandboxId: "s")
+        #expect(manager.receive() == nil, "READY=1 is sent once")
         #expect(w.nextDeadline() == 0)
         w.tick(now: 10)
+        #expect(manager.receive() == "WATCHDOG=1")
         #expect(w.nextDeadline() == 10.1)
+        n.status("x")
+        #expect(manager.receive() == "STATUS=x")
+        n.stopping("y\nREADY=1")
+        #expect(manager.receive() == "STOPPING=1\nSTATUS=y READY=1", "a newline in the text must not start an assignment")
+        n.stopping("z")
+        #expect(manager.receive() == "STATUS=z")
+    }
+}
+
+/// A unix datagram socket standing in for the service manager's notify socket.
+private final class NotifyListener {
+    let path: String
+    let fd: Int32
+
+    init() throws {
+        var template = Array("/tmp/stockade-notify-XXXXXX".utf8CString)
+        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw ListenerError() }
+        path = String(cString: dir) + "/notify"
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, bound == 0 else { throw ListenerError() }
+    }
+
+    struct ListenerError: Error {}
+
+    /// The datagram already queued, or nil: never waits.
+    func receive() -> String? {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 0) > 0 else { return nil }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buf, buf.count, 0)
+        return n >= 0 ? String(decoding: buf[0..<n], as: UTF8.self) : nil
+    }
+
+    func close() {
+        Glibc.close(fd)
+        unlink(path)
+        rmdir(String(path.dropLast("/notify".count)))
     }
 }

@@ -52,7 +52,27 @@ static long connect_abstract(const char *name)
     return write(s, "hello", 5);
 }
 
-/* The pid of a process (not us) whose command line contains marker, or 0. */
+/* Whether pid's real uid, as this process sees it, is its own. */
+static int same_uid(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *uid = strstr(buf, "\nUid:");
+    return uid != NULL && (uid_t)strtoul(uid + 5, NULL, 10) == getuid();
+}
+
+/* The pid of a process (not us) of our uid whose command line contains
+ * marker, or 0. The uid matters: the target is started through nsenter and
+ * setpriv, whose command lines carry the marker while they are still root;
+ * signalling one of those fails with EPERM whether Landlock is there or not. */
 static pid_t find(const char *marker)
 {
     DIR *d = opendir("/proc");
@@ -77,7 +97,7 @@ static pid_t find(const char *marker)
             if (buf[i] == '\0')
                 buf[i] = ' ';
         buf[n] = '\0';
-        if (strstr(buf, marker) != NULL && strstr(buf, "kill-target") == NULL)
+        if (strstr(buf, marker) != NULL && strstr(buf, "kill-target") == NULL && same_uid(pid))
             found = pid;
     }
     closedir(d);
