@@ -11,7 +11,8 @@ import StockadeEvents
 /// init sends one; a second would replace the relay's terminal), and
 /// anything else is closed and fails the start (hard rule 3).
 struct PtyHandoff: Equatable {
-    private(set) var received = false
+    private var once = OnceOnlyReport()
+    var received: Bool { once.received }
 
     enum Admission: Equatable {
         /// The first report: copy the descriptor and check it.
@@ -22,9 +23,7 @@ struct PtyHandoff: Equatable {
 
     /// Whether to take the descriptor of this report; only the first one is.
     mutating func admit() -> Admission {
-        if received { return .refuseRepeat }
-        received = true
-        return .take
+        once.admit() ? .take : .refuseRepeat
     }
 
     /// A pty master answers `TIOCGPTN` with its number; a slave, a pipe or
@@ -32,6 +31,19 @@ struct PtyHandoff: Equatable {
     static func refusal(of fd: Int32) -> Int32? {
         let n = stk_pty_number(fd)
         return n >= 0 ? nil : -n
+    }
+}
+
+/// A report the init sends exactly once (its seccomp listener, its pty
+/// master): the first is admitted, every later one refused. A second
+/// listener would replace the one being answered and leak it.
+struct OnceOnlyReport: Equatable {
+    private(set) var received = false
+
+    /// True for the first call only.
+    mutating func admit() -> Bool {
+        defer { received = true }
+        return !received
     }
 }
 

@@ -28,6 +28,8 @@ struct RunState {
     var deniedSuppressed = 0
     /// Seccomp filters the workload installed on top of the sandbox's.
     var stackedFilters = 0
+    /// The init's one `STK_REPORT_LISTENER`.
+    var listenerReport = OnceOnlyReport()
 
     /// Blocking reap of the init (after it exited or was killed).
     mutating func reapInit() {
@@ -172,6 +174,12 @@ struct WatchLoop {
         case Int32(STK_REPORT_ERROR.rawValue):
             state.setupError = childError(step: rec.step, err: rec.err, value: rec.value)
         case Int32(STK_REPORT_LISTENER.rawValue):
+            guard state.listenerReport.admit() else {
+                // No "go" either: the init sends one report and waits for one go.
+                events.emit(.warning(code: "listener_handoff_repeated",
+                                     message: "the sandbox init reported a second seccomp listener; it was ignored"))
+                break
+            }
             let fd = stk_pidfd_getfd(pidfd, rec.value)
             if fd < 0 {
                 state.setupError = SetupError(step: "listener_handoff", code: .seccompListener, errno: -fd, message: "cannot take the seccomp listener from the sandbox init")

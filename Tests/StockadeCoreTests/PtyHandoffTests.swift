@@ -14,6 +14,14 @@ struct PtyHandoffTests {
         #expect(h.received)
     }
 
+    /// The seccomp listener's report is admitted the same way: once.
+    @Test func aSecondListenerReportIsRefused() {
+        var r = OnceOnlyReport()
+        let answers = [r.admit(), r.admit(), r.admit()]
+        #expect(answers == [true, false, false])
+        #expect(r.received)
+    }
+
     @Test func aPtyMasterPassesAndItsSlaveAPipeAndAFileDoNot() throws {
         let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
         try #require(master >= 0, "no pty available here: errno \(errno)")
