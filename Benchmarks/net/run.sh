@@ -17,6 +17,7 @@
 # Knobs (environment): NETBENCH_RUNS (3: DNS runs per configuration),
 # NETBENCH_DNS_SECONDS (10), NETBENCH_STARTUP_RUNS (30), NETBENCH_SETUP_RUNS
 # (20: sequential filtered sandboxes for the concurrency baseline),
+# NETBENCH_ROOTLESS_ROUNDS (300: interleaved rootless/root rounds),
 # NETBENCH_CONCURRENCY (50), NETBENCH_ROUNDS (3), NETBENCH_SKIP_PROFILE=1 (no
 # strace/perf of the supervisor).
 set -euo pipefail
@@ -26,6 +27,7 @@ repo=$(cd "$here/../.." && pwd)
 RUNS=${NETBENCH_RUNS:-3}
 DNS_SECONDS=${NETBENCH_DNS_SECONDS:-10}
 STARTUP_RUNS=${NETBENCH_STARTUP_RUNS:-30}
+ROOTLESS_ROUNDS=${NETBENCH_ROOTLESS_ROUNDS:-300}
 SETUP_RUNS=${NETBENCH_SETUP_RUNS:-20}
 CONCURRENCY=${NETBENCH_CONCURRENCY:-50}
 ROUNDS=${NETBENCH_ROUNDS:-3}
@@ -97,12 +99,17 @@ grep -q 198.18.77.10 "$OUT/check-filtered.txt" || die "allowed.test resolved to 
 note "1/4 start-up: filtered vs none vs bwrap ($STARTUP_RUNS runs each, inside ${NS_H})"
 $H env -u XDG_RUNTIME_DIR HOME="$WS" hyperfine -N --warmup 3 --runs "$STARTUP_RUNS" --style basic --export-json "$OUT/startup.json" \
     -n "sandbox-run --net filtered" "$Q --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
-    -n "sandbox-run --net filtered (rootless)" "$ASUSER 4242 4242 $Q --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
-    -n "sandbox-run --net filtered (root, same launcher)" "$ASUSER 0 0 $Q --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
     -n "sandbox-run --net none" "$Q --net none -- /bin/true" \
     -n "sandbox-run --net host" "$Q --net host -- /bin/true" \
     -n "bwrap --unshare-all" "bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc /bin/true" \
     >"$OUT/startup.txt" 2>&1 || note "hyperfine failed (see startup.txt)"
+# Rootless against root, both through the same launcher, interleaved round
+# by round (root's start is bimodal on a cgroup v1 host, so blocks of runs
+# one row after the other drift apart).
+$H env -u XDG_RUNTIME_DIR HOME="$WS" python3 "$repo/Benchmarks/startup/interleave.py" --json "$OUT/rootless.json" "$ROOTLESS_ROUNDS" \
+    "rootless=$ASUSER 4242 4242 $SR --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
+    "root=$ASUSER 0 0 $SR --net filtered --allow-domain allowed.test --dns-upstream $WORLD_W_ADDR -- /bin/true" \
+    >"$OUT/rootless.txt" 2>&1 || note "interleave.py failed (see rootless.txt)"
 # The supervisor's own view (setup_ms of sandbox.ready), one at a time.
 $H python3 "$here/concurrent.py" "$OUT" 1 "$SETUP_RUNS" -- "$SR" --net none -- /bin/true >"$OUT/setup-none.json"
 $H python3 "$here/concurrent.py" "$OUT" 1 "$SETUP_RUNS" -- "$SR" "${FILTERED[@]}" -- /bin/true >"$OUT/setup-filtered.json"
