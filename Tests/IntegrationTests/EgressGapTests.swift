@@ -416,26 +416,6 @@ struct EgressGapRootlessTests {
         }
     }
 
-    @Test("rootless: wget, python urllib, node fetch and git reach an allowed HTTPS name, and are refused another on its address",
-          .enabled(if: FirstFlightReader.landed))
-    func moreRealClientsRootless() throws {
-        try NetworkWorld.with { w in
-            var probes: [String] = []
-            for tool in ["wget", "python", "node", "git"] {
-                probes += ["client \(tool) \(tool) https://allowed.test/", "client \(tool)-http \(tool) http://allowed.test/"]
-            }
-            probes += ["resolve r allowed.test", "curl front https://other.test/ other.test:443:\(w.allowedIP)"]
-            let r = try w.probe(probes, allow: ["allowed.test"], timeout: 180, rootless: true)
-            for tool in ["wget", "python", "node"] {
-                #expect(r.climbResult(tool) == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(tool): \(r.transcript)")
-                #expect(r.climbResult(tool + "-http") == "ok WORLD tcp \(w.allowedIP) 80", "\(tool): \(r.transcript)")
-            }
-            #expect(r.climbResult("git")?.hasPrefix("ok WORLD reached") == true, "git: \(r.transcript)")
-            #expect(r.failed("front"), "\(r.transcript)")
-            #expect(r.reasons(w.allowedIP) == ["sni_mismatch"], "\(r.transcript)")
-        }
-    }
-
     @Test("rootless: a hundred silent connections on 443 do not stall the relay; they are reset when their time is up",
           .enabled(if: FirstFlightReader.landed))
     func silentClientsDoNotStallRootless() throws {
