@@ -19,12 +19,20 @@ public enum GarbageCollector {
         // Dead means nobody holds the entry's lock, whatever pid namespace
         // its supervisor ran in; the claim keeps it ours while we clean.
         let scan = registry.scan()
+        guard !scan.dead.isEmpty else { return }
+        // The cgroup hierarchy is the machine's, whatever the namespace, and
+        // a dead supervisor's directories sit under its own cgroup, which
+        // may be another session's: looked for everywhere (only when some
+        // supervisor died, so a normal start walks nothing).
+        let cgroups = SandboxCgroup.findAll(layout: layout)
         for claim in scan.dead {
-            let e = claim.entry
-            // The cgroup hierarchy is the machine's, whatever the namespace.
-            if let cg = SandboxCgroup.existing(sandboxId: e.id, layout: layout), !cg.isOwnerHoldingLock { try? cg.destroy() }
+            defer { claim.release() }
+            if let cg = cgroups[claim.entry.id] {
+                // The entry is what leads the next start here: kept until
+                // every directory is gone.
+                guard !cg.isOwnerHoldingLock, (try? cg.destroy()) != nil else { continue }
+            }
             _ = collect(claim)
-            claim.release()
         }
     }
 

@@ -164,3 +164,37 @@ struct LiveCgroupTests {
         #expect(status?.signal == SIGKILL)
     }
 }
+
+extension LiveCgroupTests {
+    /// A supervisor killed in another session or CI job left its sandbox
+    /// under that job's cgroup, not under ours: gc must still find it, and
+    /// every hierarchy's directory with it (the hole that leaked v1 memory
+    /// directories while their pids twins at the hierarchy root were found).
+    @Test func janitorFindsDeadSandboxesUnderOtherCgroups() throws {
+        let id = uniqueSandboxId("elsewhere")
+        let other = "tgc-other-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        func below(_ ownPath: String) -> String { (ownPath == "/" ? "" : ownPath) + "/" + other }
+        let elsewhere: CgroupLayout
+        switch layout {
+        case .unified(let mount, let ownPath):
+            elsewhere = .unified(mount: mount, ownPath: below(ownPath))
+        case .v1(let controllers, let unifiedMount):
+            elsewhere = .v1(controllers: controllers.mapValues { CgroupHierarchy(mount: $0.mount, ownPath: below($0.ownPath)) }, unifiedMount: unifiedMount)
+        case .unavailable:
+            return
+        }
+        let parents = elsewhere.distinctOwnDirectories
+        for parent in parents { #expect(mkdir(parent, 0o755) == 0, "mkdir \(parent): \(errno)") }
+        defer { for parent in parents { rmdir(parent) } }
+        let cgroup = try SandboxCgroup.create(sandboxId: id, limits: CgroupLimits(memoryBytes: 64 << 20, pids: 8), layout: elsewhere)
+        defer { try? cgroup.destroy() }
+
+        #expect(Set(cgroup.paths).isSubset(of: Set(CgroupJanitor.leftovers(layout: layout))))
+        #expect(SandboxCgroup.find(sandboxId: id, layout: layout) == cgroup)
+        let removed = CgroupJanitor.removeLeftovers(layout: layout) { $0 != id }
+        for path in cgroup.paths {
+            #expect(removed.contains(path))
+            #expect(!pathExists(path), "\(path) is left behind")
+        }
+    }
+}
