@@ -103,17 +103,6 @@ public struct SandboxCgroup: Equatable, Sendable {
         return cgroup
     }
 
-    /// The directories of an existing sandbox cgroup (for `kill`/`gc`), or
-    /// `nil` when none exists under this supervisor's cgroups.
-    public static func existing(sandboxId: String, layout: CgroupLayout) -> SandboxCgroup? {
-        guard CgroupNaming.isValidSandboxId(sandboxId) else { return nil }
-        let name = CgroupNaming.directoryName(sandboxId: sandboxId)
-        let found = layout.ownDirectories.mapValues { $0 + "/" + name }.filter { CgroupFS.exists($0.value) }
-        if found.isEmpty { return nil }
-        if case .unified = layout { return SandboxCgroup(sandboxId: sandboxId, unified: true, directories: found) }
-        return SandboxCgroup(sandboxId: sandboxId, unified: false, directories: found)
-    }
-
     /// Moves `pid` (all its threads) into every directory of this sandbox.
     ///
     /// Call it while the child still waits for its "go", so that nothing it

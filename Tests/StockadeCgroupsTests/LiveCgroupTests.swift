@@ -135,7 +135,7 @@ struct LiveCgroupTests {
         }
         // The failed attempt must not have removed the first sandbox's directories.
         for path in first.paths { #expect(pathExists(path)) }
-        #expect(SandboxCgroup.existing(sandboxId: id, layout: layout) == first)
+        #expect(SandboxCgroup.find(sandboxId: id, layout: layout) == first)
     }
 
     @Test func janitorRemovesOnlyDeadOwners() throws {
