@@ -50,7 +50,6 @@ public enum EgressFiles {
     /// Anything else under the name (a symlink, a FIFO, a hard link, a file
     /// someone else owns) is never opened through, read or waited on: it is
     /// replaced. Returns the identities of the files now in place.
-    @discardableResult
     static func write(rootless: Bool) throws(SetupError) -> [String: FileIdentity] {
         let place = location(rootless: rootless)
         let dir = try open(place, create: true)
@@ -67,32 +66,6 @@ public enum EgressFiles {
                 }
             }
             out[place.path + "/" + file.name] = try replace(dir, file.name, file.text, in: place.path)
-        }
-        return out
-    }
-
-    /// The identities of both files as they are now, each checked as
-    /// `write` leaves it (ours, regular, one link, the right text): what the
-    /// bind of each must reach (``BindSource``). A file that fails the check
-    /// is refused, never rewritten here: `write` ran moments ago, so
-    /// something changed it since.
-    static func identities(rootless: Bool) throws(SetupError) -> [String: FileIdentity] {
-        let place = location(rootless: rootless)
-        let dir = try open(place, create: false)
-        defer { close(dir) }
-        var out: [String: FileIdentity] = [:]
-        for file in files {
-            let path = place.path + "/" + file.name
-            guard let fd = openVerified(dir, file.name, owner: place.owner) else {
-                throw SetupError(step: "egress_files", code: .egressFilesChanged, errno: EPERM, subject: path,
-                                 message: "\(path) is no longer the regular file sandbox-run wrote (one link, owned by uid \(place.owner)); refusing to bind it")
-            }
-            defer { close(fd) }
-            guard FileIO.readAll(fd: fd, limit: 4096) == Array(file.text.utf8), let identity = FileIdentity.of(fd: fd) else {
-                throw SetupError(step: "egress_files", code: .egressFilesChanged, errno: EPERM, subject: path,
-                                 message: "\(path) changed since sandbox-run wrote it; refusing to bind it")
-            }
-            out[path] = identity
         }
         return out
     }

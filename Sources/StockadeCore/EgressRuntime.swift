@@ -24,6 +24,9 @@ final class EgressRuntime: PollSource {
     let engine: DNSProxyEngine
     let policy: RelayPolicy
     let audit: Bool
+    /// The resolv.conf and hosts files as written and checked: what their
+    /// binds must reach (``BindSource``).
+    let files: [String: FileIdentity]
     /// The supervisor's own addresses (and, through the policy, loopback and
     /// the rebinding ranges): never a destination, and never a DNS answer.
     private var hostAddresses: Set<IPAddress>
@@ -101,7 +104,7 @@ final class EgressRuntime: PollSource {
             queriesPerSecond: qps, queryBurst: max(200, qps * 2),
             upstreamTimeoutSeconds: plan.spec.egress.dnsTimeoutSeconds ?? 2)
         engine = DNSProxyEngine(config: config)
-        try EgressFiles.write(rootless: plan.spec.rootless)
+        files = try EgressFiles.write(rootless: plan.spec.rootless)
     }
 
     /// The upstreams in effect (the spec's, else the host's resolvers), read

@@ -35,7 +35,6 @@ extension SetupError {
         // The egress runtime.
         case egress = "egress"
         case egressFiles = "egress_files"
-        case egressFilesChanged = "egress_files_changed"
         case egressFilesDirectory = "egress_files_directory"
         case invalidCIDR = "invalid_cidr"
         case invalidDomain = "invalid_domain"

@@ -54,7 +54,7 @@ extension Supervisor {
         // Each bind must reach what was checked: the scanned workspace,
         // the egress files as written (BindSource).
         var expected = plan.scannedBindSources
-        if egress != nil { expected.merge(try EgressFiles.identities(rootless: plan.spec.rootless)) { checked, _ in checked } }
+        if let egress { expected.merge(egress.files) { checked, _ in checked } }
         TestOnlyHooks.pauseBeforeBinds()
         let trees = try PreparedTrees.prepare(launchPlan.mounts, rootless: plan.spec.rootless, caller: plan.spec.caller, expected: expected)
         return PreparedLaunch(plan: launchPlan, trees: trees, landlock: landlock)
