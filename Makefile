@@ -116,12 +116,16 @@ install: release
 	  "$$bin" --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_sandbox-run && \
 	  "$$bin" --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/sandbox-run.fish
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@# Compiled seccomp filters for the shipped profiles, so that rootless
+	@# runs skip the compile (they read root's cache, never write one).
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then $(PREFIX)/bin/sandbox-run prepare; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/sandbox-run
 	rm -rf $(DESTDIR)$(PREFIX)/share/stockade $(DESTDIR)$(PREFIX)/share/doc/stockade
 	rm -f $(DESTDIR)$(UNITDIR)/stockade-agent@.service $(DESTDIR)$(MANDIR)/man1/sandbox-run.1 \
 	  $(DESTDIR)$(BASHCOMPDIR)/sandbox-run $(DESTDIR)$(ZSHCOMPDIR)/_sandbox-run $(DESTDIR)$(FISHCOMPDIR)/sandbox-run.fish
+	@if [ -z "$(DESTDIR)" ]; then rm -rf /var/cache/stockade; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 clean:

@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "StockadeCLI", swiftSettings: leanSettings),
         .executableTarget(
             name: "sandbox-run",
-            dependencies: ["StockadeCore", "StockadeProfile", "StockadeReport", "StockadeCLI", "StockadeSystem"],
+            dependencies: ["StockadeCore", "StockadeProfile", "StockadeReport", "StockadeCLI", "StockadeSeccomp", "StockadeSystem"],
             // Release builds (the Makefile's RELEASE_FLAGS) link the Swift
             // runtime and libstdc++ statically and pack relocations with lld.
             // A fully static executable is not possible: Debian ships libmnl

@@ -68,7 +68,7 @@ public enum Launcher {
         var plan: Plan
         do {
             spec = try SpecBuilder(presets: PresetLoader(searchPaths: ProfileSearch.paths())).build(profile: profile, overrides: overrides, host: host, id: id)
-            plan = try Planner(seccompCache: SeccompFilterCache.defaultDirectory().map { SeccompFilterCache(directory: $0, writes: !dryRun) }).plan(spec)
+            plan = try Planner(seccompCache: SeccompFilterCache.standard(writes: !dryRun)).plan(spec)
         } catch {
             return early("plan", error.code.rawValue, error.description)
         }

@@ -16,13 +16,20 @@ import StockadeSystem
 /// mode, the libseccomp version, the cache format and the build of the
 /// compiler (``CompilerFingerprint``) — is byte-for-byte
 /// the same, so a digest collision can never hand out another policy's
-/// program. Entries and the directory must belong to the effective user and
-/// be writable by nobody else: whoever can write the cache chooses the filter.
-/// Every directory above it must be a real directory owned by root or the
-/// effective user and writable by nobody else (sticky directories such as
-/// /tmp excepted), or a workload could swap the whole directory. The walk
-/// that checks them holds each directory open (`openat`, `O_NOFOLLOW`), and
+/// program. Whoever can write the cache chooses the filter, so entries and
+/// the directory must belong to ``owner`` and be writable by nobody else, and
+/// every directory above it must be a real directory owned by root or
+/// ``owner`` and writable by nobody else (sticky directories such as /tmp
+/// excepted), or a workload could swap the whole directory. The walk that
+/// checks them holds each directory open (`openat`, `O_NOFOLLOW`), and
 /// entries are read and written through the descriptor it ends with.
+///
+/// The standard cache (``standard(writes:)``) is root's and readable by
+/// everyone: root writes, and a rootless run reads root's entries without
+/// ever writing one. A workload runs as its caller's uid or one mapped from
+/// it, never as root of the initial namespace, so it cannot write or forge
+/// a root-owned entry; a cache a rootless caller owned (`~/.cache`) its
+/// workload could fill with an allow-all program for the next run.
 public struct SeccompFilterCache: Sendable {
     public var directory: String
     /// false: look entries up but never write one (`--dry-run` changes nothing).
@@ -30,21 +37,41 @@ public struct SeccompFilterCache: Sendable {
     /// The build of the compiler and libseccomp (``CompilerFingerprint``),
     /// part of every key. nil: the cache is not used.
     public var fingerprint: String?
+    /// Who must own the directory and every entry (root or the caller may
+    /// own the directories above it).
+    public var owner: uid_t
+    /// Entries 0644 and new directories 0755, so that other users may read
+    /// them; otherwise 0600 and 0700.
+    public var readableByAll: Bool
 
-    public init(directory: String, writes: Bool = true, fingerprint: String? = CompilerFingerprint.current) {
+    public init(directory: String, writes: Bool = true, fingerprint: String? = CompilerFingerprint.current,
+                owner: uid_t = geteuid(), readableByAll: Bool = false) {
         self.directory = directory
         self.writes = writes
         self.fingerprint = fingerprint
+        self.owner = owner
+        self.readableByAll = readableByAll
     }
 
-    /// `/run/stockade/seccomp-cache` for root, nil otherwise. A rootless
-    /// workload runs as the same uid as the supervisor, so any cache that
-    /// user can write (`~/.cache`) the workload can write too, and could
-    /// plant an allow-all filter for the next run: rootless runs compile
-    /// afresh every time (about 3 ms).
-    public static func defaultDirectory() -> String? {
-        geteuid() == 0 ? "/run/stockade/seccomp-cache" : nil
+    /// Where the standard cache lives. Under /var/cache (kept across boots;
+    /// every entry can be rebuilt) so that entries `sandbox-run prepare`
+    /// stores at install time are still there for the first rootless run
+    /// after a reboot.
+    public static let standardDirectory = "/var/cache/stockade/seccomp"
+
+    /// The cache `sandbox-run` uses: root's, in ``standardDirectory``.
+    /// Root reads and writes it (`writes`: false for `--dry-run`); anyone
+    /// else only reads it, and only entries root owns.
+    public static func standard(writes: Bool = true) -> SeccompFilterCache {
+        SeccompFilterCache(directory: standardDirectory, writes: writes && geteuid() == 0, owner: 0, readableByAll: true)
     }
+
+    /// At most this many entries: a store beyond it removes the oldest
+    /// down to ``pruneTarget``. Each build of sandbox-run keys its own
+    /// entries, so without a bound rebuilds and upgrades would pile up
+    /// entries nothing reads any more.
+    static let entryLimit = 512
+    static let pruneTarget = 384
 
     /// The cached program for `policy`, or a fresh compile stored for next time.
     public func compile(_ policy: SeccompPolicy, hardening: SeccompHardening = .standard) throws(SeccompError) -> CompiledSeccompFilter {
@@ -133,103 +160,114 @@ public struct SeccompFilterCache: Sendable {
     /// Reads the entry `name` through the directory descriptor the trust
     /// walk opened: no path is resolved twice.
     private func load(name: String, key: String, mode: SeccompHardening.DenyMode) -> CompiledSeccompFilter? {
-        guard let dir = Self.openTrustedDirectory(directory, create: false) else { return nil }
+        guard let dir = openTrustedDirectory(create: false) else { return nil }
         defer { close(dir) }
-        let euid = geteuid()
+        let owner = owner
         guard let bytes = FileIO.readFile(name, limit: 1 << 20, relativeTo: dir, noFollow: true, nonBlocking: true, accept: { st in
-            st.st_mode & S_IFMT == S_IFREG && st.st_uid == euid && st.st_mode & 0o022 == 0 && st.st_size < 1 << 20
+            Self.isTrustedEntry(st, owner: owner)
         }) else { return nil }
         return Self.decode(bytes, key: key, mode: mode)
     }
 
     private func store(_ filter: CompiledSeccompFilter, name: String, key: String) {
-        guard let dir = Self.openTrustedDirectory(directory, create: true) else { return }
+        guard let dir = openTrustedDirectory(create: true) else { return }
         defer { close(dir) }
         let bytes = Array(key.utf8) + [0] + Array(Self.metadata(filter).utf8) + [0] + filter.bpf
         let temporary = name + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        let fd = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        let mode: mode_t = readableByAll ? 0o644 : 0o600
+        let fd = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { return }
-        let written = FileIO.writeAll(fd, bytes: bytes)
+        // Explicitly: a umask of 077 would otherwise hide root's entries
+        // from every rootless run.
+        let written = fchmod(fd, mode) == 0 && FileIO.writeAll(fd, bytes: bytes)
         close(fd)
-        if !written || renameat(dir, temporary, dir, name) != 0 { unlinkat(dir, temporary, 0) }
+        if !written || renameat(dir, temporary, dir, name) != 0 {
+            unlinkat(dir, temporary, 0)
+            return
+        }
+        Self.prune(dir, keeping: Self.pruneTarget, above: Self.entryLimit)
+    }
+
+    /// Entries may be used: a regular file with one link, owned by `owner`,
+    /// writable by nobody else.
+    static func isTrustedEntry(_ st: stat, owner: uid_t) -> Bool {
+        st.st_mode & S_IFMT == S_IFREG && st.st_nlink == 1 && st.st_uid == owner
+            && st.st_mode & 0o022 == 0 && st.st_size < 1 << 20
+    }
+
+    /// When the directory holds more than `limit` files, removes the oldest
+    /// (by modification time; an entry is rewritten only when it was
+    /// missing) until `target` are left. Stray temporary files count too,
+    /// so a crash between create and rename cannot fill the directory.
+    static func prune(_ dir: Int32, keeping target: Int, above limit: Int) {
+        let readable = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard readable >= 0 else { return }
+        guard let stream = fdopendir(readable) else {
+            close(readable)
+            return
+        }
+        defer { closedir(stream) }
+        let files = Directory.entries(of: stream).entries.filter { $0.type == UInt8(DT_REG) }
+        guard files.count > limit else { return }
+        var aged: [(name: String, mtime: Int)] = []
+        for file in files {
+            var st = stat()
+            if fstatat(dir, file.name, &st, AT_SYMLINK_NOFOLLOW) == 0 { aged.append((file.name, st.st_mtim.tv_sec)) }
+        }
+        for old in aged.sorted(by: { $0.mtime < $1.mtime }).prefix(max(0, aged.count - target)) {
+            unlinkat(dir, old.name, 0)
+        }
     }
 
     /// `O_PATH`, which Swift's Glibc module leaves out (it needs `_GNU_SOURCE`).
     static let oPath: Int32 = STK_O_PATH
 
-    /// Opens `path` one component at a time from `/`, each with `openat` on
-    /// the descriptor of the one above and `O_NOFOLLOW`, checking each as it
-    /// is held: every directory above the cache is a real directory owned by
-    /// root or the effective user and writable by nobody else unless sticky
-    /// (in a sticky directory only an entry's owner may rename or remove it);
-    /// the cache directory itself is the effective user's and writable by
-    /// nobody else. `create`: missing directories are made 0700 on the way.
-    /// Returns an `O_PATH` descriptor of the cache directory, or nil.
-    static func openTrustedDirectory(_ path: String, create: Bool) -> Int32? {
+    /// Opens ``directory`` one component at a time from `/`, each with
+    /// `openat` on the descriptor of the one above and `O_NOFOLLOW`, checking
+    /// each as it is held: every directory above the cache is a real
+    /// directory owned by root or ``owner`` and writable by nobody else
+    /// unless sticky (in a sticky directory only an entry's owner may rename
+    /// or remove it); the cache directory itself is ``owner``'s and writable
+    /// by nobody else. `create`: missing directories are made on the way
+    /// (0700, or 0755 when ``readableByAll``). Returns an `O_PATH`
+    /// descriptor of the cache directory, or nil.
+    func openTrustedDirectory(create: Bool) -> Int32? {
+        let path = directory
         guard path.hasPrefix("/") else { return nil }
         let components = path.split(separator: "/").map(String.init)
         guard !components.isEmpty, !components.contains(where: { $0 == "." || $0 == ".." }) else { return nil }
-        var fd = open("/", oPath | O_DIRECTORY | O_CLOEXEC)
+        let mode: mode_t = readableByAll ? 0o755 : 0o700
+        var fd = open("/", Self.oPath | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         for component in components {
             var st = stat()
-            guard fstat(fd, &st) == 0, isTrustedAncestor(st) else {
+            guard fstat(fd, &st) == 0, Self.isTrustedAncestor(st, owner: owner) else {
                 close(fd)
                 return nil
             }
-            var next = openat(fd, component, oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            if next < 0, errno == ENOENT, create, mkdirat(fd, component, 0o700) == 0 || errno == EEXIST {
-                next = openat(fd, component, oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            var next = openat(fd, component, Self.oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0, errno == ENOENT, create, mkdirat(fd, component, mode) == 0 || errno == EEXIST {
+                // The umask may have narrowed it; the parent is trusted, so
+                // nobody else can have swapped the name in between.
+                fchmodat(fd, component, mode, 0)
+                next = openat(fd, component, Self.oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             }
             close(fd)
             guard next >= 0 else { return nil }
             fd = next
         }
         var st = stat()
-        guard fstat(fd, &st) == 0, isPrivate(st, type: S_IFDIR) else {
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == owner, st.st_mode & 0o022 == 0 else {
             close(fd)
             return nil
         }
         return fd
     }
 
-    /// A directory owned by root or the effective user, writable by nobody
-    /// else unless sticky.
-    static func isTrustedAncestor(_ st: stat) -> Bool {
-        guard st.st_mode & S_IFMT == S_IFDIR, st.st_uid == 0 || st.st_uid == geteuid() else { return false }
+    /// A directory owned by root or `owner`, writable by nobody else unless
+    /// sticky.
+    static func isTrustedAncestor(_ st: stat, owner: uid_t) -> Bool {
+        guard st.st_mode & S_IFMT == S_IFDIR, st.st_uid == 0 || st.st_uid == owner else { return false }
         return st.st_mode & 0o022 == 0 || st.st_mode & S_ISVTX != 0
-    }
-
-    /// Of `type`, owned by the effective user, writable by nobody else.
-    static func isPrivate(_ st: stat, type: mode_t) -> Bool {
-        st.st_mode & S_IFMT == type && st.st_uid == geteuid() && st.st_mode & 0o022 == 0
-    }
-
-    /// Whether every existing directory above `path` passes
-    /// ``openTrustedDirectory(_:create:)``'s walk (a missing one would be
-    /// created 0700). For tests and diagnostics; the cache itself walks once
-    /// per use and keeps the descriptor.
-    static func ancestorsAreTrusted(_ path: String) -> Bool {
-        guard path.hasPrefix("/") else { return false }
-        var fd = open("/", oPath | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        for component in path.split(separator: "/").dropLast() {
-            var st = stat()
-            guard fstat(fd, &st) == 0, isTrustedAncestor(st) else { return false }
-            let next = openat(fd, String(component), oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard next >= 0 else { return errno == ENOENT }
-            close(fd)
-            fd = next
-        }
-        var st = stat()
-        return fstat(fd, &st) == 0 && isTrustedAncestor(st)
-    }
-
-    /// Owned by the effective user, writable by nobody else, not a symlink.
-    static func isPrivate(_ path: String, directory: Bool) -> Bool {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return false }
-        return isPrivate(st, type: directory ? S_IFDIR : S_IFREG)
     }
 }

@@ -12,7 +12,7 @@ import StockadeSystem
 let program = ProgramSpec(
     name: "sandbox-run",
     abstract: "Run a command in a sandbox: namespaces, a read-only system view, dropped capabilities, default-deny seccomp, limits, and JSON audit events.",
-    verbs: [RunVerb.spec, CheckVerb.spec, AgentVerb.spec, GCVerb.spec, KillVerb.spec, ReportVerb.spec, VerifyVerb.spec],
+    verbs: [RunVerb.spec, CheckVerb.spec, AgentVerb.spec, GCVerb.spec, KillVerb.spec, ReportVerb.spec, VerifyVerb.spec, PrepareVerb.spec],
     defaultVerb: "run"
 )
 
@@ -29,6 +29,7 @@ func perform(_ verb: String, _ arguments: ParsedArguments) throws(UsageError) ->
     case "kill": return try KillVerb.run(arguments)
     case "report": return try ReportVerb.run(arguments)
     case "verify": return VerifyVerb.run(arguments)
+    case "prepare": return PrepareVerb.run(arguments)
     default: return try RunVerb.run(arguments)
     }
 }
@@ -61,7 +62,7 @@ if words.first == "--generate-completion-script" {
 /// forgot its `--`.
 func forgotTerminator(_ word: String) -> Never {
     let rest = words.prefix { $0 != "--" }.drop { $0 != word }
-    writeStderr("sandbox-run: '\(word)' is not a sandbox-run verb or option (verbs: check, agent, gc, kill, report, verify, help). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
+    writeStderr("sandbox-run: '\(word)' is not a sandbox-run verb or option (verbs: check, agent, gc, kill, report, verify, prepare, help). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
     exit(125)
 }
 

@@ -8,6 +8,18 @@ import Testing
 /// directory no workload uid can write, and `--dry-run` writes no cache entry.
 @Suite("Seccomp filter cache trust", .enabled(if: Harness.requireRoot()))
 struct SeccompCacheTrustTests {
+    static let cache = SeccompFilterCache.standardDirectory
+
+    /// The standard cache directory exists (made by the first root run, or
+    /// by `prepare`): the tests mount an empty tmpfs over it.
+    static func requireCacheDirectory() throws {
+        if !FileManager.default.fileExists(atPath: cache) {
+            let r = try Harness.runProcess([Harness.binary, "prepare", "strict"])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        }
+        try #require(FileManager.default.fileExists(atPath: cache), "sandbox-run prepare did not create \(cache)")
+    }
+
     /// The policy `sandbox-run` compiles for the default profile.
     static func defaultPolicy() throws -> SeccompPolicy {
         let profiles = Harness.repoRoot.appendingPathComponent("profiles").path
@@ -108,21 +120,14 @@ struct SeccompCacheTrustTests {
         // machine's, so other tests' entries cannot interfere.
         let script = """
         set -e
-        mount -t tmpfs -o mode=0700 stockade-cache-test /run/stockade/seccomp-cache
+        mount -t tmpfs -o mode=0755 stockade-cache-test \(Self.cache)
         \(Harness.binary) --dry-run --workspace \(ws) -- /bin/true > /dev/null
-        echo "after-dry-run:$(ls -A /run/stockade/seccomp-cache | wc -l)"
+        echo "after-dry-run:$(ls -A \(Self.cache) | wc -l)"
         \(Harness.binary) --workspace \(ws) -- /bin/true
-        echo "after-run:$(ls -A /run/stockade/seccomp-cache | wc -l)"
-        echo "entries:$(ls -A /run/stockade/seccomp-cache)"
+        echo "after-run:$(ls -A \(Self.cache) | wc -l)"
+        echo "entries:$(ls -A \(Self.cache))"
         """
-        // The cache directory is made by the first root run; make it here
-        // rather than skip when this test happens to run before any other.
-        if !FileManager.default.fileExists(atPath: "/run/stockade/seccomp-cache") {
-            let first = try Harness.sandbox(["--workspace", ws, "--", "/bin/true"])
-            #expect(first.status == 0, "\(first.stderr)")
-        }
-        try #require(FileManager.default.fileExists(atPath: "/run/stockade/seccomp-cache"),
-                     "a root run did not create /run/stockade/seccomp-cache")
+        try Self.requireCacheDirectory()
         let r = try Harness.runProcess(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("after-dry-run:0"), "\(r.stdout)")
@@ -133,5 +138,66 @@ struct SeccompCacheTrustTests {
         #expect(r.stdout.contains("entries:" + URL(fileURLWithPath: expected).lastPathComponent), "\(r.stdout) vs \(expected)")
         let other = SeccompFilterCache(directory: "/", fingerprint: "compiler 00 libseccomp 00").entryPath(for: try Self.defaultPolicy())
         #expect(!r.stdout.contains(URL(fileURLWithPath: other).lastPathComponent))
+    }
+
+    /// Rootless runs read root's cache and nothing else: an entry planted in
+    /// it (here an allow-all program, so that its use shows in the workload)
+    /// is used while it and its directory are root's, and ignored once the
+    /// caller's uid owns either. Each run is started by uid 65534 inside a
+    /// private mount namespace whose cache directory is a fresh tmpfs.
+    @Test("rootless: root's cache entries are used; an entry or directory the caller owns is not")
+    func rootlessReadsOnlyRootsEntries() throws {
+        try Self.requireCacheDirectory()
+        let ws = Harness.makeWorkspace(owner: 65534)
+        var template = Array("/tmp/stockade-plant-XXXXXX".utf8CString)
+        let workshop = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
+        defer { Harness.removeTree(ws); Harness.removeTree(workshop) }
+        let made = try Self.plantAllowAll(in: workshop, policy: try Self.defaultPolicy(), fingerprint: try Self.binaryFingerprint())
+        let name = URL(fileURLWithPath: made).lastPathComponent
+        let probe = "/usr/bin/unshare -U /bin/true 2>/dev/null && echo unshare-allowed || echo unshare-denied"
+        let rootless = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups \(Harness.binary) --workspace \(ws) -- /bin/sh -c '\(probe)'"
+        func run(_ ownership: String) throws -> String {
+            let script = """
+            set -e
+            mount -t tmpfs -o mode=0755 stockade-cache-test \(Self.cache)
+            cp \(made) \(Self.cache)/\(name)
+            chmod 0644 \(Self.cache)/\(name)
+            \(ownership)
+            echo "$(\(rootless))"
+            """
+            let r = try Harness.runProcess(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            return r.stdout
+        }
+        #expect(try run(":").contains("unshare-allowed"), "root's entry was not used by a rootless run")
+        #expect(try run("chown 65534 \(Self.cache)/\(name)").contains("unshare-denied"), "an entry the caller owns was used")
+        #expect(try run("chmod 0666 \(Self.cache)/\(name)").contains("unshare-denied"), "a world-writable entry was used")
+        #expect(try run("chown 65534 \(Self.cache)").contains("unshare-denied"), "a directory the caller owns was trusted")
+        #expect(try run("chmod 0777 \(Self.cache)").contains("unshare-denied"), "a world-writable directory was trusted")
+        #expect(try run("ln \(Self.cache)/\(name) \(Self.cache)/second-link").contains("unshare-denied"), "an entry with two links was used")
+    }
+
+    /// `prepare` fills root's cache for rootless users; without root it
+    /// refuses, and it writes entries others can read.
+    @Test("prepare stores every shipped profile's filter, readable by all; refused without root")
+    func prepareFillsTheSharedCache() throws {
+        try Self.requireCacheDirectory()
+        let script = """
+        set -e
+        mount -t tmpfs -o mode=0755 stockade-cache-test \(Self.cache)
+        \(Harness.binary) prepare
+        stat -c 'mode %a %U %n' \(Self.cache)/*
+        """
+        let r = try Harness.runProcess(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        for profile in ["default", "strict", "agent", "ci"] {
+            #expect(r.stdout.contains("\(profile): "), "\(profile) not prepared: \(r.stdout)")
+        }
+        let modes = r.stdout.split(separator: "\n").filter { $0.hasPrefix("mode ") }
+        #expect(!modes.isEmpty && modes.allSatisfy { $0.hasPrefix("mode 644 root ") }, "\(r.stdout)")
+        let expected = SeccompFilterCache(directory: Self.cache, fingerprint: try Self.binaryFingerprint()).entryPath(for: try Self.defaultPolicy())
+        #expect(r.stdout.contains(expected), "the default profile's entry is not where a run looks: \(r.stdout)")
+        let refused = try Harness.runProcess(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Harness.binary, "prepare"])
+        #expect(refused.status == 1 && refused.stderr.contains("only root writes"), "\(refused.status) \(refused.stderr)")
     }
 }

@@ -37,7 +37,7 @@ import Testing
         // Group-writable directory: the cache is bypassed, the result still right.
         chmod(tmp.path, 0o777)
         #expect(try cache.compile(policy) == fresh)
-        #expect(!SeccompFilterCache.isPrivate(tmp.path, directory: true))
+        #expect(!FileManager.default.fileExists(atPath: entry + ".tmp"), "nothing else was written")
     }
 
     @Test func keyCoversEverythingThatShapesTheProgram() {
@@ -109,9 +109,9 @@ import Testing
         let cache = SeccompFilterCache(directory: tmp.path + "/link")
         #expect(try cache.compile(TestPolicies.defaultLike()) == (try SeccompCompiler.compile(TestPolicies.defaultLike())))
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path + "/real").isEmpty)
-        #expect(SeccompFilterCache.openTrustedDirectory(tmp.path + "/link", create: false) == nil)
+        #expect(SeccompFilterCache(directory: tmp.path + "/link").openTrustedDirectory(create: false) == nil)
         // Nor is one above it.
-        #expect(SeccompFilterCache.openTrustedDirectory(tmp.path + "/link/sub", create: true) == nil)
+        #expect(SeccompFilterCache(directory: tmp.path + "/link/sub").openTrustedDirectory(create: true) == nil)
         #expect(!FileManager.default.fileExists(atPath: tmp.path + "/real/sub"))
     }
 
@@ -119,15 +119,14 @@ import Testing
         let tmp = TemporaryDirectory()
         mkdir(tmp.path, 0o755)
         let cache = SeccompFilterCache(directory: tmp.path + "/parent/seccomp")
-        mkdir(tmp.path + "/parent", 0o755)
-        #expect(SeccompFilterCache.ancestorsAreTrusted(cache.directory))
+        mkdir(tmp.path + "/parent", 0o777)
         chmod(tmp.path + "/parent", 0o777)
-        #expect(!SeccompFilterCache.ancestorsAreTrusted(cache.directory))
         _ = try cache.compile(TestPolicies.defaultLike())
         #expect(!FileManager.default.fileExists(atPath: cache.directory))
         // Sticky and world-writable (like /tmp) is fine: only an entry's owner may replace it.
         chmod(tmp.path + "/parent", 0o1777)
-        #expect(SeccompFilterCache.ancestorsAreTrusted(cache.directory))
+        _ = try cache.compile(TestPolicies.defaultLike())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.directory).count == 1)
     }
 
     @Test func aCacheThatDoesNotWriteLeavesNoEntry() throws {
@@ -142,7 +141,71 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).count == 1)
     }
 
-    @Test func rootlessHasNoDefaultCache() {
-        #expect((SeccompFilterCache.defaultDirectory() == nil) == (geteuid() != 0))
+    @Test func onlyRootWritesTheStandardCache() {
+        let cache = SeccompFilterCache.standard()
+        #expect(cache.directory == "/var/cache/stockade/seccomp")
+        #expect(cache.owner == 0 && cache.readableByAll)
+        #expect(cache.writes == (geteuid() == 0))
+        #expect(!SeccompFilterCache.standard(writes: false).writes)
+    }
+
+    @Test func entriesOfAnotherOwnerAreNotUsed() throws {
+        // The same cache, but one that trusts only another uid: what a
+        // rootless reader of root's cache sees when the caller (or its
+        // workload) planted the entry.
+        let tmp = TemporaryDirectory()
+        let policy = TestPolicies.defaultLike()
+        let mine = SeccompFilterCache(directory: tmp.path, fingerprint: "compiler aa libseccomp 11")
+        _ = try mine.compile(policy)
+        let somebodyElse = geteuid() == 0 ? uid_t(65534) : 0
+        var theirs = mine
+        theirs.owner = somebodyElse
+        theirs.writes = false
+        #expect(theirs.openTrustedDirectory(create: false) == nil, "a directory of another owner was trusted")
+        // Entry checks alone (the directory aside).
+        var st = stat()
+        #expect(lstat(mine.entryPath(for: policy), &st) == 0)
+        #expect(SeccompFilterCache.isTrustedEntry(st, owner: geteuid()))
+        #expect(!SeccompFilterCache.isTrustedEntry(st, owner: somebodyElse))
+        // A second link: not used, whoever owns it (a hard link would let
+        // an entry's owner keep a name in a directory it cannot write).
+        let link = tmp.path + "/second-link"
+        #expect(Glibc.link(mine.entryPath(for: policy), link) == 0)
+        #expect(lstat(mine.entryPath(for: policy), &st) == 0)
+        #expect(!SeccompFilterCache.isTrustedEntry(st, owner: geteuid()))
+    }
+
+    @Test func readableByAllWritesEntriesOthersCanRead() throws {
+        let tmp = TemporaryDirectory()
+        let previous = umask(0o077)
+        defer { umask(previous) }
+        let cache = SeccompFilterCache(directory: tmp.path + "/a/b", readableByAll: true)
+        _ = try cache.compile(TestPolicies.defaultLike())
+        var st = stat()
+        for directory in [tmp.path + "/a", tmp.path + "/a/b"] {
+            #expect(stat(directory, &st) == 0 && st.st_mode & 0o7777 == 0o755, "\(directory) \(String(st.st_mode, radix: 8))")
+        }
+        #expect(stat(cache.entryPath(for: TestPolicies.defaultLike()), &st) == 0 && st.st_mode & 0o7777 == 0o644)
+        let privateCache = SeccompFilterCache(directory: tmp.path + "/c")
+        _ = try privateCache.compile(TestPolicies.defaultLike())
+        #expect(stat(privateCache.entryPath(for: TestPolicies.defaultLike()), &st) == 0 && st.st_mode & 0o7777 == 0o600)
+    }
+
+    @Test func theOldestEntriesArePrunedBeyondTheLimit() throws {
+        let tmp = TemporaryDirectory()
+        mkdir(tmp.path, 0o700)
+        for i in 0..<12 {
+            let path = tmp.path + "/\(i).filter"
+            _ = FileManager.default.createFile(atPath: path, contents: Data([1]))
+            var times = [timespec(tv_sec: 1_000_000 + i, tv_nsec: 0), timespec(tv_sec: 1_000_000 + i, tv_nsec: 0)]
+            utimensat(AT_FDCWD, path, &times, 0)
+        }
+        let fd = open(tmp.path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        SeccompFilterCache.prune(fd, keeping: 8, above: 12)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).count == 12, "pruned at the limit")
+        SeccompFilterCache.prune(fd, keeping: 8, above: 10)
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted { $0.count == $1.count ? $0 < $1 : $0.count < $1.count }
+        #expect(left == (4..<12).map { "\($0).filter" })
     }
 }
