@@ -54,6 +54,7 @@ public enum GarbageCollector {
                 // Also asked now, for a sandbox that registered after the listing above.
                 alive.contains(id) || registry.isAlive(SandboxRegistry.Entry(id: id, pid: 0, startTicks: 0, name: nil))
             }).map { "cgroup \($0)" }
+            removed += LegacyLeaseDirectory.remove()
         }
         return (removed, [])
     }

@@ -14,7 +14,7 @@ struct SafePathTests {
             chmod(root, 0o755)
         }
         func dir(_ p: String, mode: mode_t = 0o755) { mkdir(root + "/" + p, mode); chmod(root + "/" + p, mode) }
-        func file(_ p: String) { FileManager.default.createFile(atPath: root + "/" + p, contents: Data("x".utf8)) }
+        func file(_ p: String) { _ = FileManager.default.createFile(atPath: root + "/" + p, contents: Data("x".utf8)) }
         func link(_ p: String, to target: String, owner: uid_t? = nil) {
             symlink(target, root + "/" + p)
             if let owner { lchown(root + "/" + p, owner, owner) }

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StockadeSystem
+
+/// `/run/stockade/leases`: the address leases of the veth design that egress
+/// v2 replaced (one /30 per sandbox, a lease file each, one `.lock`).
+/// Nothing reads it any more; `gc` removes it once no supervisor of an older
+/// version holds its lock, so an upgraded host keeps nothing of that design.
+enum LegacyLeaseDirectory {
+    static let parent = "/run/stockade"
+    static let name = "leases"
+
+    /// Removes the directory and the regular files in it, all through
+    /// descriptors opened with `O_NOFOLLOW`. Returns what was removed, or
+    /// nothing when it is absent, locked, or holds anything but files.
+    static func remove(from parent: String = parent) -> [String] {
+        let parentFD = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard parentFD >= 0 else { return [] }
+        defer { close(parentFD) }
+        let dirFD = openat(parentFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard dirFD >= 0 else { return [] }
+        guard let stream = fdopendir(dirFD) else {
+            close(dirFD)
+            return []
+        }
+        defer { closedir(stream) }
+        let entries = Directory.entries(of: stream).entries
+        guard entries.allSatisfy({ $0.type == UInt8(DT_REG) }) else { return [] }
+        // An older supervisor still running holds the lock while it leases
+        // or releases; its sandbox keeps its lease until it ends.
+        let lock = openat(dirFD, ".lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC)
+        if lock >= 0 {
+            defer { close(lock) }
+            guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { return [] }
+        }
+        let leases = entries.filter { $0.name != ".lock" }
+        guard leases.isEmpty || leases.allSatisfy({ !leaseHolderAlive(dirFD, $0.name) }) else { return [] }
+        for entry in entries { unlinkat(dirFD, entry.name, 0) }
+        guard unlinkat(parentFD, name, AT_REMOVEDIR) == 0 else { return [] }
+        return ["\(parent)/\(name) (address leases of versions before egress v2)"]
+    }
+
+    /// A lease file starts with its supervisor's pid; alive if that process
+    /// exists (a recycled pid keeps the directory one more gc, no harm).
+    static func leaseHolderAlive(_ dirFD: Int32, _ lease: String) -> Bool {
+        guard let bytes = FileIO.readFile(lease, limit: 4096, relativeTo: dirFD, noFollow: true, nonBlocking: true),
+              let pid = Int32(String(decoding: bytes.prefix { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self)) else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}
