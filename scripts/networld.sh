@@ -309,6 +309,20 @@ def nameserver():
 
 HELD = []
 
+def count_closed(socks, seconds):
+    """How many of socks the far end closes or resets within seconds (all
+    waited on against one deadline)."""
+    closed, deadline = 0, time.monotonic() + seconds
+    for s in socks:
+        s.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            if s.recv(1) == b"": closed += 1
+        except socket.timeout:
+            pass
+        except OSError:
+            closed += 1
+    return closed
+
 def tcp_once(host, port):
     """Connects, says HELLO, returns the server's banner."""
     info = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
@@ -382,17 +396,7 @@ def probe(args):
                 detail = "%d open" % n
             elif kind == "heldreset":
                 # heldreset LABEL: how many held connections the far end closed or reset.
-                closed = 0
-                deadline = time.monotonic() + 20
-                for s in HELD:
-                    s.settimeout(max(0.1, deadline - time.monotonic()))
-                    try:
-                        if s.recv(1) == b"": closed += 1
-                    except socket.timeout:
-                        pass
-                    except OSError:
-                        closed += 1
-                detail = "%d of %d closed" % (closed, len(HELD))
+                detail = "%d of %d closed" % (count_closed(HELD, 20), len(HELD))
             elif kind == "client":
                 # client LABEL wget|python|node|git URL: another real client, trusting the world's CA.
                 tool, url = rest[1], rest[2]

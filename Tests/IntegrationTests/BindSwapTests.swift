@@ -20,8 +20,8 @@ struct BindSwapTests {
         var env = ProcessInfo.processInfo.environment
         env[hook] = base
         p.environment = env
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
         defer {
             for suffix in [".out", ".err", ".paused", ".go"] { unlink(base + suffix) }
         }
@@ -32,7 +32,7 @@ struct BindSwapTests {
         let paused = Harness.waitUntil(60) { access(base + ".paused", F_OK) == 0 || !p.isRunning }
         #expect(paused && p.isRunning, "the supervisor never reached the pause")
         if paused && p.isRunning { try swap?() }
-        FileManager.default.createFile(atPath: base + ".go", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".go", contents: nil)
         if !Harness.waitUntil(60, { !p.isRunning }) { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         let out = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""

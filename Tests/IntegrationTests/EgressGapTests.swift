@@ -106,16 +106,8 @@ enum GapProbes {
             idle = [socket.create_connection((ns, 53), timeout=10) for _ in range(n)]
             rcode, addrs = world.dns_query(rest[0], ns, tcp=True)
             if rcode != 0 or not addrs: raise OSError(5, "rcode=%d" % rcode)
-            closed, deadline = 0, time.monotonic() + 30
-            for s in idle:
-                s.settimeout(max(0.1, deadline - time.monotonic()))
-                try:
-                    if s.recv(1) == b"": closed += 1
-                except socket.timeout:
-                    pass
-                except OSError:
-                    closed += 1
-                s.close()
+            closed = world.count_closed(idle, 30)
+            for s in idle: s.close()
             return "answered; %d of %d idle closed" % (closed, n)
         return None
 
@@ -143,7 +135,7 @@ extension NetworkWorld {
     func gapCommand(_ probes: [String], workspace ws: String) throws -> [String] {
         _ = try probeCommand([], workspace: ws)
         let path = ws + "/gap.py"
-        FileManager.default.createFile(atPath: path, contents: Data(GapProbes.script.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(GapProbes.script.utf8))
         chown(path, Harness.testUID, Harness.testUID)
         return ["/usr/bin/python3", path] + probes
     }
@@ -320,7 +312,7 @@ struct EgressGapUpstreamTests {
             let silent = w.dns.split(separator: ".").dropLast().joined(separator: ".") + ".200"
             // A refusing one: an address in the world with no DNS server (ICMP port unreachable).
             let conf = ws + "/resolv.conf"
-            FileManager.default.createFile(atPath: conf, contents: Data("nameserver \(silent)\nnameserver \(w.allowedIP)\nnameserver \(w.dns)\n".utf8))
+            _ = FileManager.default.createFile(atPath: conf, contents: Data("nameserver \(silent)\nnameserver \(w.allowedIP)\nnameserver \(w.dns)\n".utf8))
             let cmd = try w.probeCommand(["dns q allowed.test @ns", "dnstcp t allowed.test @ns", "tcp c allowed.test 9000"], workspace: ws)
             let eventsPath = NSTemporaryDirectory() + "stockade-net-events-\(UUID().uuidString).jsonl"
             defer { try? FileManager.default.removeItem(atPath: eventsPath) }
@@ -366,11 +358,11 @@ struct EgressGapAuditTests {
             let ws = Harness.makeWorkspace()
             defer { Harness.removeTree(ws) }
             let log = ws + "/audit.jsonl"
-            FileManager.default.createFile(atPath: log, contents: Data((audit.eventLines.joined(separator: "\n") + "\n").utf8))
+            _ = FileManager.default.createFile(atPath: log, contents: Data((audit.eventLines.joined(separator: "\n") + "\n").utf8))
             let suggest = try Harness.runProcess([Harness.binary, "report", "--suggest", log])
             #expect(suggest.status == 0, "\(suggest.stderr)")
             let profile = ws + "/suggested.yaml"
-            FileManager.default.createFile(atPath: profile, contents: Data(suggest.stdout.utf8))
+            _ = FileManager.default.createFile(atPath: profile, contents: Data(suggest.stdout.utf8))
             chown(profile, Harness.testUID, Harness.testUID)
 
             let cmd = try w.probeCommand(probes + ["tcp never short.test 9000"], workspace: ws)

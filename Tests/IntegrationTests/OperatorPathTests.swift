@@ -14,7 +14,7 @@ struct OperatorPathTests {
         var template = Array("/tmp/stockade-home-XXXXXX".utf8CString)
         let path = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
         chmod(path, 0o777)
-        FileManager.default.createFile(atPath: path + "/.bashrc", contents: Data("original\n".utf8))
+        _ = FileManager.default.createFile(atPath: path + "/.bashrc", contents: Data("original\n".utf8))
         chmod(path + "/.bashrc", 0o666)
         return path
     }

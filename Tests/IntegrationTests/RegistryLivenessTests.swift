@@ -115,7 +115,7 @@ struct RegistryLivenessTests {
         // End in the same order they started; after the first ends, a start
         // from its namespace must still spare the other.
         for (i, r) in running.enumerated() {
-            FileManager.default.createFile(atPath: "\(ws)/release-\(r.tag)", contents: nil)
+            _ = FileManager.default.createFile(atPath: "\(ws)/release-\(r.tag)", contents: nil)
             r.process.waitUntilExit()
             #expect(r.process.terminationStatus == 0, "\(r.tag) ended with \(r.process.terminationStatus)")
             if i == 0 {
@@ -233,7 +233,7 @@ struct CgroupOwnerLockTests {
         let gc = try Harness.runProcess([Harness.binary, "gc"])
         #expect(gc.status == 0, "\(gc.stderr)")
         #expect(p.isRunning, "gc swept a live sandbox's cgroup: \(gc.stdout)")
-        FileManager.default.createFile(atPath: "\(ws)/release-cg", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(ws)/release-cg", contents: nil)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
     }

@@ -109,7 +109,7 @@ struct ServiceManagerTests {
         let logAtReady = (try? String(contentsOfFile: eventsPath, encoding: .utf8)) ?? ""
         // The workload holds on until the log has been read: the run cannot
         // end before READY=1 is checked, however slow the machine.
-        FileManager.default.createFile(atPath: ws + "/release", contents: nil)
+        _ = FileManager.default.createFile(atPath: ws + "/release", contents: nil)
         p.waitUntilExit()
         let rest = notify.drain()
         let firstText = first.map(text) ?? ""

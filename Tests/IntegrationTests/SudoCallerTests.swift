@@ -71,7 +71,7 @@ struct SudoCallerTests {
         defer { Harness.removeTree(ws); Harness.removeTree(priv) }
         // A world-readable file in a directory only root may search.
         chmod(priv, 0o700)
-        FileManager.default.createFile(atPath: priv + "/note", contents: Data("root only\n".utf8))
+        _ = FileManager.default.createFile(atPath: priv + "/note", contents: Data("root only\n".utf8))
         chmod(priv + "/note", 0o644)
         let hidden = try Self.sudo(["--ro-bind", "\(priv)/note:/note", "--", "/bin/cat", "/note"], cwd: ws)
         #expect(hidden.status == 125, "\(hidden.stderr)")
@@ -108,7 +108,7 @@ struct SudoCallerTests {
             #expect(!(r.stdout + r.stderr).contains("root:"), "\(verb) read the shadow file: \(r.stdout) \(r.stderr)")
         }
         // A readable profile whose extends: names the shadow file.
-        FileManager.default.createFile(atPath: ws + "/p.yaml", contents: Data("name: child\nextends: /etc/shadow\n".utf8))
+        _ = FileManager.default.createFile(atPath: ws + "/p.yaml", contents: Data("name: child\nextends: /etc/shadow\n".utf8))
         chown(ws + "/p.yaml", Self.caller, Self.caller)
         let extends = try Harness.runProcess([Harness.binary, "--profile", ws + "/p.yaml", "--", "/bin/true"], cwd: ws, env: env)
         #expect(extends.status == 125)
