@@ -5,7 +5,7 @@ extension SudoCaller {
     /// caller's file-system identity when there is a caller: a profile can
     /// then pull in only what the caller may read. Plain root and rootless
     /// runs load as themselves.
-    static func loadProfile(_ reference: String, caller: SudoCaller?) throws(ProfileError) -> Profile {
+    public static func loadProfile(_ reference: String, caller: SudoCaller?) throws(ProfileError) -> Profile {
         let loader = ProfileLoader(searchPaths: ProfileSearch.paths())
         guard let caller else { return try loader.load(reference) }
         // Set by the identity thread while this thread waits in join.

@@ -24,7 +24,8 @@ enum PrepareVerb {
 
         Entries belong to one build of sandbox-run and of libseccomp: run it
         again after upgrading either. Without PROFILE: every profile in the
-        search path (/etc/stockade/profiles, the shipped ones). Needs root.
+        search path (/etc/stockade/profiles, the shipped ones). Needs root; under
+        sudo, profiles are read with the caller's identity, as a run reads them.
 
         Examples:
           sudo sandbox-run prepare
@@ -44,13 +45,15 @@ enum PrepareVerb {
             writeStderr("sandbox-run: prepare: no profiles found in \(searchPaths.joined(separator: ":"))\n")
             return 1
         }
-        let loader = ProfileLoader(searchPaths: searchPaths)
+        // Under sudo the profiles are read as the caller, as a run reads them:
+        // prepare must not read what the caller could not.
+        let caller = SudoCaller.current()
         let cache = SeccompFilterCache.standard()
         var failures = 0
         for name in names {
             do throws(PrepareError) {
                 let policy: SeccompPolicy
-                do { policy = try loader.load(name).seccomp.policy ?? SeccompPolicy() } catch { throw .profile(error) }
+                do { policy = try SudoCaller.loadProfile(name, caller: caller).seccomp.policy ?? SeccompPolicy() } catch { throw .profile(error) }
                 let filter: CompiledSeccompFilter
                 do { filter = try cache.compile(policy) } catch { throw .compile(error) }
                 let entry = cache.entryPath(for: policy)
@@ -58,7 +61,8 @@ enum PrepareVerb {
                 guard FileIO.readFile(entry, limit: 1 << 20) != nil else { throw .notStored(entry) }
                 print("\(name): \(filter.instructionCount) instructions, \(entry)")
             } catch {
-                writeStderr("sandbox-run: prepare: \(name): \(error)\n")
+                // A profile error names its file (and line) itself.
+                if case .profile = error { writeStderr("sandbox-run: prepare: \(error)\n") } else { writeStderr("sandbox-run: prepare: \(name): \(error)\n") }
                 failures += 1
             }
         }

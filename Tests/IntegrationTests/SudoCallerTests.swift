@@ -107,6 +107,11 @@ struct SudoCallerTests {
             #expect(r.status != 0, "\(verb)")
             #expect(!(r.stdout + r.stderr).contains("root:"), "\(verb) read the shadow file: \(r.stdout) \(r.stderr)")
         }
+        // prepare runs as root (it writes root's cache) but reads profiles as the caller.
+        let prepare = try Harness.runProcess([Harness.binary, "prepare", "/etc/shadow"], cwd: ws, env: env)
+        #expect(prepare.status == 1)
+        #expect(!(prepare.stdout + prepare.stderr).contains("root:"), "prepare read the shadow file: \(prepare.stderr)")
+        #expect(prepare.stderr.contains("/etc/shadow: cannot read the file"), "\(prepare.stderr)")
         // A readable profile whose extends: names the shadow file.
         _ = FileManager.default.createFile(atPath: ws + "/p.yaml", contents: Data("name: child\nextends: /etc/shadow\n".utf8))
         chown(ws + "/p.yaml", Self.caller, Self.caller)
