@@ -4,11 +4,6 @@
 /// supervisor's own cgroup may be another session's or CI job's:
 /// `SandboxCgroup.findAll`), and only those are touched.
 public enum CgroupJanitor {
-    /// Directories named `stockade-<id>`, sorted.
-    public static func leftovers(layout: CgroupLayout) -> [String] {
-        SandboxCgroup.findAll(layout: layout).values.flatMap(\.paths).sorted()
-    }
-
     /// Kills the processes of, and removes, every leftover whose owner is not
     /// alive; returns the directories removed. Also removes empty
     /// `stockade.supervisor.<pid>` leaves (rmdir fails harmlessly on busy ones).

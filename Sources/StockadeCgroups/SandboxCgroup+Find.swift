@@ -37,22 +37,19 @@ extension SandboxCgroup {
         return out
     }
 
-    /// One sandbox's directories, wherever they are (`findAll`).
-    public static func find(sandboxId: String, layout: CgroupLayout) -> SandboxCgroup? {
-        guard CgroupNaming.isValidSandboxId(sandboxId) else { return nil }
-        return findAll(layout: layout)[sandboxId]
-    }
-
     /// `stockade-<id>` directories below `mount`, breadth first, bounded.
     static func sandboxDirectories(under mount: String) -> [(String, String)] {
         var found: [(String, String)] = []
         var level = [mount]
         var seen = 0
         let euid = geteuid()
-        for _ in 0..<findMaxDepth where !level.isEmpty && seen < findMaxDirectories {
+        for _ in 0..<findMaxDepth where !level.isEmpty {
             var next: [String] = []
             for directory in level {
                 for name in CgroupFS.subdirectories(directory) {
+                    // Checked at every directory: one level of a delegated
+                    // subtree can be as wide as its owner likes.
+                    guard seen < findMaxDirectories else { return found }
                     seen += 1
                     let path = directory + "/" + name
                     if let id = CgroupNaming.sandboxId(fromDirectoryName: name) {

@@ -2,7 +2,9 @@ import StockadeCgroups
 
 /// `gc`: cgroups and registry entries of dead supervisors. A sandbox's
 /// network (its nft table, routes and listeners) lives in the sandbox's own
-/// network namespace and dies with it: gc has nothing network-related to do.
+/// network namespace and dies with it; the only network-related thing gc
+/// removes is the lease directory of the older veth design
+/// (``LegacyLeaseDirectory``).
 public enum GarbageCollector {
     /// Forgets a dead supervisor's entry, relative to the directory the
     /// scan opened. Returns what was removed, for `gc` to print.

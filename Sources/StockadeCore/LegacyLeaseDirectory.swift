@@ -20,6 +20,15 @@ enum LegacyLeaseDirectory {
         defer { close(parentFD) }
         let dirFD = openat(parentFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard dirFD >= 0 else { return [] }
+        // Held until every file is gone: an older supervisor still running
+        // takes it while it leases or releases, and must not find its
+        // directory emptied in between.
+        let lock = openat(dirFD, ".lock", O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        defer { if lock >= 0 { close(lock) } }
+        guard lock < 0 || flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            close(dirFD)
+            return []
+        }
         guard let stream = fdopendir(dirFD) else {
             close(dirFD)
             return []
@@ -27,15 +36,8 @@ enum LegacyLeaseDirectory {
         defer { closedir(stream) }
         let entries = Directory.entries(of: stream).entries
         guard entries.allSatisfy({ $0.type == UInt8(DT_REG) }) else { return [] }
-        // An older supervisor still running holds the lock while it leases
-        // or releases; its sandbox keeps its lease until it ends.
-        let lock = openat(dirFD, ".lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC)
-        if lock >= 0 {
-            defer { close(lock) }
-            guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { return [] }
-        }
         let leases = entries.filter { $0.name != ".lock" }
-        guard leases.isEmpty || leases.allSatisfy({ !leaseHolderAlive(dirFD, $0.name) }) else { return [] }
+        guard !leases.contains(where: { leaseHolderAlive(dirFD, $0.name) }) else { return [] }
         for entry in entries { unlinkat(dirFD, entry.name, 0) }
         guard unlinkat(parentFD, name, AT_REMOVEDIR) == 0 else { return [] }
         return ["\(parent)/\(name) (address leases of versions before egress v2)"]
@@ -44,7 +46,8 @@ enum LegacyLeaseDirectory {
     /// A lease file starts with its supervisor's pid; alive if that process
     /// exists (a recycled pid keeps the directory one more gc, no harm).
     static func leaseHolderAlive(_ dirFD: Int32, _ lease: String) -> Bool {
-        guard let bytes = FileIO.readFile(lease, limit: 4096, relativeTo: dirFD, noFollow: true, nonBlocking: true),
+        guard let bytes = FileIO.readFile(lease, limit: 4096, relativeTo: dirFD, noFollow: true, nonBlocking: true,
+                                          accept: { $0.st_mode & S_IFMT == S_IFREG }),
               let pid = Int32(String(decoding: bytes.prefix { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self)) else { return false }
         return kill(pid, 0) == 0 || errno == EPERM
     }

@@ -73,15 +73,35 @@ public struct SeccompFilterCache: Sendable {
     static let entryLimit = 512
     static let pruneTarget = 384
 
+    /// Where a program came from.
+    public enum Source: Sendable, Equatable {
+        /// Read from an entry.
+        case cached
+        /// Compiled, and an entry written for next time.
+        case stored
+        /// Compiled; no entry written (a cache that does not write, an
+        /// untrusted directory, a failed write, no build fingerprint).
+        case compiled
+    }
+
     /// The cached program for `policy`, or a fresh compile stored for next time.
     public func compile(_ policy: SeccompPolicy, hardening: SeccompHardening = .standard) throws(SeccompError) -> CompiledSeccompFilter {
-        guard let fingerprint else { return try SeccompCompiler.compile(policy, hardening: hardening) }
+        try lookUpOrCompile(policy, hardening: hardening).filter
+    }
+
+    /// ``compile(_:hardening:)``, saying where the program came from. The
+    /// directory is walked once for both the lookup and the store.
+    public func lookUpOrCompile(_ policy: SeccompPolicy, hardening: SeccompHardening = .standard)
+        throws(SeccompError) -> (filter: CompiledSeccompFilter, source: Source) {
+        guard let fingerprint else { return (try SeccompCompiler.compile(policy, hardening: hardening), .compiled) }
         let key = Self.key(policy, hardening, fingerprint: fingerprint)
         let name = Self.entryName(key: key)
-        if let cached = load(name: name, key: key, mode: hardening.denyMode) { return cached }
+        let dir = openTrustedDirectory(create: writes)
+        defer { if let dir { close(dir) } }
+        if let dir, let cached = load(name: name, key: key, mode: hardening.denyMode, in: dir) { return (cached, .cached) }
         let filter = try SeccompCompiler.compile(policy, hardening: hardening)
-        if writes { store(filter, name: name, key: key) }
-        return filter
+        guard writes, let dir, store(filter, name: name, key: key, in: dir) else { return (filter, .compiled) }
+        return (filter, .stored)
     }
 
     /// Where the entry for `policy` lives (tests plant and inspect it).
@@ -159,9 +179,7 @@ public struct SeccompFilterCache: Sendable {
 
     /// Reads the entry `name` through the directory descriptor the trust
     /// walk opened: no path is resolved twice.
-    private func load(name: String, key: String, mode: SeccompHardening.DenyMode) -> CompiledSeccompFilter? {
-        guard let dir = openTrustedDirectory(create: false) else { return nil }
-        defer { close(dir) }
+    private func load(name: String, key: String, mode: SeccompHardening.DenyMode, in dir: Int32) -> CompiledSeccompFilter? {
         let owner = owner
         guard let bytes = FileIO.readFile(name, limit: 1 << 20, relativeTo: dir, noFollow: true, nonBlocking: true, accept: { st in
             Self.isTrustedEntry(st, owner: owner)
@@ -169,23 +187,24 @@ public struct SeccompFilterCache: Sendable {
         return Self.decode(bytes, key: key, mode: mode)
     }
 
-    private func store(_ filter: CompiledSeccompFilter, name: String, key: String) {
-        guard let dir = openTrustedDirectory(create: true) else { return }
-        defer { close(dir) }
+    /// Writes the entry under a temporary name and renames it into place.
+    /// True when it is there.
+    private func store(_ filter: CompiledSeccompFilter, name: String, key: String, in dir: Int32) -> Bool {
         let bytes = Array(key.utf8) + [0] + Array(Self.metadata(filter).utf8) + [0] + filter.bpf
         let temporary = name + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let mode: mode_t = readableByAll ? 0o644 : 0o600
         let fd = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return false }
         // Explicitly: a umask of 077 would otherwise hide root's entries
         // from every rootless run.
         let written = fchmod(fd, mode) == 0 && FileIO.writeAll(fd, bytes: bytes)
         close(fd)
         if !written || renameat(dir, temporary, dir, name) != 0 {
             unlinkat(dir, temporary, 0)
-            return
+            return false
         }
-        Self.prune(dir, keeping: Self.pruneTarget, above: Self.entryLimit)
+        prune(dir, keeping: Self.pruneTarget, above: Self.entryLimit)
+        return true
     }
 
     /// Entries may be used: a regular file with one link, owned by `owner`,
@@ -195,11 +214,13 @@ public struct SeccompFilterCache: Sendable {
             && st.st_mode & 0o022 == 0 && st.st_size < 1 << 20
     }
 
-    /// When the directory holds more than `limit` files, removes the oldest
-    /// (by modification time; an entry is rewritten only when it was
-    /// missing) until `target` are left. Stray temporary files count too,
-    /// so a crash between create and rename cannot fill the directory.
-    static func prune(_ dir: Int32, keeping target: Int, above limit: Int) {
+    /// When the directory holds more than `limit` files, removes files
+    /// until `target` are left: first those that are not entries of this
+    /// build (older builds' entries, which nothing reads once the binary is
+    /// replaced, and stray temporary files), then this build's, oldest (by
+    /// modification time) first. So install-time entries, which rootless
+    /// runs read but cannot rewrite, outlive a pile of older builds' ones.
+    func prune(_ dir: Int32, keeping target: Int, above limit: Int) {
         let readable = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard readable >= 0 else { return }
         guard let stream = fdopendir(readable) else {
@@ -209,12 +230,17 @@ public struct SeccompFilterCache: Sendable {
         defer { closedir(stream) }
         let files = Directory.entries(of: stream).entries.filter { $0.type == UInt8(DT_REG) }
         guard files.count > limit else { return }
-        var aged: [(name: String, mtime: Int)] = []
+        let thisBuild = Array("\(Self.format)\nbuild \(fingerprint ?? "")\n".utf8)
+        var ranked: [(name: String, current: Bool, mtime: Int)] = []
         for file in files {
             var st = stat()
-            if fstatat(dir, file.name, &st, AT_SYMLINK_NOFOLLOW) == 0 { aged.append((file.name, st.st_mtim.tv_sec)) }
+            guard fstatat(dir, file.name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            let head = FileIO.readFile(file.name, limit: thisBuild.count, relativeTo: dir, noFollow: true, nonBlocking: true,
+                                       accept: { $0.st_mode & S_IFMT == S_IFREG })
+            ranked.append((file.name, head.map { $0.starts(with: thisBuild) } ?? false, st.st_mtim.tv_sec))
         }
-        for old in aged.sorted(by: { $0.mtime < $1.mtime }).prefix(max(0, aged.count - target)) {
+        ranked.sort { ($0.current ? 1 : 0, $0.mtime) < ($1.current ? 1 : 0, $1.mtime) }
+        for old in ranked.prefix(max(0, ranked.count - target)) {
             unlinkat(dir, old.name, 0)
         }
     }
@@ -246,11 +272,15 @@ public struct SeccompFilterCache: Sendable {
                 return nil
             }
             var next = openat(fd, component, Self.oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            if next < 0, errno == ENOENT, create, mkdirat(fd, component, mode) == 0 || errno == EEXIST {
-                // The umask may have narrowed it; the parent is trusted, so
-                // nobody else can have swapped the name in between.
-                fchmodat(fd, component, mode, 0)
-                next = openat(fd, component, Self.oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0, errno == ENOENT, create {
+                let made = mkdirat(fd, component, mode) == 0
+                if made || errno == EEXIST {
+                    // A directory we made is opened readable, for fchmod: the
+                    // umask may have narrowed its mode. The mode is set on
+                    // the descriptor, never by name.
+                    next = openat(fd, component, (made ? O_RDONLY : Self.oPath) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                    if made, next >= 0 { fchmod(next, mode) }
+                }
             }
             close(fd)
             guard next >= 0 else { return nil }

@@ -39,27 +39,31 @@ enum PrepareVerb {
             writeStderr("sandbox-run: prepare: only root writes the shared seccomp cache (\(SeccompFilterCache.standardDirectory)); rootless runs read it. Run it as root.\n")
             return 1
         }
+        let cache = SeccompFilterCache.standard()
+        guard cache.fingerprint != nil else {
+            writeStderr("sandbox-run: prepare: this build of sandbox-run or libseccomp has no GNU build ID, so its filters are never cached\n")
+            return 1
+        }
+        // Under sudo the profiles are found and read as the caller, as a run
+        // reads them: prepare must not read what the caller could not.
+        let caller = SudoCaller.current()
         let searchPaths = ProfileSearch.paths()
-        let names = a.positionals.isEmpty ? profilesFound(in: searchPaths) : a.positionals
+        let names = a.positionals.isEmpty ? profilesFound(in: searchPaths, as: caller) : a.positionals
         guard !names.isEmpty else {
             writeStderr("sandbox-run: prepare: no profiles found in \(searchPaths.joined(separator: ":"))\n")
             return 1
         }
-        // Under sudo the profiles are read as the caller, as a run reads them:
-        // prepare must not read what the caller could not.
-        let caller = SudoCaller.current()
-        let cache = SeccompFilterCache.standard()
         var failures = 0
         for name in names {
             do throws(PrepareError) {
                 let policy: SeccompPolicy
                 do { policy = try SudoCaller.loadProfile(name, caller: caller).seccomp.policy ?? SeccompPolicy() } catch { throw .profile(error) }
-                let filter: CompiledSeccompFilter
-                do { filter = try cache.compile(policy) } catch { throw .compile(error) }
-                let entry = cache.entryPath(for: policy)
+                let result: (filter: CompiledSeccompFilter, source: SeccompFilterCache.Source)
+                do { result = try cache.lookUpOrCompile(policy) } catch { throw .compile(error) }
                 // compile() treats the cache as optional; prepare exists to fill it.
-                guard FileIO.readFile(entry, limit: 1 << 20) != nil else { throw .notStored(entry) }
-                print("\(name): \(filter.instructionCount) instructions, \(entry)")
+                guard result.source != .compiled else { throw .notStored(cache.directory) }
+                let how = result.source == .cached ? "already cached" : "stored"
+                print("\(name): \(result.filter.instructionCount) instructions, \(how): \(cache.entryPath(for: policy))")
             } catch {
                 // A profile error names its file (and line) itself.
                 if case .profile = error { writeStderr("sandbox-run: prepare: \(error)\n") } else { writeStderr("sandbox-run: prepare: \(name): \(error)\n") }
@@ -78,20 +82,25 @@ enum PrepareVerb {
             switch self {
             case .profile(let e): "\(e)"
             case .compile(let e): "seccomp: \(e)"
-            case .notStored(let path): "no entry at \(path): the cache directory or one above it is not root's, or is writable by others"
+            case .notStored(let directory): "not stored in \(directory): it or a directory above it is not root's or is writable by others, or the write failed"
             }
         }
     }
 
-    /// Names of the `.yaml` files in the search path, the first of each name.
-    static func profilesFound(in searchPaths: [String]) -> [String] {
-        var names: [String] = []
-        for directory in searchPaths {
-            for entry in Directory.entries(atPath: directory) ?? [] where entry.name.hasSuffix(".yaml") && !entry.isDirectory {
-                let name = String(entry.name.dropLast(5))
-                if !names.contains(name) { names.append(name) }
+    /// Names of the `.yaml` files in the search path, the first of each
+    /// name; listed as `caller` under sudo.
+    static func profilesFound(in searchPaths: [String], as caller: SudoCaller?) -> [String] {
+        nonisolated(unsafe) var names: [String] = []
+        let list = {
+            for directory in searchPaths {
+                for entry in Directory.entries(atPath: directory) ?? [] where entry.name.hasSuffix(".yaml") && !entry.isDirectory {
+                    let name = String(entry.name.dropLast(5))
+                    if !names.contains(name) { names.append(name) }
+                }
             }
         }
+        // The identity thread fills `names` while this thread waits in join.
+        if let caller { _ = caller.asCaller(list) } else { list() }
         return names
     }
 }

@@ -22,15 +22,14 @@ enum VerifyVerb {
         printed chain somewhere else (a CI log) to pin the whole file.
         See docs/events.md, "Tamper evidence".
         """,
-        positionals: [PositionalSpec("EVENTS.jsonl", help: "The JSON-lines event log (an --events file).")]
+        positionals: [PositionalSpec("EVENTS.jsonl", help: "The JSON-lines event log (an --events file); - reads standard input.")]
     )
 
     static func run(_ a: ParsedArguments) -> Int32 {
         let path = a.positionals[0]
-        let read = FileIO.readFile(path, limit: ReportInput.maxBytes + 1)
-        if let read, read.count > ReportInput.maxBytes { errno = EFBIG }
-        guard let bytes = read, bytes.count <= ReportInput.maxBytes else {
-            writeStderr("sandbox-run: verify: cannot read \(path): \(String(cString: strerror(errno)))\n")
+        let bytes: [UInt8]
+        do { bytes = try ReportInput.read(path) } catch {
+            writeStderr("sandbox-run: verify: \(error)\n")
             return 2
         }
         switch EventChainVerifier.verify(bytes) {

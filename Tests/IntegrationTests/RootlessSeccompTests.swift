@@ -4,7 +4,8 @@ import StockadeProfile
 import StockadeSeccomp
 import Testing
 
-/// A rootless run compiles its filter afresh (no cache it could trust): the
+/// Root and rootless runs get the same program, compiled or read from
+/// root's cache (rootless runs only read it): the
 /// workload of a filtered run, root or rootless, is seen from inside to live
 /// under exactly the program this code compiles for the policy, and a policy
 /// libseccomp cannot compile stops the sandbox before anything runs.

@@ -187,6 +187,10 @@ struct SeccompCacheTrustTests {
         mount -t tmpfs -o mode=0755 stockade-cache-test \(Self.cache)
         \(Harness.binary) prepare
         stat -c 'mode %a %U %n' \(Self.cache)/*
+        \(Harness.binary) prepare strict | sed 's/^/again: /'
+        chmod 0777 \(Self.cache)
+        rm \(Self.cache)/*
+        \(Harness.binary) prepare strict 2>&1 && echo loose-stored || echo loose-refused
         """
         let r = try Harness.runProcess(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
@@ -195,8 +199,12 @@ struct SeccompCacheTrustTests {
         }
         let modes = r.stdout.split(separator: "\n").filter { $0.hasPrefix("mode ") }
         #expect(!modes.isEmpty && modes.allSatisfy { $0.hasPrefix("mode 644 root ") }, "\(r.stdout)")
+        #expect(modes.count >= 2, "one entry per distinct policy: \(r.stdout)")
         let expected = SeccompFilterCache(directory: Self.cache, fingerprint: try Self.binaryFingerprint()).entryPath(for: try Self.defaultPolicy())
         #expect(r.stdout.contains(expected), "the default profile's entry is not where a run looks: \(r.stdout)")
+        #expect(r.stdout.contains("again: strict: ") && r.stdout.contains("already cached"), "\(r.stdout)")
+        #expect(r.stdout.contains("loose-refused") && r.stdout.contains("not stored in \(Self.cache)"),
+                "prepare claimed to store into a world-writable directory: \(r.stdout)")
         let refused = try Harness.runProcess(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Harness.binary, "prepare"])
         #expect(refused.status == 1 && refused.stderr.contains("only root writes"), "\(refused.status) \(refused.stderr)")
     }

@@ -135,7 +135,7 @@ struct LiveCgroupTests {
         }
         // The failed attempt must not have removed the first sandbox's directories.
         for path in first.paths { #expect(pathExists(path)) }
-        #expect(SandboxCgroup.find(sandboxId: id, layout: layout) == first)
+        #expect(SandboxCgroup.findAll(layout: layout)[id] == first)
     }
 
     @Test func janitorRemovesOnlyDeadOwners() throws {
@@ -148,7 +148,7 @@ struct LiveCgroupTests {
         try cgroup.attach(pid: child.pid)
         child.release()
 
-        let found = CgroupJanitor.leftovers(layout: layout)
+        let found = SandboxCgroup.findAll(layout: layout).values.flatMap(\.paths)
         for path in cgroup.paths { #expect(found.contains(path)) }
 
         // Everyone else's sandboxes always count as alive: never touch them.
@@ -189,8 +189,8 @@ extension LiveCgroupTests {
         let cgroup = try SandboxCgroup.create(sandboxId: id, limits: CgroupLimits(memoryBytes: 64 << 20, pids: 8), layout: elsewhere)
         defer { try? cgroup.destroy() }
 
-        #expect(Set(cgroup.paths).isSubset(of: Set(CgroupJanitor.leftovers(layout: layout))))
-        #expect(SandboxCgroup.find(sandboxId: id, layout: layout) == cgroup)
+        #expect(Set(cgroup.paths).isSubset(of: Set(SandboxCgroup.findAll(layout: layout).values.flatMap(\.paths))))
+        #expect(SandboxCgroup.findAll(layout: layout)[id] == cgroup)
         let removed = CgroupJanitor.removeLeftovers(layout: layout) { $0 != id }
         for path in cgroup.paths {
             #expect(removed.contains(path))

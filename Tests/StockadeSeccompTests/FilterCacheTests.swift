@@ -24,20 +24,37 @@ import Testing
     }
 
     @Test func tamperedOrForeignEntriesAreIgnored() throws {
+        // Another policy's (valid) program is planted under `policy`'s entry
+        // name: with the right key it would be used, so each case below
+        // shows the cache refusing it by returning `policy`'s own program.
         let tmp = TemporaryDirectory()
         let cache = SeccompFilterCache(directory: tmp.path)
         let policy = TestPolicies.defaultLike()
-        let fresh = try cache.compile(policy)
-        let entry = tmp.path + "/" + (try FileManager.default.contentsOfDirectory(atPath: tmp.path)[0])
-        // A different program under the right name but with another key: ignored.
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: entry)))
-        bytes[bytes.firstIndex(of: UInt8(ascii: "\n"))! - 1] ^= 1
-        try Data(bytes).write(to: URL(fileURLWithPath: entry))
+        var other = policy
+        other.socketFamilies = [AF_UNIX]
+        let fresh = try SeccompCompiler.compile(policy)
+        let foreign = try cache.compile(other)
+        #expect(fresh.bpf != foreign.bpf)
+        let fingerprint = try #require(cache.fingerprint)
+        let otherEntry = try [UInt8](Data(contentsOf: URL(fileURLWithPath: cache.entryPath(for: other))))
+        let keyOther = SeccompFilterCache.key(other, .standard, fingerprint: fingerprint)
+        let body = Array(otherEntry.dropFirst(keyOther.utf8.count))
+        let key = Array(SeccompFilterCache.key(policy, .standard, fingerprint: fingerprint).utf8)
+        func plant(_ bytes: [UInt8]) throws {
+            try Data(bytes).write(to: URL(fileURLWithPath: cache.entryPath(for: policy)))
+            chmod(cache.entryPath(for: policy), 0o600)
+        }
+        try plant(key + body)
+        #expect(try cache.compile(policy).bpf == foreign.bpf, "the planted entry is not one the cache would use")
+        // One byte of the key changed: ignored.
+        var tampered = key
+        tampered[tampered.firstIndex(of: UInt8(ascii: "\n"))! - 1] ^= 1
+        try plant(tampered + body)
         #expect(try cache.compile(policy) == fresh)
-        // Group-writable directory: the cache is bypassed, the result still right.
+        // The right key, but the directory is group-writable: bypassed.
+        try plant(key + body)
         chmod(tmp.path, 0o777)
         #expect(try cache.compile(policy) == fresh)
-        #expect(!FileManager.default.fileExists(atPath: entry + ".tmp"), "nothing else was written")
     }
 
     @Test func keyCoversEverythingThatShapesTheProgram() {
@@ -191,21 +208,25 @@ import Testing
         #expect(stat(privateCache.entryPath(for: TestPolicies.defaultLike()), &st) == 0 && st.st_mode & 0o7777 == 0o600)
     }
 
-    @Test func theOldestEntriesArePrunedBeyondTheLimit() throws {
+    @Test func otherBuildsThenTheOldestArePrunedBeyondTheLimit() throws {
         let tmp = TemporaryDirectory()
         mkdir(tmp.path, 0o700)
+        let cache = SeccompFilterCache(directory: tmp.path, fingerprint: "compiler aa libseccomp 11")
+        let thisBuild = "\(SeccompFilterCache.format)\nbuild compiler aa libseccomp 11\nrest"
+        let otherBuild = "\(SeccompFilterCache.format)\nbuild compiler bb libseccomp 11\nrest"
+        // 0–7 this build's entries, 8–11 another build's (newer ones).
         for i in 0..<12 {
             let path = tmp.path + "/\(i).filter"
-            _ = FileManager.default.createFile(atPath: path, contents: Data([1]))
+            _ = FileManager.default.createFile(atPath: path, contents: Data((i < 8 ? thisBuild : otherBuild).utf8))
             var times = [timespec(tv_sec: 1_000_000 + i, tv_nsec: 0), timespec(tv_sec: 1_000_000 + i, tv_nsec: 0)]
             utimensat(AT_FDCWD, path, &times, 0)
         }
         let fd = open(tmp.path, O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
-        SeccompFilterCache.prune(fd, keeping: 8, above: 12)
+        cache.prune(fd, keeping: 6, above: 12)
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).count == 12, "pruned at the limit")
-        SeccompFilterCache.prune(fd, keeping: 8, above: 10)
+        cache.prune(fd, keeping: 6, above: 10)
         let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted { $0.count == $1.count ? $0 < $1 : $0.count < $1.count }
-        #expect(left == (4..<12).map { "\($0).filter" })
+        #expect(left == (2..<8).map { "\($0).filter" }, "another build's entries go first, then this build's oldest")
     }
 }
