@@ -99,6 +99,12 @@ $H "$SR" prepare >"$OUT/prepare.txt" 2>&1 || die "sandbox-run prepare failed: $(
 $H "$SR" "${FILTERED[@]}" -- getent hosts allowed.test >"$OUT/check-filtered.txt" 2>&1 \
     || die "a filtered sandbox cannot resolve allowed.test: $(tail -1 "$OUT/check-filtered.txt")"
 grep -q 198.18.77.10 "$OUT/check-filtered.txt" || die "allowed.test resolved to something else: $(cat "$OUT/check-filtered.txt")"
+# The rootless row too, started as it is timed: a rootless start that fails
+# (exit 125) is fast, and would time as a start that works.
+$H env -u XDG_RUNTIME_DIR HOME="$WS" "$ASUSER" 4242 4242 "$SR" "${FILTERED[@]}" -- getent hosts allowed.test \
+    >"$OUT/check-rootless.txt" 2>&1 \
+    || die "a rootless filtered sandbox cannot resolve allowed.test: $(tail -1 "$OUT/check-rootless.txt")"
+grep -q 198.18.77.10 "$OUT/check-rootless.txt" || die "allowed.test resolved to something else rootless: $(cat "$OUT/check-rootless.txt")"
 
 note "1/4 start-up: filtered vs none vs bwrap ($STARTUP_RUNS runs each, inside ${NS_H})"
 $H env -u XDG_RUNTIME_DIR HOME="$WS" hyperfine -N --warmup 3 --runs "$STARTUP_RUNS" --style basic --export-json "$OUT/startup.json" \

@@ -2,12 +2,15 @@
 """Interleaved start-up timing: each round runs every labelled command once,
 in turn (the order rotates each round), so drift in the machine's load hits
 all rows alike. Prints median, 25th and 75th percentile wall time per row
-and failures.
+and failures. A run that exits non-zero is counted as failed and its time
+left out: a start that fails fast (exit 125) must not pass for a fast start.
 
     interleave.py [--json FILE] ROUNDS LABEL=CMD [LABEL=CMD ...]
 
 CMD is split on spaces (no shell, so no shell start-up is measured).
---json writes {LABEL: {"median_ms", "p25_ms", "p75_ms", "runs", "failed"}}.
+--json writes {LABEL: {"median_ms", "p25_ms", "p75_ms", "runs", "failed"}}:
+"runs" counts the timed (successful) runs; the times are null when fewer
+than two succeeded.
 """
 import json
 import statistics
@@ -31,14 +34,23 @@ for i in range(rounds):
     for label, cmd in rows[k:] + rows[:k]:
         t = time.perf_counter()
         r = subprocess.run(cmd.split(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times[label].append((time.perf_counter() - t) * 1000)
-        failed[label] += r.returncode != 0
+        elapsed = (time.perf_counter() - t) * 1000
+        if r.returncode == 0:
+            times[label].append(elapsed)
+        else:
+            failed[label] += 1
 summary = {}
 for label, _ in rows:
-    q = statistics.quantiles(times[label], n=4)
-    summary[label] = {"median_ms": statistics.median(times[label]), "p25_ms": q[0], "p75_ms": q[2],
-                      "runs": len(times[label]), "failed": failed[label]}
-    print(f"{label:40s} median {statistics.median(times[label]):7.2f} ms  p25 {q[0]:7.2f}  p75 {q[2]:7.2f}  failed {failed[label]}")
+    ts = times[label]
+    if len(ts) >= 2:
+        q = statistics.quantiles(ts, n=4)
+        median, p25, p75 = statistics.median(ts), q[0], q[2]
+        shown = f"median {median:7.2f} ms  p25 {p25:7.2f}  p75 {p75:7.2f}"
+    else:
+        median = p25 = p75 = None
+        shown = f"{'too few successful runs to time':38s}"
+    summary[label] = {"median_ms": median, "p25_ms": p25, "p75_ms": p75, "runs": len(ts), "failed": failed[label]}
+    print(f"{label:40s} {shown}  failed {failed[label]}")
 if json_out:
     with open(json_out, "w") as f:
         json.dump(summary, f, indent=1)

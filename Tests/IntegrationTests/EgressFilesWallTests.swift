@@ -32,11 +32,11 @@ struct EgressFilesWallTests {
                                        "/bin/sh", "-c", script, Harness.binary] + args(ws), timeout: 60)
     }
 
-    /// As the test uid, with `XDG_RUNTIME_DIR=xdg`.
+    /// As the test uid, with `XDG_RUNTIME_DIR=xdg` (the prefix ends in
+    /// env(1), which unsets it first and then applies this assignment).
     static func runRootless(xdg: String, ws: String) throws -> Harness.ProcessResult {
-        try Harness.runProcess(["/usr/bin/unshare", "--net", "--", "/bin/sh", "-c", "set -e; /usr/sbin/ip link set lo up; exec \"$0\" \"$@\"",
-                                "/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)",
-                                "--clear-groups", "/usr/bin/env", "XDG_RUNTIME_DIR=\(xdg)", "HOME=\(ws)", Harness.binary] + args(ws),
+        try Harness.runProcess(["/usr/bin/unshare", "--net", "--", "/bin/sh", "-c", "set -e; /usr/sbin/ip link set lo up; exec \"$0\" \"$@\""]
+                                   + Harness.asUser(uid, home: ws) + ["XDG_RUNTIME_DIR=\(xdg)", Harness.binary] + args(ws),
                                timeout: 60)
     }
 

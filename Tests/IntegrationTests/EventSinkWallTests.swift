@@ -21,78 +21,64 @@ struct EventSinkWallTests {
         try Harness.runProcess([Harness.binary] + args, env: env, timeout: timeout)
     }
 
-    @Test("run 1 plants events.jsonl -> outside file in its workspace; run 2 with --events there refuses (125) and the file is unchanged")
-    func plantedSymlinkAcrossRuns() throws {
+    /// `sandbox-run ARGS` as the test uid (the rootless path), home `home`.
+    static func runRootless(_ args: [String], home: String) throws -> Harness.ProcessResult {
+        try Harness.runProcess(Harness.asUser(Harness.testUID, home: home) + [Harness.binary] + args)
+    }
+
+    @Test("run 1 plants events.jsonl -> a file outside the sandbox (root's, or rootless the caller's own); run 2 with --events there refuses (125) and the file is unchanged",
+          arguments: [false, true])
+    func plantedSymlinkAcrossRuns(rootless: Bool) throws {
         let ws = Harness.makeWorkspace()
-        let (dir, file) = try Self.victim()
+        // The file the attack wants appended to: root's start-up file, or
+        // rootless the caller's own (in a home outside the sandbox).
+        let dir: String, file: String
+        if rootless {
+            dir = Harness.makeWorkspace()
+            file = dir + "/.bashrc"
+            try "ORIGINAL\n".write(toFile: file, atomically: false, encoding: .utf8)
+            chown(file, Harness.testUID, Harness.testUID)
+        } else {
+            (dir, file) = try Self.victim()
+        }
         defer {
             Harness.removeTree(ws)
             Harness.removeTree(dir)
         }
+        let run: ([String]) throws -> Harness.ProcessResult = { args in
+            rootless ? try Self.runRootless(args, home: dir) : try Self.run(args)
+        }
         // Run 1: the workload plants the link (and a linked directory).
-        let planted = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c",
-                                           "ln -s \(file) \(ws)/events.jsonl && ln -s \(dir) \(ws)/logs"], cwd: ws)
+        let plant = ["--workspace", ws, "--", "/bin/sh", "-c", "ln -s \(file) \(ws)/events.jsonl && ln -s \(dir) \(ws)/logs"]
+        let planted: (status: Int32, stderr: String)
+        if rootless {
+            let r = try Self.runRootless(["--events", "stderr"] + plant, home: dir)
+            planted = (r.status, r.stderr)
+        } else {
+            let r = try Harness.sandbox(plant, cwd: ws)
+            planted = (r.status, r.stderr)
+        }
         #expect(planted.status == 0, "\(planted.stderr)")
         var st = stat()
         #expect(lstat(ws + "/events.jsonl", &st) == 0 && st.st_mode & S_IFMT == S_IFLNK)
 
         // Run 2, the CI habit: the log in the checkout, which is the workspace.
-        let inWorkspace = try Self.run(["--events", ws + "/events.jsonl", "--workspace", ws, "--", "/bin/true"])
+        let inWorkspace = try run(["--events", ws + "/events.jsonl", "--workspace", ws, "--", "/bin/true"])
         #expect(inWorkspace.status == 125)
         #expect(inWorkspace.stderr.contains("workload can write"), "\(inWorkspace.stderr)")
 
         // Run 2 again with another workspace: the link itself is refused.
         let other = Harness.makeWorkspace()
         defer { Harness.removeTree(other) }
-        let viaLink = try Self.run(["--events", ws + "/events.jsonl", "--workspace", other, "--", "/bin/true"])
+        let viaLink = try run(["--events", ws + "/events.jsonl", "--workspace", other, "--", "/bin/true"])
         #expect(viaLink.status == 125)
         #expect(viaLink.stderr.contains("symbolic link"), "\(viaLink.stderr)")
-        let viaDir = try Self.run(["--events", ws + "/logs/new.jsonl", "--workspace", other, "--", "/bin/true"])
+        let viaDir = try run(["--events", ws + "/logs/new.jsonl", "--workspace", other, "--", "/bin/true"])
         #expect(viaDir.status == 125)
         #expect(viaDir.stderr.contains("\(ws)/logs is a symbolic link"), "\(viaDir.stderr)")
 
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "ORIGINAL\n")
         #expect(!FileManager.default.fileExists(atPath: dir + "/new.jsonl"))
-    }
-
-    /// `sandbox-run ARGS` as the test uid (the rootless path), home `home`.
-    static func runRootless(_ args: [String], home: String) throws -> Harness.ProcessResult {
-        try Harness.runProcess(["/usr/bin/setpriv", "--reuid=\(Harness.testUID)", "--regid=\(Harness.testUID)", "--clear-groups",
-                                "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(home)", Harness.binary] + args)
-    }
-
-    @Test("rootless: run 1 plants events.jsonl -> the caller's own file; run 2 with --events there refuses (125) and the file is unchanged")
-    func plantedSymlinkAcrossRunsRootless() throws {
-        let ws = Harness.makeWorkspace()
-        let home = Harness.makeWorkspace()  // the caller's, outside the sandbox
-        defer {
-            Harness.removeTree(ws)
-            Harness.removeTree(home)
-        }
-        let file = home + "/.bashrc"
-        try "ORIGINAL\n".write(toFile: file, atomically: false, encoding: .utf8)
-        chown(file, Harness.testUID, Harness.testUID)
-        let planted = try Self.runRootless(["--events", "stderr", "--workspace", ws, "--", "/bin/sh", "-c",
-                                            "ln -s \(file) \(ws)/events.jsonl && ln -s \(home) \(ws)/logs"], home: home)
-        #expect(planted.status == 0, "\(planted.stderr)")
-        var st = stat()
-        #expect(lstat(ws + "/events.jsonl", &st) == 0 && st.st_mode & S_IFMT == S_IFLNK)
-
-        let inWorkspace = try Self.runRootless(["--events", ws + "/events.jsonl", "--workspace", ws, "--", "/bin/true"], home: home)
-        #expect(inWorkspace.status == 125)
-        #expect(inWorkspace.stderr.contains("workload can write"), "\(inWorkspace.stderr)")
-
-        let other = Harness.makeWorkspace()
-        defer { Harness.removeTree(other) }
-        let viaLink = try Self.runRootless(["--events", ws + "/events.jsonl", "--workspace", other, "--", "/bin/true"], home: home)
-        #expect(viaLink.status == 125)
-        #expect(viaLink.stderr.contains("symbolic link"), "\(viaLink.stderr)")
-        let viaDir = try Self.runRootless(["--events", ws + "/logs/new.jsonl", "--workspace", other, "--", "/bin/true"], home: home)
-        #expect(viaDir.status == 125)
-        #expect(viaDir.stderr.contains("\(ws)/logs is a symbolic link"), "\(viaDir.stderr)")
-
-        #expect(try String(contentsOfFile: file, encoding: .utf8) == "ORIGINAL\n")
-        #expect(!FileManager.default.fileExists(atPath: home + "/new.jsonl"))
     }
 
     @Test("plain root: a sink directory owned by another user, or writable by others without the sticky bit, is refused (125)")

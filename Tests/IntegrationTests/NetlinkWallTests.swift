@@ -13,10 +13,30 @@ struct NetlinkWallTests {
         #expect(r.status == 0, "cc failed: \(r.stderr)")
     }
 
-    /// Every profile as root; rootless only where the profile can run:
-    /// `ci` requires limits, and an unprivileged user cannot enforce them on
-    /// a host that keeps memory and pids on cgroup v1 (it fails closed).
-    static let routeOnlyCases: [(String, Bool)] = [("default", false), ("agent", false), ("ci", false), ("default", true), ("agent", true)]
+    /// Every profile, as root and rootless.
+    static let routeOnlyCases: [(String, Bool)] = [("default", false), ("agent", false), ("ci", false),
+                                                   ("default", true), ("agent", true), ("ci", true)]
+
+    /// Whether a sandbox this process starts as the test uid can have memory
+    /// and pids limits, read from the host rather than from the code under
+    /// test: not while either controller sits on a cgroup v1 hierarchy
+    /// (root's), and on cgroup v2 only in a cgroup delegated to that uid.
+    static func rootlessCanLimit() -> Bool {
+        let controllers = (try? String(contentsOfFile: "/proc/cgroups", encoding: .utf8)) ?? ""
+        for line in controllers.split(separator: "\n") where !line.hasPrefix("#") {
+            // subsys_name, hierarchy (0: none of v1's), num_cgroups, enabled
+            let field = line.split(separator: "\t")
+            if field.count >= 4, ["memory", "pids"].contains(field[0]), field[1] != "0", field[3] == "1" { return false }
+        }
+        let own = ((try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? "")
+            .split(separator: "\n").first { $0.hasPrefix("0::") }
+        guard let own else { return false }
+        let dir = "/sys/fs/cgroup" + own.dropFirst(3)
+        var st = stat()
+        guard stat(dir, &st) == 0, st.st_uid == Harness.testUID else { return false }
+        let available = ((try? String(contentsOfFile: dir + "/cgroup.controllers", encoding: .utf8)) ?? "").split(separator: " ")
+        return available.contains("memory") && available.contains("pids")
+    }
 
     @Test("NETLINK_ROUTE works; AUDIT, NETFILTER, XFRM and KOBJECT_UEVENT are refused with syscall.denied naming them",
           arguments: Self.routeOnlyCases)
@@ -27,6 +47,14 @@ struct NetlinkWallTests {
         // 0 ROUTE, 9 AUDIT, 12 NETFILTER, 6 XFRM, 15 KOBJECT_UEVENT.
         let r = try Harness.sandbox(["--profile", profile, "--workspace", ws, "--", "./netlink", "0", "9", "12", "6", "15"], cwd: ws,
                                     asUser: rootless ? Harness.testUID : nil)
+        // `ci` requires its limits: where the caller cannot have them it
+        // fails closed before the workload runs.
+        if profile == "ci" && rootless && !Self.rootlessCanLimit() {
+            #expect(r.status == 125, "\(r.stderr)")
+            #expect(r.events("sandbox.error").contains { $0["step"]?.stringValue == "limits" && $0["code"]?.stringValue == "limits_unenforceable" }, "\(r.eventLines)")
+            #expect(r.climbResult("nl0") == nil, "the workload ran: \(r.stdout)")
+            return
+        }
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.climbResult("nl0") == "ok", "\(r.stdout)")
         let names = [9: "NETLINK_AUDIT", 12: "NETLINK_NETFILTER", 6: "NETLINK_XFRM", 15: "NETLINK_KOBJECT_UEVENT"]
