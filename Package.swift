@@ -42,7 +42,8 @@ let package = Package(
         // Parent-side syscall shims the Swift overlay does not expose (pidfd, seccomp notify, signalfd).
         .target(name: "CStockadeSys"),
 
-        // Seccomp policy model, syscall names, and the libseccomp compiler (pure, no root).
+        // Seccomp policy model, syscall names, and the libseccomp compiler (no root); compiled
+        // filters are cached on disk (SeccompFilterCache, through StockadeSystem).
         .target(name: "StockadeSeccomp", dependencies: ["CSeccomp", "StockadeSystem", "CStockadeSys"], swiftSettings: leanSettings),
         // Event model, JSON lines encoding, sinks, schema.
         .target(name: "StockadeEvents", dependencies: ["CNettle", "CStockadeSys", "StockadeSystem"], swiftSettings: leanSettings),
@@ -52,7 +53,7 @@ let package = Package(
         // address classes, DNS names, allow rules, ECH entries, upstreams.
         .target(name: "StockadeAddress", swiftSettings: leanSettings),
         // Egress firewall: DNS wire format and proxy, rtnetlink, nftables, NFLOG.
-        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents", "StockadeAddress", "StockadeSystem"], swiftSettings: leanSettings),
+        .target(name: "StockadeNet", dependencies: ["CNftnl", "CMnl", "CStockadeSys", "StockadeEvents", "StockadeAddress"], swiftSettings: leanSettings),
         .target(
             name: "StockadeProfile",
             dependencies: [
@@ -98,9 +99,9 @@ let package = Package(
         .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeAddress", "StockadeTestSupport", "StockadeSystem"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeReportTests", dependencies: ["StockadeReport", "StockadeProfile", "StockadeEvents"], swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents", "StockadeSeccomp", "StockadeProfile"], exclude: ["Fixtures"], swiftSettings: strictSettings),
-        // The one seam for whole-file reads and writes, directory listing and mkdir -p
-        // (plain libc and CStockadeSys): every module that touches files uses it.
-        .target(name: "StockadeSystem", dependencies: ["CStockadeSys"], swiftSettings: leanSettings),
+        // The one seam for whole-file reads and writes and directory listing (plain libc):
+        // the modules that read or write whole files or list directories use it.
+        .target(name: "StockadeSystem", swiftSettings: leanSettings),
         .testTarget(name: "StockadeSystemTests", dependencies: ["StockadeSystem"], swiftSettings: strictSettings),
     ]
 )

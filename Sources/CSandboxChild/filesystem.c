@@ -171,11 +171,10 @@ static int clone_tree(const char *src, int open_flags, int recursive, uint64_t a
 }
 
 /* Rootless: a bind source the child clones itself (only the new user
- * namespace may), checked against the parent's descriptor when flagged. */
+ * namespace may), checked against the parent's descriptor of it. */
 static int clone_source(const struct stk_mount_op *op)
 {
-    return clone_tree(op->src, 0, (op->flags & STK_MOUNT_F_RECURSIVE) != 0, op->attr_set,
-                      (op->flags & STK_MOUNT_F_VERIFY_SOURCE) ? op->tree_fd : -1);
+    return clone_tree(op->src, 0, (op->flags & STK_MOUNT_F_RECURSIVE) != 0, op->attr_set, op->tree_fd);
 }
 
 /* The kernel refuses a fresh sysfs when the host's /sys is itself partly
@@ -320,7 +319,11 @@ void stk_setup_filesystem(const struct stk_child_config *cfg)
     for (size_t i = 0; i < cfg->mount_count; i++) {
         const struct stk_mount_op *op = &cfg->mounts[i];
         tree_fds[i] = op->tree_fd;
-        if (op->kind == STK_MOUNT_ATTACH_TREE && (op->tree_fd < 0 || (op->flags & STK_MOUNT_F_VERIFY_SOURCE))) {
+        /* A bind always comes with the parent's descriptor: a source known
+         * only by its string would be bound unchecked (fail closed). */
+        if (op->kind == STK_MOUNT_ATTACH_TREE && op->tree_fd < 0)
+            stk_fail(cfg, STK_STEP_MOUNT_OP, EBADF, (int)i);
+        if (op->kind == STK_MOUNT_ATTACH_TREE && (op->flags & STK_MOUNT_F_VERIFY_SOURCE)) {
             int t = clone_source(op);
             if (t < 0)
                 stk_fail(cfg, STK_STEP_MOUNT_OP, -t, (int)i);

@@ -3,6 +3,7 @@
 #include "stockade_sys.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <link.h>
 #include <stdint.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static int note_build_id(const unsigned char *notes, size_t size, struct search 
             return 0;
         if (type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(notes + name, "GNU", 4) == 0 && descsz > 0) {
             if (2 * (size_t)descsz + 1 > s->cap)
-                return -1;
+                return -ERANGE;
             static const char hex[] = "0123456789abcdef";
             for (uint32_t i = 0; i < descsz; i++) {
                 s->out[2 * i] = hex[notes[desc + i] >> 4];

@@ -23,18 +23,3 @@ int stk_sink_openat2(int dirfd, const char *name, int flags, unsigned mode)
     } while (r < 0 && errno == EINTR);
     return r < 0 ? -errno : (int)r;
 }
-
-int stk_thread_set_fs_creds(uint32_t uid, uint32_t gid, const uint32_t *groups, int ngroups)
-{
-    if (syscall(SYS_setgroups, (size_t)ngroups, groups) < 0)
-        return -errno;
-    /* setfsgid/setfsuid return the previous id and report no error: set,
-     * then ask again (an invalid id, -1, only queries) to check it held. */
-    syscall(SYS_setfsgid, gid);
-    if ((uint32_t)syscall(SYS_setfsgid, (uint32_t)-1) != gid)
-        return -EPERM;
-    syscall(SYS_setfsuid, uid);
-    if ((uint32_t)syscall(SYS_setfsuid, (uint32_t)-1) != uid)
-        return -EPERM;
-    return 0;
-}

@@ -2,12 +2,9 @@
 #include "stockade_sys.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/mount.h>
-#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>

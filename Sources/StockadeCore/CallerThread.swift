@@ -5,7 +5,8 @@ import CStockadeSys
 import StockadeEvents
 
 /// Runs one piece of file work with the sudo caller's filesystem
-/// credentials, on a short-lived thread of its own.
+/// credentials, on a short-lived thread of its own (`stk_with_fs_identity`,
+/// the one implementation, which the bind-source walk uses too).
 ///
 /// Why a thread: Linux keeps credentials per thread (task), so a thread that
 /// switches its fsuid, fsgid and groups with raw syscalls changes nothing for
@@ -20,44 +21,27 @@ import StockadeEvents
 enum CallerThread {
     static func run(as caller: CallerCredentials, target: String,
                     _ body: @escaping () -> Result<Int32, EventSinkError>) -> Result<Int32, EventSinkError> {
-        let job = Job(caller: caller, body: body)
-        let context = Unmanaged.passRetained(job).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-            job.execute()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<Job>.fromOpaque(context).release()
-            return .failure(EventSinkError(step: .open, target: target, errno: rc))
+        let job = Job(body: body)
+        let rc = caller.groups.withUnsafeBufferPointer { groups in
+            stk_with_fs_identity(caller.uid, caller.gid, groups.baseAddress, groups.count, { ctx in
+                let job = Unmanaged<Job>.fromOpaque(ctx!).takeUnretainedValue()
+                job.result = job.body()
+            }, Unmanaged.passUnretained(job).toOpaque())
         }
-        pthread_join(thread, nil)
+        // The thread could not start or could not take the caller's
+        // credentials: the body never ran (never as root by mistake).
+        guard rc == 0 else { return .failure(EventSinkError(step: .open, target: "caller credentials", errno: -rc)) }
         return job.result ?? .failure(EventSinkError(step: .open, target: target, errno: EPERM))
     }
 
     /// Written by the one thread that runs it and read only after
-    /// pthread_join, which orders the two.
+    /// stk_with_fs_identity joined that thread, which orders the two.
     private final class Job: @unchecked Sendable {
-        let caller: CallerCredentials
         let body: () -> Result<Int32, EventSinkError>
         var result: Result<Int32, EventSinkError>?
 
-        init(caller: CallerCredentials, body: @escaping () -> Result<Int32, EventSinkError>) {
-            self.caller = caller
+        init(body: @escaping () -> Result<Int32, EventSinkError>) {
             self.body = body
-        }
-
-        func execute() {
-            let rc = caller.groups.withUnsafeBufferPointer {
-                stk_thread_set_fs_creds(caller.uid, caller.gid, $0.baseAddress, Int32($0.count))
-            }
-            guard rc == 0 else {
-                // Never run the body with root's credentials by mistake.
-                result = .failure(EventSinkError(step: .open, target: "caller credentials", errno: -rc))
-                return
-            }
-            result = body()
         }
     }
 }

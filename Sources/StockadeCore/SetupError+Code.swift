@@ -60,9 +60,10 @@ extension SetupError {
         case netlinkParse = "netlink_parse"
 
         // The C child's steps: the code is the step's name (stk_step_name).
+        // The reserved steps (STK_STEP_WAIT_GO, STK_STEP_SIGNALS) have none:
+        // nothing reports them.
         case unknown = "unknown"
         case none = "none"
-        case waitGo = "wait_go"
         case pdeathsig = "pdeathsig"
         case closeFds = "close_fds"
         case unshareCgroup = "unshare_cgroup"
@@ -88,7 +89,6 @@ extension SetupError {
         case seccomp = "seccomp"
         case listenerHandoff = "listener_handoff"
         case fork = "fork"
-        case signals = "signals"
         case exec = "exec"
         case pty = "pty"
         case landlockRuleset = "landlock_ruleset"
@@ -98,8 +98,9 @@ extension SetupError {
         case setsid = "setsid"
 
         /// The code of a failed child step, named by stk_step_name. A name
-        /// this enum lacks (a step added in C only) becomes `unknown`; a test
-        /// walks every STK_STEP so that does not happen unnoticed.
+        /// this enum lacks (a step added in C only, or a reserved one)
+        /// becomes `unknown`; a test walks every STK_STEP so that does not
+        /// happen unnoticed.
         public init(childStep name: String) {
             self = Code(rawValue: name) ?? .unknown
         }

@@ -57,6 +57,7 @@ extension Supervisor {
         if let egress { expected.merge(egress.files) { checked, _ in checked } }
         TestOnlyHooks.pauseBeforeBinds()
         let trees = try PreparedTrees.prepare(launchPlan.mounts, rootless: plan.spec.rootless, caller: plan.spec.caller, expected: expected)
+        TestOnlyHooks.pauseAfterBindsOpened(rootless: plan.spec.rootless)
         return PreparedLaunch(plan: launchPlan, trees: trees, landlock: landlock)
     }
 

@@ -216,7 +216,16 @@ struct WatchLoop {
             subject = plan.cwd
             message = "the working directory \(plan.cwd) is not visible inside the sandbox"
         }
-        return SetupError(step: name, code: .init(childStep: name), errno: err, subject: subject, message: message)
+        var code = SetupError.Code(childStep: name)
+        // A bind the init cloned itself (rootless) that is no longer the
+        // object the supervisor opened (filesystem.c, clone_tree).
+        if step == Int32(STK_STEP_MOUNT_OP.rawValue), err == ESTALE, value >= 0, Int(value) < plan.mounts.count,
+           case .bind(let source, let destination, _, _, _) = plan.mounts[Int(value)] {
+            code = .bindSourceChanged
+            subject = source
+            message = "\(source) is no longer the object the supervisor opened: it was replaced since; refusing to bind it at \(destination)"
+        }
+        return SetupError(step: name, code: code, errno: err, subject: subject, message: message)
     }
 
     /// Every notification is a denial, answered with an errno, except the

@@ -92,7 +92,7 @@ struct JournalSocket: Sendable {
         let mfd = stk_memfd_create("stockade-journal", STK_MFD_CLOEXEC | STK_MFD_ALLOW_SEALING)
         guard mfd >= 0 else { return -mfd }
         defer { _ = Glibc.close(mfd) }
-        guard FileIO.writeAll(mfd, bytes: entry) else { return errno == 0 ? EIO : errno }
+        guard FileIO.writeAll(mfd, bytes: entry) else { return errno }
         // journald only trusts a memfd nobody can change any more.
         let seals = STK_F_SEAL_SEAL | STK_F_SEAL_SHRINK | STK_F_SEAL_GROW | STK_F_SEAL_WRITE
         guard fcntl(mfd, STK_F_ADD_SEALS, seals) == 0 else { return errno }

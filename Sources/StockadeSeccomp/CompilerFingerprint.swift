@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CStockadeSys
 
 /// What identifies the code that turned a policy into a program: the GNU
@@ -26,7 +29,7 @@ public enum CompilerFingerprint {
         case .found(let library): return "compiler \(compiler) libseccomp \(library)"
         // Linked statically, libseccomp is part of the executable's build ID.
         case .noObject: return "compiler \(compiler) libseccomp static"
-        case .noBuildID: return nil
+        case .noBuildID, .tooLong: return nil
         }
     }
 
@@ -34,6 +37,9 @@ public enum CompilerFingerprint {
         case found(String)
         case noBuildID
         case noObject
+        /// An ID longer than the buffer: not one that can be compared, and
+        /// never taken for "no object" (which reads as linked statically).
+        case tooLong
     }
 
     /// Hex build ID of the loaded object that holds `address` or whose path
@@ -46,6 +52,7 @@ public enum CompilerFingerprint {
             }
             return stk_build_id(address, nil, out.baseAddress, out.count)
         }
+        if n == -ERANGE { return .tooLong }
         if n < 0 { return .noObject }
         if n == 0 { return .noBuildID }
         return .found(String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self))

@@ -17,8 +17,7 @@ public struct DirectoryEntry: Equatable, Sendable {
     public var isDirectory: Bool { type == UInt8(DT_DIR) }
 }
 
-/// Listing and creating directories, the one `readdir` loop and the one
-/// `mkdir -p` of the project.
+/// Listing directories: the one `readdir` loop of the project.
 public enum Directory {
     /// Every entry of the open stream `stream` except `.` and `..`, in the
     /// order the filesystem gives them. `errno` is 0 when the stream ended
@@ -43,17 +42,5 @@ public enum Directory {
         guard let stream = opendir(path) else { return nil }
         defer { closedir(stream) }
         return entries(of: stream).entries
-    }
-
-    /// `mkdir -p`: creates `path` and every missing directory above it with
-    /// `mode` (an existing one is left as it is); 0, or the errno of the
-    /// first component that could not be made.
-    public static func makeAll(_ path: String, mode: mode_t) -> Int32 {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, mode) != 0 && errno != EEXIST { return errno }
-        }
-        return 0
     }
 }

@@ -30,7 +30,8 @@ public enum FileIO {
     }
 
     /// The file `path` (at most `limit` bytes, as `readAll`); nil with errno
-    /// set.
+    /// set. Always `O_NOCTTY`: a terminal planted in place of the file never
+    /// becomes the supervisor's controlling terminal.
     ///
     /// - `directory`: a relative `path` is opened from this descriptor
     ///   (`openat(2)`), so a caller that holds a directory it checked never
@@ -38,14 +39,16 @@ public enum FileIO {
     /// - `noFollow`: `O_NOFOLLOW`, a final symlink fails with `ELOOP` (for
     ///   files in directories someone else can write).
     /// - `nonBlocking`: `O_NONBLOCK`, so opening a FIFO planted in place of
-    ///   the file cannot hang; the read itself is of a regular file then.
+    ///   the file cannot hang. Only an `accept` that checks for `S_IFREG`
+    ///   makes the read one of a regular file; without it a FIFO or device
+    ///   is read too (non-blocking: `EAGAIN` rather than a hang).
     /// - `accept`: judges the open file's `fstat(2)` (type, owner, mode,
     ///   size) before any byte is read; a refusal is nil with `EINVAL`.
     public static func readFile(
         _ path: String, limit: Int, relativeTo directory: Int32 = AT_FDCWD,
         noFollow: Bool = false, nonBlocking: Bool = false, accept: ((stat) -> Bool)? = nil
     ) -> [UInt8]? {
-        let flags = O_RDONLY | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0) | (nonBlocking ? O_NONBLOCK : 0)
+        let flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | (noFollow ? O_NOFOLLOW : 0) | (nonBlocking ? O_NONBLOCK : 0)
         let fd = openat(directory, path, flags)
         guard fd >= 0 else { return nil }
         defer { closeKeepingErrno(fd) }
@@ -66,7 +69,8 @@ public enum FileIO {
     }
 
     /// Writes all of `text` to `fd`, retrying EINTR and short writes; false
-    /// with errno set when a write fails.
+    /// with errno set when a write fails (`EIO` when it wrote nothing and
+    /// named no error).
     @discardableResult
     public static func writeAll(_ fd: Int32, _ text: String) -> Bool {
         writeAll(fd, bytes: Array(text.utf8))
@@ -80,7 +84,13 @@ public enum FileIO {
             while off < buf.count {
                 let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
                 if n < 0, errno == EINTR { continue }
-                if n <= 0 { return false }
+                if n < 0 { return false }
+                if n == 0 {
+                    // write(2) made no progress and set no errno: do not
+                    // leave a caller reporting a stale one (or 0).
+                    errno = EIO
+                    return false
+                }
                 off += n
             }
             return true
@@ -98,7 +108,7 @@ public enum FileIO {
         let fd = open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { return errno }
         defer { close(fd) }
-        return writeAll(fd, bytes: bytes) ? 0 : (errno == 0 ? EIO : errno)
+        return writeAll(fd, bytes: bytes) ? 0 : errno
     }
 
     /// `close(2)` that leaves the errno of the step before it for the caller.

@@ -6,13 +6,19 @@ import Testing
 /// build's pause hook (`STOCKADE_TEST_PAUSE_BEFORE_BINDS`) holds the
 /// supervisor right before the binds, so the swap lands in that window
 /// every time; the bind must then refuse (125, `bind_source_changed`).
+/// Rootless, the child clones each source itself by path and checks it
+/// against the supervisor's descriptor; a second hook
+/// (`STOCKADE_TEST_PAUSE_AFTER_BINDS_OPENED`) holds the supervisor after it
+/// opened the sources, so the swap gets past its check and only the
+/// child's can refuse it.
 @Suite("Bind sources swapped after their checks", .enabled(if: Harness.requireRoot()))
 struct BindSwapTests {
     static let hook = "STOCKADE_TEST_PAUSE_BEFORE_BINDS"
+    static let afterOpenedHook = "STOCKADE_TEST_PAUSE_AFTER_BINDS_OPENED"
 
-    /// Runs `argv` with the pause hook; at the pause runs `swap` (nil: a
-    /// control run that changes nothing), then lets the supervisor go on.
-    static func runPaused(_ argv: [String], swap: (() throws -> Void)?) throws -> Harness.ProcessResult {
+    /// Runs `argv` with the pause hook `hook`; at the pause runs `swap` (nil:
+    /// a control run that changes nothing), then lets the supervisor go on.
+    static func runPaused(_ argv: [String], hook: String = BindSwapTests.hook, swap: (() throws -> Void)?) throws -> Harness.ProcessResult {
         let base = NSTemporaryDirectory() + "stockade-bindswap-\(UUID().uuidString)"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: argv[0])
@@ -67,8 +73,32 @@ struct BindSwapTests {
         #expect(!swapped.stdout.contains("ran") && !swapped.stdout.contains("unscanned-secret"), "\(swapped.stdout)")
     }
 
+    /// A rootless `--net filtered` run of `cat /etc/resolv.conf` as the
+    /// test user, in a network namespace of its own.
+    static func rootlessEgressArgv(xdg: String, ws: String) -> [String] {
+        let uid = Harness.testUID
+        return ["/usr/bin/unshare", "--net", "--", "/bin/sh", "-c", "set -e; /usr/sbin/ip link set lo up; exec \"$0\" \"$@\"",
+                "/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
+                "/usr/bin/env", "XDG_RUNTIME_DIR=\(xdg)", "HOME=\(ws)", Harness.binary,
+                "--events", "stderr", "--net", "filtered", "--dns-upstream", "127.0.0.1", "--workspace", ws,
+                "--", "/bin/cat", "/etc/resolv.conf"]
+    }
+
     @Test("rootless: resolv.conf replaced after its check is not bound (125); the control run is")
     func egressFileSwappedAfterCheck() throws {
+        try Self.swapResolvConf(hook: Self.hook, refusedAt: "open_bind_source")
+    }
+
+    @Test("rootless: resolv.conf replaced after the supervisor opened it is refused by the child (125); the control run is")
+    func egressFileSwappedAfterOpen() throws {
+        // The supervisor's check already passed: the child's clone refuses.
+        try Self.swapResolvConf(hook: Self.afterOpenedHook, refusedAt: "mount_op")
+    }
+
+    /// Control run, then a run whose resolv.conf is replaced at the pause of
+    /// `hook`: refused at `step` with `bind_source_changed`, the planted file
+    /// never read.
+    static func swapResolvConf(hook: String, refusedAt step: String) throws {
         let xdg = Harness.makeWorkspace()
         chmod(xdg, 0o700)
         let ws = Harness.makeWorkspace()
@@ -77,24 +107,21 @@ struct BindSwapTests {
             Harness.removeTree(ws)
         }
         let uid = Harness.testUID
-        let argv = ["/usr/bin/unshare", "--net", "--", "/bin/sh", "-c", "set -e; /usr/sbin/ip link set lo up; exec \"$0\" \"$@\"",
-                    "/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
-                    "/usr/bin/env", "XDG_RUNTIME_DIR=\(xdg)", "HOME=\(ws)", Harness.binary,
-                    "--events", "stderr", "--net", "filtered", "--dns-upstream", "127.0.0.1", "--workspace", ws,
-                    "--", "/bin/cat", "/etc/resolv.conf"]
+        let argv = rootlessEgressArgv(xdg: xdg, ws: ws)
 
-        let control = try Self.runPaused(argv, swap: nil)
+        let control = try runPaused(argv, hook: hook, swap: nil)
         #expect(control.status == 0, "\(control.stderr)")
         #expect(control.stdout.contains("nameserver 127.0.0.53"), "\(control.stdout)")
 
         let net = xdg + "/stockade/net"
-        let swapped = try Self.runPaused(argv) {
+        let swapped = try runPaused(argv, hook: hook) {
             try "nameserver 192.0.2.53\n".write(toFile: net + "/planted", atomically: false, encoding: .utf8)
             chown(net + "/planted", uid, uid)
             #expect(rename(net + "/planted", net + "/resolv.conf") == 0)
         }
         #expect(swapped.status == 125, "\(swapped.status) \(swapped.stderr)")
         #expect(swapped.stderr.contains(#""code":"bind_source_changed""#), "\(swapped.stderr)")
+        #expect(swapped.stderr.contains(#""step":"\#(step)""#), "\(swapped.stderr)")
         #expect(!swapped.stdout.contains("192.0.2.53"), "\(swapped.stdout)")
     }
 }

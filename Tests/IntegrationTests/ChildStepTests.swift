@@ -7,7 +7,7 @@ import Testing
 /// workload never runs (hard rule 3).
 @Suite("The child's failure steps", .enabled(if: Harness.requireRoot()))
 struct ChildStepTests {
-    func expectFailed(_ r: Harness.Result, step: String, errno: String, marker: String, _ ws: String) throws {
+    func expectFailed(_ r: Harness.Result, step: String, errno: String, marker: String) throws {
         #expect(r.status == 125, "\(r.status) \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: marker), "the workload ran")
         let err = try #require(r.events("sandbox.error").first, "\(r.eventLines)")
@@ -23,7 +23,7 @@ struct ChildStepTests {
         var env = ProcessInfo.processInfo.environment
         env["STOCKADE_TEST_CHILD_SETSID_FAILS"] = "1"
         let r = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", "touch \(ws)/ran"], env: env)
-        try expectFailed(r, step: "setsid", errno: "EPERM", marker: ws + "/ran", ws)
+        try expectFailed(r, step: "setsid", errno: "EPERM", marker: ws + "/ran")
         // Without the hook the same command runs.
         let ok = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", "touch \(ws)/ran"])
         #expect(ok.status == 0, "\(ok.stderr)")
@@ -38,6 +38,6 @@ struct ChildStepTests {
         let closed = ws + "/closed"
         mkdir(closed, 0o700)
         let r = try Harness.sandbox(["--workspace", ws, "--", "/bin/sh", "-c", "touch \(ws)/ran"], cwd: closed)
-        try expectFailed(r, step: "chdir", errno: "EACCES", marker: ws + "/ran", ws)
+        try expectFailed(r, step: "chdir", errno: "EACCES", marker: ws + "/ran")
     }
 }

@@ -65,7 +65,7 @@ struct FileIOTests {
     /// Opening a FIFO planted in place of a file would block forever
     /// without O_NONBLOCK; with it, `accept` then refuses anything but a
     /// regular file before a byte is read.
-    @Test func nonBlockingOpenOfAFifoDoesNotHang() {
+    @Test(.timeLimit(.minutes(1))) func nonBlockingOpenOfAFifoDoesNotHang() {
         defer { cleanUp() }
         #expect(mkfifo(root + "/fifo", 0o600) == 0)
         errno = 0
@@ -91,6 +91,7 @@ struct FileIOTests {
     }
 
     @Test func readAllFromAPipe() {
+        defer { cleanUp() }
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         #expect(FileIO.writeAll(fds[1], "through a pipe"))
@@ -102,20 +103,16 @@ struct FileIOTests {
 
 @Suite("Directory")
 struct DirectoryTests {
-    @Test func makeAllCreatesEveryMissingComponentAndListsThem() {
+    @Test func entriesListsEveryEntryButDotAndDotDot() {
         var template = Array("/tmp/stockade-dir-XXXXXX".utf8CString)
         let root = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
         defer {
-            for path in [root + "/a/b/c", root + "/a/b", root + "/a"] { rmdir(path) }
+            rmdir(root + "/a")
             unlink(root + "/file")
             rmdir(root)
         }
-        #expect(Directory.makeAll(root + "/a/b/c", mode: 0o700) == 0)
-        #expect(Directory.makeAll(root + "/a/b/c", mode: 0o700) == 0)  // already there
-        var st = stat()
-        #expect(stat(root + "/a/b/c", &st) == 0 && st.st_mode & S_IFMT == S_IFDIR && st.st_mode & 0o777 == 0o700)
+        #expect(mkdir(root + "/a", 0o700) == 0)
         #expect(FileIO.writeFile(root + "/file", "x", flags: O_WRONLY | O_CREAT) == 0)
-        #expect(Directory.makeAll(root + "/file/sub", mode: 0o700) == ENOTDIR)
 
         let listing = Directory.entries(atPath: root)?.sorted { $0.name < $1.name }
         #expect(listing?.map(\.name) == ["a", "file"])

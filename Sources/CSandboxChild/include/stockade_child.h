@@ -43,7 +43,7 @@ enum stk_mount_kind {
     STK_MOUNT_HIDE_FILE = 6,
     /* Cover the existing directory at `dst` with an empty read-only dir. */
     STK_MOUNT_HIDE_DIR = 7,
-    /* Remount the mount at `dst` read-only (MS_REMOUNT|MS_BIND|MS_RDONLY). */
+    /* Make the mount at `dst` read-only (mount_setattr MOUNT_ATTR_RDONLY). */
     STK_MOUNT_REMOUNT_RO = 8,
     /* A fresh read-only sysfs at `dst` (sysfs_view.c). If the kernel refuses
      * it (EPERM), the host's `src` is bound read-only with its submounts
@@ -68,9 +68,9 @@ enum stk_mount_kind {
 struct stk_mount_op {
     int kind;
     unsigned int flags;
-    int tree_fd;          /* STK_MOUNT_ATTACH_TREE; -1: the child clones `src` itself
-                             (rootless mode, where only the new user namespace
-                             may call open_tree) before it mounts anything */
+    int tree_fd;          /* STK_MOUNT_ATTACH_TREE, required (< 0 fails with EBADF):
+                             the detached tree, or with STK_MOUNT_F_VERIFY_SOURCE
+                             (rootless) the O_PATH descriptor of `src` */
     uint64_t attr_set;    /* MOUNT_ATTR_* for a tree the child clones */
     const char *src;      /* symlink text */
     const char *dst;      /* absolute path inside the sandbox */
@@ -166,7 +166,7 @@ struct stk_child_config {
 /* Steps, reported with errno when one fails. Stable: the Swift side names them. */
 enum stk_step {
     STK_STEP_NONE = 0,
-    STK_STEP_WAIT_GO,
+    STK_STEP_WAIT_GO,           /* reserved: no longer reported; kept so the numbers stay */
     STK_STEP_PDEATHSIG,
     STK_STEP_FDS,
     STK_STEP_UNSHARE_CGROUP,
@@ -192,7 +192,7 @@ enum stk_step {
     STK_STEP_SECCOMP,
     STK_STEP_LISTENER_HANDOFF,
     STK_STEP_FORK,
-    STK_STEP_SIGNALS,
+    STK_STEP_SIGNALS,           /* reserved: no longer reported; kept so the numbers stay */
     STK_STEP_EXEC,
     STK_STEP_PTY,               /* value: 0 open, 1 unlock, 2 peer, 3 termios, 4 winsize, 5 dup */
     STK_STEP_LANDLOCK_RULESET,

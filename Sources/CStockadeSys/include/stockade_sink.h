@@ -1,5 +1,6 @@
-/* Shims for the event sink (opening it without following symlinks, as the
- * sudo caller). Each returns the documented value or -errno. */
+/* Shims for the event sink (opening it without following symlinks; the sudo
+ * caller's identity is stk_with_fs_identity, stockade_sys.h). Each returns
+ * the documented value or -errno. */
 #ifndef STOCKADE_SINK_H
 #define STOCKADE_SINK_H
 
@@ -17,15 +18,6 @@ extern "C" {
  * implies RESOLVE_NO_MAGICLINKS): a symlink anywhere fails with ELOOP (or,
  * with O_PATH|O_NOFOLLOW, opens the link itself). O_CLOEXEC is always added. */
 int stk_sink_openat2(int dirfd, const char *name, int flags, unsigned mode);
-
-/* Switch the CALLING THREAD's filesystem credentials to uid/gid with the
- * given supplementary groups, by raw syscalls (setgroups, setfsgid,
- * setfsuid): the kernel keeps credentials per thread, and glibc's
- * setgroups() would broadcast the change to every thread of the process.
- * Moving fsuid away from 0 also clears CAP_DAC_OVERRIDE, CAP_FOWNER and
- * friends from this thread's effective set (capabilities(7)), so its
- * permission checks are the caller's. Returns 0 or -errno. */
-int stk_thread_set_fs_creds(uint32_t uid, uint32_t gid, const uint32_t *groups, int ngroups);
 
 #ifdef __cplusplus
 }

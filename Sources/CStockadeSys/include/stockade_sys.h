@@ -112,7 +112,7 @@ int stk_faccess_fd(int fd, int mode);
  * segments hold `address` when it is not NULL, else the first whose path
  * contains `name_part`. Lowercase hex with a NUL into `out`. Returns the
  * number of hex digits; 0 when the object has no build ID; -1 when no
- * object matches or `cap` is too small. */
+ * object matches; -ERANGE when the ID does not fit in `cap`. */
 int stk_build_id(const void *address, const char *name_part, char *out, size_t cap);
 
 #ifdef __cplusplus
