@@ -70,13 +70,16 @@ struct NetworkWorldTests {
 extension NetworkWorld {
     /// Runs `probes` in a sandbox (mode, allowlist) inside the host namespace.
     /// `rootless`: started by an unprivileged user (the workspace's owner).
-    /// `extra`: more sandbox-run options (e.g. `--allow-ech NAME`).
+    /// `extra`: more sandbox-run options (e.g. `--allow-ech NAME`). `upstream`:
+    /// another `--dns-upstream` than the world's dnsmasq. `clientTimeout`: the
+    /// probes' own timeout (`probeCommand`).
     func probe(_ probes: [String], allow: [String], mode: String = "filtered", timeout: Double = 120,
-               rootless: Bool = false, extra: [String] = []) throws -> Harness.Result {
+               rootless: Bool = false, extra: [String] = [], upstream: String? = nil,
+               clientTimeout: Int? = nil) throws -> Harness.Result {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
-        let cmd = try probeCommand(probes, workspace: ws)
-        return try run(inHost: ["--workspace", ws] + netArgs(mode, allow: allow) + extra + ["--"] + cmd, cwd: ws, timeout: timeout,
+        let cmd = try probeCommand(probes, workspace: ws, clientTimeout: clientTimeout)
+        return try run(inHost: ["--workspace", ws] + netArgs(mode, allow: allow, upstream: upstream) + extra + ["--"] + cmd, cwd: ws, timeout: timeout,
                        asUser: rootless ? Harness.testUID : nil)
     }
 }
