@@ -20,34 +20,9 @@ enum GapProbes {
     static let twoHosts = hex("GET / HTTP/1.1\r\nHost: allowed.test\r\nHost: other.test\r\n\r\n")
 }
 
-/// The relay's walls that were tried only as root, now rootless too, and
-/// `malformed` and `local_address` under an allowed name, both ways.
+/// `malformed` and `local_address` under an allowed name, root and rootless.
 @Suite("Egress gaps: relay", .enabled(if: FirstFlightReader.available()))
 struct EgressGapRelayTests {
-    @Test("rootless: a name allowed by a wildcard but resolved to another address is refused (not_resolved)")
-    func wildcardNotResolvedRootless() throws {
-        try NetworkWorld.with { w in
-            let r = try w.probe(["resolve a a.wild.test", "curl ok https://a.wild.test/",
-                                 "curl b https://b.wild.test/ b.wild.test:443:\(w.allowedIP)"], allow: ["*.wild.test"], rootless: true)
-            #expect(r.climbResult("ok") == "ok WORLD tls \(w.allowedIP) 443 a.wild.test", "\(r.transcript)")
-            #expect(r.failed("b"), "\(r.transcript)")
-            #expect(r.reasons(w.allowedIP) == ["not_resolved"], "\(r.transcript)")
-            #expect(!w.serverLog.contains("sni=b.wild.test"), "\(w.serverLog)")
-        }
-    }
-
-    @Test("rootless: a ClientHello split across TCP segments, and one sent a byte at a time, is read whole and allowed")
-    func splitAndSlowHelloRootless() throws {
-        try NetworkWorld.with { w in
-            let r = try w.probe(["resolve r allowed.test", "tlsslow split allowed.test allowed.test 443 100 0.05",
-                                 "tlsslow slow allowed.test allowed.test 443 1 0.002"], allow: ["allowed.test"], timeout: 180,
-                                rootless: true)
-            #expect(r.climbResult("split") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
-            #expect(r.climbResult("slow") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
-            #expect(r.events("net.denied").isEmpty, "\(r.transcript)")
-        }
-    }
-
     /// Bytes that are not what the port claims never reach the allowed
     /// address: plain text on 443 and 80, a TLS record holding a
     /// ServerHello, an HTTP head with two `Host:` lines. The control (a
@@ -232,75 +207,6 @@ struct EgressGapAuditTests {
             for label in ["a", "o", "p"] { #expect(enforced.ok(label), "\(label): \(suggest.stdout)\n\(enforced.transcript)") }
             #expect(enforced.failed("never"), "\(suggest.stdout)\n\(enforced.transcript)")
             #expect(w.serverConnections(to: w.shortIP).isEmpty, "\(w.serverLog)")
-        }
-    }
-}
-
-/// Walls of `EgressTests` that ran as root only, rootless.
-@Suite("Egress gaps: rootless", .enabled(if: NetworkWorld.available()))
-struct EgressGapRootlessTests {
-    @Test("rootless: undeclared ports, DNS straight to the world's resolver and raw IPv6 are refused")
-    func portsDirectDNSAndIPv6() throws {
-        try NetworkWorld.with { w in
-            let tag = "directprobe\(UInt32.random(in: 0...UInt32.max))"
-            let r = try w.probe(["tcp ok allowed.test 9000", "tcp p8443 allowed.test 8443", "tcp dot allowed.test 853",
-                                 "dns u \(tag)u.allowed.test \(w.dns)", "dnstcp t \(tag)t.allowed.test \(w.dns)",
-                                 "dns proxy allowed.test @ns", "tcp name v6.test 9000", "tcp ip \(w.v6IP) 9000"],
-                                allow: ["allowed.test:9000", "v6.test:9000"], rootless: true)
-            #expect(r.ok("ok"), "\(r.transcript)")
-            #expect(r.climbResult("proxy") == "ok rcode=0 \(w.allowedIP)", "\(r.transcript)")
-            for label in ["p8443", "dot", "u", "t", "name", "ip"] { #expect(r.failed(label), "\(label): \(r.transcript)") }
-            #expect(w.serverConnections(to: w.allowedIP, port: 8443).isEmpty && w.serverConnections(to: w.allowedIP, port: 853).isEmpty)
-            #expect(w.serverConnections(to: w.v6IP).isEmpty, "\(w.serverLog)")
-            #expect(!r.denied(w.allowedIP, port: 8443).isEmpty, "\(r.transcript)")
-            try w.syncDNSLog()
-            #expect(!w.dnsLog.contains(tag), "the world's resolver was reached:\n\(w.dnsLog)")
-        }
-    }
-
-    @Test("rootless: an address learned from a TTL-2 answer stops being reachable after its (clamped) timeout")
-    func ttlExpiryRootless() throws {
-        try NetworkWorld.with { w in
-            let r = try w.probe(["tcp first short.test 9000", "sleep 8", "tcp later \(w.shortIP) 9000"], allow: ["short.test:9000"],
-                                rootless: true)
-            #expect(r.climbResult("first") == "ok WORLD tcp \(w.shortIP) 9000", "\(r.transcript)")
-            #expect(r.failed("later"), "\(r.transcript)")
-            #expect(w.serverConnections(to: w.shortIP, port: 9000).count == 1)
-        }
-    }
-
-    @Test("rootless: a hundred silent connections on 443 do not stall the relay; they are reset when their time is up",
-          .enabled(if: FirstFlightReader.landed))
-    func silentClientsDoNotStallRootless() throws {
-        try NetworkWorld.with { w in
-            let r = try w.probe(["resolve r allowed.test", "hold h \(w.allowedIP) 443 100", "tcp ctl allowed.test 9000",
-                                 "heldreset gone"], allow: ["allowed.test", "allowed.test:9000"], timeout: 180, rootless: true)
-            #expect(r.climbResult("h") == "ok 100 open", "\(r.transcript)")
-            #expect(r.climbResult("ctl") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
-            #expect(r.climbResult("gone") == "ok 100 of 100 closed", "\(r.transcript)")
-            #expect(w.serverConnections(to: w.allowedIP, port: 443).isEmpty, "\(w.serverLog)")
-            #expect(r.denied(w.allowedIP, port: 443).filter { $0["reason"]?.stringValue == "malformed" }.count == 100, "\(r.transcript)")
-        }
-    }
-
-    @Test("rootless: after kill -9 of the supervisor, its workload is gone and nothing is left in the host namespace")
-    func supervisorKilledRootless() throws {
-        try NetworkWorld.with { w in
-            let ws = Harness.makeWorkspace()
-            defer { Harness.removeTree(ws) }
-            let before = try w.hostRoutesAndAddresses()
-            let forward = try w.hostIPForward()
-            let marker = "62.\(UInt32.random(in: 100_000...999_999))"
-            let s = try w.start(inHost: ["--workspace", ws] + w.netArgs(allow: ["allowed.test"]) +
-                                ["--", "/bin/sh", "-c", "sleep \(marker); true"], cwd: ws, asUser: Harness.testUID)
-            #expect(s.waitForEvent("sandbox.ready"), "never ready: \(s.eventText)")
-            kill(s.pid, SIGKILL)
-            _ = s.wait(timeout: 10)
-            #expect(Harness.waitUntil(5) { Harness.hostProcesses(containing: marker).isEmpty }, "workload survived its supervisor")
-            #expect(try w.extraHostLinks().isEmpty)
-            #expect(try w.hostNftTables().isEmpty)
-            #expect(try w.hostIPForward() == forward)
-            #expect(try w.hostRoutesAndAddresses() == before)
         }
     }
 }
