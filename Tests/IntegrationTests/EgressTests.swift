@@ -442,7 +442,16 @@ struct EgressTests {
             let before = try w.hostRoutesAndAddresses()
             let forward = try w.hostIPForward()
             var running: [(RunningSandbox, String)] = []
-            defer { for (_, ws) in running { Harness.removeTree(ws) } }
+            // On every path, the sandboxes get their go-ahead and are waited
+            // for (killed if they hang) before their workspaces go: none
+            // outlives the test by waiting out its 180 s.
+            defer {
+                for (_, ws) in running { _ = FileManager.default.createFile(atPath: ws + "/go", contents: nil) }
+                for (s, ws) in running {
+                    if s.process.isRunning { _ = s.wait(timeout: 30) }
+                    Harness.removeTree(ws)
+                }
+            }
             var seen: [String] = []
             for i in 0..<20 {
                 let ws = Harness.makeWorkspace()
