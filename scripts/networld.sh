@@ -9,6 +9,7 @@
 #   default routes via the world                dnsmasq on 198.18.K.1:53 (local records only)
 #   listener on *:2222 ("the host's service")   on lo: 198.18.K.10-.13, 169.254.169.254, fd00:K:1::10
 #                                               TCP 80 8443 853 9000, TLS 443, UDP echo 9001 on each
+#                                               blackhole route 198.18.K.200 (a silent upstream)
 #
 # HTTPS is served with a CA made for this world ($STATE/ca.pem): clients trust
 # it only where a test hands it over (curl --cacert inside a sandbox).
@@ -61,9 +62,14 @@ probe: each argument one probe, one RESULT line each (used inside sandboxes):
        "tcpuntilfail LABEL HOST PORT SECONDS" (the tcp probe every 0.2 s until it
        fails: "fail WHY after N", N the connections that got through first)
        "await LABEL PATH SECONDS" (until PATH exists: a test's go-ahead)
+       "raw LABEL HOST PORT HEX" (these bytes as the first flight, then whatever comes back)
+       "sameid LABEL NAME N" (N UDP sockets ask NAME under one ID at once; each must
+       get its own answer on its own socket)
+       "tcpmany LABEL NAME N STEP" (N TCP clients connected at once, every STEP-th asks)
+       "idle LABEL NAME N" (N silent TCP clients; a new one must still be answered)
        A HOST of "@ns" means the first nameserver in /etc/resolv.conf.
 """
-import errno, hashlib, io, os, random, socket, ssl, struct, subprocess, sys, threading, time, urllib.request, zipfile
+import errno, hashlib, io, os, random, resource, socket, ssl, struct, subprocess, sys, threading, time, urllib.request, zipfile
 
 TIMEOUT = float(os.environ.get("PROBE_TIMEOUT", "3"))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -189,24 +195,40 @@ def serve(args):
     while True:
         time.sleep(3600)
 
-def dns_query(name, server, tcp=False, qtype="A"):
-    """Returns (rcode, [addresses]); raises OSError when no answer comes."""
-    qid = random.randrange(65536)
-    qt = {"A": 1, "AAAA": 28}[qtype]
+def dns_packet(name, qid, qtype="A"):
+    """A recursive query for NAME (class IN) under ID qid."""
     q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
     for label in name.rstrip(".").split("."):
         q += bytes([len(label)]) + label.encode()
-    q += b"\x00" + struct.pack(">HH", qt, 1)
+    return q + b"\x00" + struct.pack(">HH", {"A": 1, "AAAA": 28}[qtype], 1)
+
+def framed(q):
+    """A DNS message with its TCP length prefix."""
+    return struct.pack(">H", len(q)) + q
+
+def read_framed(s):
+    """One length-prefixed DNS message from a TCP socket."""
+    data = b""
+    while len(data) < 2 or len(data) < 2 + struct.unpack(">H", data[:2])[0]:
+        chunk = s.recv(4096)
+        if not chunk: raise OSError(errno.ECONNRESET, "short TCP DNS reply")
+        data += chunk
+    return data[2:]
+
+def answered(resp, qid):
+    """Whether resp answers query qid: same ID, a response, NOERROR, at least one record."""
+    if len(resp) < 12: return False
+    rid, flags, _, an, _, _ = struct.unpack(">HHHHHH", resp[:12])
+    return rid == qid and bool(flags & 0x8000) and flags & 0xF == 0 and an > 0
+
+def dns_query(name, server, tcp=False, qtype="A"):
+    """Returns (rcode, [addresses]); raises OSError when no answer comes."""
+    q = dns_packet(name, random.randrange(65536), qtype)
     fam = socket.AF_INET6 if ":" in server else socket.AF_INET
     if tcp:
         s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(TIMEOUT)
-        s.connect((server, 53)); s.sendall(struct.pack(">H", len(q)) + q)
-        data = b""
-        while len(data) < 2 or len(data) < 2 + struct.unpack(">H", data[:2])[0]:
-            chunk = s.recv(4096)
-            if not chunk: raise OSError(errno.ECONNRESET, "short TCP DNS reply")
-            data += chunk
-        resp = data[2:]
+        s.connect((server, 53)); s.sendall(framed(q))
+        resp = read_framed(s)
     else:
         s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(TIMEOUT)
         s.sendto(q, (server, 53)); resp, _ = s.recvfrom(4096)
@@ -323,6 +345,76 @@ def count_closed(socks, seconds):
             closed += 1
     return closed
 
+def first_flight(host, port, payload):
+    """payload as a connection's first flight; the size of whatever comes back."""
+    s = socket.create_connection((host, port), timeout=TIMEOUT)
+    s.sendall(payload)
+    got = s.recv(4096); s.close()
+    if not got: raise OSError(errno.ECONNRESET, "closed")
+    return "%d bytes" % len(got)
+
+def same_id(name, n):
+    """n UDP sockets ask name under one ID at once; how many got their own answer."""
+    ns, qid = nameserver(), 0x4242
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
+    for s in socks: s.sendto(dns_packet(name, qid), (ns, 53))
+    good = 0
+    for s in socks:
+        s.settimeout(TIMEOUT)
+        try:
+            if answered(s.recvfrom(4096)[0], qid): good += 1
+        except socket.timeout:
+            pass
+        s.close()
+    return "%d of %d answered" % (good, n)
+
+def tcp_many(name, n, step):
+    """n TCP clients connected at once; then every step-th asks once (within
+    the sandbox's burst of 200 queries; the rest would be rate-limited).
+    Every asker must get its own answer while all n are still connected."""
+    ns = nameserver()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 64)), hard))
+    askers = set(range(0, n, step)) | {n - 1}
+    socks = []
+    for i in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect((ns, 53))
+        socks.append(s)
+        if i in askers: s.sendall(framed(dns_packet(name, i)))
+    askers = sorted(askers)
+    good, deadline = 0, time.monotonic() + 20
+    for i in askers:
+        socks[i].settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            if answered(read_framed(socks[i]), i): good += 1
+        except OSError:
+            pass
+    # The silent ones are still connected: none was refused or dropped to make room.
+    still = 0
+    for s in socks:
+        s.setblocking(False)
+        try:
+            if s.recv(1, socket.MSG_PEEK) != b"": still += 1
+        except BlockingIOError:
+            still += 1
+        except OSError:
+            pass
+    for s in socks: s.close()
+    return "%d connected; %d of %d answered" % (still, good, len(askers))
+
+def idle_clients(name, n):
+    """n TCP clients that connect and say nothing; a new client must still be
+    answered, and the idle ones closed."""
+    ns = nameserver()
+    idle = [socket.create_connection((ns, 53), timeout=10) for _ in range(n)]
+    rcode, addrs = dns_query(name, ns, tcp=True)
+    if rcode != 0 or not addrs: raise OSError(errno.EIO, "rcode=%d" % rcode)
+    closed = count_closed(idle, 30)
+    for s in idle: s.close()
+    return "answered; %d of %d idle closed" % (closed, n)
+
 def tcp_once(host, port):
     """Connects, says HELLO, returns the server's banner."""
     info = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
@@ -379,12 +471,17 @@ def probe(args):
                 detail = " ".join(r.stdout.split())
             elif kind == "hello":
                 # hello LABEL HOST PORT SNI|- plain|ech: a crafted ClientHello, then whatever comes back.
-                host, port, sni, flavor = rest[1], int(rest[2]), rest[3], rest[4]
-                s = socket.create_connection((host, port), timeout=TIMEOUT)
-                s.sendall(client_hello(None if sni == "-" else sni, ech=(flavor == "ech")))
-                got = s.recv(4096); s.close()
-                if not got: raise OSError(errno.ECONNRESET, "closed")
-                detail = "%d bytes" % len(got)
+                sni, flavor = rest[3], rest[4]
+                detail = first_flight(rest[1], int(rest[2]), client_hello(None if sni == "-" else sni, ech=(flavor == "ech")))
+            elif kind == "raw":
+                # raw LABEL HOST PORT HEX: these bytes as the first flight.
+                detail = first_flight(rest[1], int(rest[2]), bytes.fromhex(rest[3]))
+            elif kind == "sameid":
+                detail = same_id(rest[1], int(rest[2]))
+            elif kind == "tcpmany":
+                detail = tcp_many(rest[1], int(rest[2]), int(rest[3]))
+            elif kind == "idle":
+                detail = idle_clients(rest[1], int(rest[2]))
             elif kind == "tlsslow":
                 # tlsslow LABEL NAME HOST PORT CHUNK DELAY
                 detail = tls_chunked(rest[1], rest[2], int(rest[3]), int(rest[4]), float(rest[5]))
@@ -570,6 +667,11 @@ up() {
   for a in 10 11 12 13; do ip -n "$WNS" addr add "198.18.$K.$a/32" dev lo; done
   ip -n "$WNS" addr add 169.254.169.254/32 dev lo
   ip -n "$WNS" addr add "fd00:$K:1::10/128" dev lo nodad
+  # A silent upstream: nobody holds .200 and the world drops what is sent to
+  # it without a word. Without this route that would hold only while the
+  # world does not forward (ip_forward=0, inherited from the machine); one
+  # that forwards would answer ICMP unreachable instead.
+  ip -n "$WNS" route add blackhole "198.18.$K.200/32"
 
   ip -n "$HNS" addr add "198.18.$K.2/30" dev "$HIF"
   ip -n "$HNS" addr add "fd00:$K::2/64" dev "$HIF" nodad
@@ -632,6 +734,7 @@ OTHER_IP=198.18.$K.11
 SHORT_IP=198.18.$K.12
 EXFIL_IP=198.18.$K.13
 METADATA_IP=169.254.169.254
+SILENT_IP=198.18.$K.200
 V6_IP=fd00:$K:1::10
 HOST_PORT=2222
 PROBE=$STATE/world.py

@@ -70,13 +70,16 @@ struct NetworkWorldTests {
 extension NetworkWorld {
     /// Runs `probes` in a sandbox (mode, allowlist) inside the host namespace.
     /// `rootless`: started by an unprivileged user (the workspace's owner).
-    /// `extra`: more sandbox-run options (e.g. `--allow-ech NAME`).
+    /// `extra`: more sandbox-run options (e.g. `--allow-ech NAME`). `upstream`:
+    /// another `--dns-upstream` than the world's dnsmasq. `clientTimeout`: the
+    /// probes' own timeout (`probeCommand`).
     func probe(_ probes: [String], allow: [String], mode: String = "filtered", timeout: Double = 120,
-               rootless: Bool = false, extra: [String] = []) throws -> Harness.Result {
+               rootless: Bool = false, extra: [String] = [], upstream: String? = nil,
+               clientTimeout: Int? = nil) throws -> Harness.Result {
         let ws = Harness.makeWorkspace()
         defer { Harness.removeTree(ws) }
-        let cmd = try probeCommand(probes, workspace: ws)
-        return try run(inHost: ["--workspace", ws] + netArgs(mode, allow: allow) + extra + ["--"] + cmd, cwd: ws, timeout: timeout,
+        let cmd = try probeCommand(probes, workspace: ws, clientTimeout: clientTimeout)
+        return try run(inHost: ["--workspace", ws] + netArgs(mode, allow: allow, upstream: upstream) + extra + ["--"] + cmd, cwd: ws, timeout: timeout,
                        asUser: rootless ? Harness.testUID : nil)
     }
 }
@@ -115,7 +118,9 @@ extension Harness.Result {
 
 /// The egress wall, tried from inside real sandboxes with real clients. Every
 /// "fails" is also checked on the far side (the fake server never saw it) and
-/// by its `net.denied` event. Each wall is tried as root and rootless.
+/// by its `net.denied` event. Each wall is tried as root and rootless (the
+/// `rootless` argument; `concurrentSandboxesLeaveNothing` starts half of its
+/// sandboxes rootless).
 @Suite("Egress", .enabled(if: NetworkWorld.available()))
 struct EgressTests {
     @Test("an allowlisted name on a non-HTTP port connects, relayed from the supervisor's namespace", arguments: [false, true])
@@ -147,11 +152,12 @@ struct EgressTests {
         }
     }
 
-    @Test("an allowlisted address on an undeclared port (8443, 853) is refused; NAME:PORT opens that port only")
-    func ports() throws {
+    @Test("an allowlisted address on an undeclared port (8443, 853) is refused; NAME:PORT opens that port only",
+          arguments: [false, true])
+    func ports(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["tcp ok allowed.test 9000", "tcp p8443 allowed.test 8443", "tcp dot allowed.test 853"],
-                                allow: ["allowed.test:9000"])
+                                allow: ["allowed.test:9000"], rootless: rootless)
             #expect(r.ok("ok"), "\(r.transcript)")
             #expect(r.refused("p8443", "tcp", w.allowedIP, port: 8443), "\(r.transcript)")
             #expect(r.refused("dot", "tcp", w.allowedIP, port: 853), "\(r.transcript)")
@@ -162,10 +168,11 @@ struct EgressTests {
     /// No fixed wait for the (clamped) timeout: the address is tried every
     /// 0.2 s until the wall refuses it, and every try that got through
     /// before is accounted for on the server's side.
-    @Test("an address learned from a TTL-2 answer stops being reachable after its (clamped) timeout")
-    func ttlExpiry() throws {
+    @Test("an address learned from a TTL-2 answer stops being reachable after its (clamped) timeout", arguments: [false, true])
+    func ttlExpiry(rootless: Bool) throws {
         try NetworkWorld.with { w in
-            let r = try w.probe(["tcp first short.test 9000", "tcpuntilfail later \(w.shortIP) 9000 60"], allow: ["short.test:9000"])
+            let r = try w.probe(["tcp first short.test 9000", "tcpuntilfail later \(w.shortIP) 9000 60"], allow: ["short.test:9000"],
+                                rootless: rootless)
             #expect(r.climbResult("first") == "ok WORLD tcp \(w.shortIP) 9000", "\(r.transcript)")
             let later = r.climbResult("later") ?? ""
             let through = later.hasPrefix("fail ECONNREFUSED after ") ? Int(later.split(separator: " ").last ?? "") : nil
@@ -188,13 +195,13 @@ struct EgressTests {
         }
     }
 
-    @Test("DNS straight to the world's resolver (UDP and TCP 53) is dropped and never reaches it")
-    func directDNS() throws {
+    @Test("DNS straight to the world's resolver (UDP and TCP 53) is dropped and never reaches it", arguments: [false, true])
+    func directDNS(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let tag = "directprobe\(UInt32.random(in: 0...UInt32.max))"
             let r = try w.probe(["dns u \(tag)u.allowed.test \(w.dns)", "dnstcp t \(tag)t.allowed.test \(w.dns)",
                                  "dns a allowed.test \(w.dns)", "dns proxy allowed.test @ns", "dnstcp proxytcp allowed.test @ns"],
-                                allow: ["allowed.test"])
+                                allow: ["allowed.test"], rootless: rootless)
             #expect(r.climbResult("proxy") == "ok rcode=0 \(w.allowedIP)", "\(r.transcript)")
             #expect(r.climbResult("proxytcp") == "ok rcode=0 \(w.allowedIP)", "\(r.transcript)")
             #expect(r.refused("u", "udp", w.dns, port: 53) && r.refused("a", "udp", w.dns, port: 53), "\(r.transcript)")
@@ -280,11 +287,12 @@ struct EgressTests {
     /// flight must not stall the relay (its loop is the supervisor's): other
     /// connections still go through, and the silent ones are reset once
     /// their time is up, each with an event.
-    @Test("a hundred silent connections on 443 do not stall the relay; they are reset when their time is up")
-    func silentClientsDoNotStall() throws {
+    @Test("a hundred silent connections on 443 do not stall the relay; they are reset when their time is up",
+          arguments: [false, true])
+    func silentClientsDoNotStall(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["resolve r allowed.test", "hold h \(w.allowedIP) 443 100", "tcp ctl allowed.test 9000",
-                                 "heldreset gone"], allow: ["allowed.test", "allowed.test:9000"], timeout: 180)
+                                 "heldreset gone"], allow: ["allowed.test", "allowed.test:9000"], timeout: 180, rootless: rootless)
             #expect(r.climbResult("h") == "ok 100 open", "\(r.transcript)")
             #expect(r.climbResult("ctl") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
             #expect(r.climbResult("gone") == "ok 100 of 100 closed", "\(r.transcript)")
@@ -355,11 +363,12 @@ struct EgressTests {
         }
     }
 
-    @Test("audit mode: everything TCP connects through the relay; events and the suggested allowlist name what was attempted")
-    func auditMode() throws {
+    @Test("audit mode: everything TCP connects through the relay; events and the suggested allowlist name what was attempted",
+          arguments: [false, true])
+    func auditMode(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["tcp a allowed.test 9000", "tcp o other.test 9000", "tcp d \(w.shortIP) 9000", "udp u \(w.otherIP) 9001"],
-                                allow: ["allowed.test:9000"], mode: "audit")
+                                allow: ["allowed.test:9000"], mode: "audit", rootless: rootless)
             #expect(r.status == 0, "\(r.transcript)")
             #expect(r.climbResult("a") == "ok WORLD tcp \(w.allowedIP) 9000", "\(r.transcript)")
             #expect(r.climbResult("o") == "ok WORLD tcp \(w.otherIP) 9000", "\(r.transcript)")
@@ -414,11 +423,11 @@ struct EgressTests {
         return r.stdout.split(separator: "\n").filter { $0.hasPrefix("    - ") }.map { String($0.dropFirst(6)) }
     }
 
-    @Test("IPv6: a raw address is refused; an allowlisted name's private (ULA) AAAA is stripped")
-    func ipv6() throws {
+    @Test("IPv6: a raw address is refused; an allowlisted name's private (ULA) AAAA is stripped", arguments: [false, true])
+    func ipv6(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["tcp name v6.test 9000", "tcp ip \(w.v6IP) 9000", "udp u \(w.v6IP) 9001", "tcp ctl allowed.test 9000"],
-                                allow: ["v6.test:9000", "allowed.test:9000"])
+                                allow: ["v6.test:9000", "allowed.test:9000"], rootless: rootless)
             #expect(r.ok("ctl"), "\(r.transcript)")
             #expect(r.failed("name"), "\(r.transcript)")
             #expect(r.refused("ip", "tcp", w.v6IP, port: 9000), "\(r.transcript)")
@@ -433,7 +442,16 @@ struct EgressTests {
             let before = try w.hostRoutesAndAddresses()
             let forward = try w.hostIPForward()
             var running: [(RunningSandbox, String)] = []
-            defer { for (_, ws) in running { Harness.removeTree(ws) } }
+            // On every path, the sandboxes get their go-ahead and are waited
+            // for (killed if they hang) before their workspaces go: none
+            // outlives the test by waiting out its 180 s.
+            defer {
+                for (_, ws) in running { _ = FileManager.default.createFile(atPath: ws + "/go", contents: nil) }
+                for (s, ws) in running {
+                    if s.process.isRunning { _ = s.wait(timeout: 30) }
+                    Harness.removeTree(ws)
+                }
+            }
             var seen: [String] = []
             for i in 0..<20 {
                 let ws = Harness.makeWorkspace()
@@ -462,20 +480,24 @@ struct EgressTests {
         }
     }
 
-    @Test("after kill -9 of the supervisor, its workload is gone and no network object is left anywhere")
-    func supervisorKilled() throws {
+    @Test("after kill -9 of the supervisor, its workload is gone and no network object is left anywhere", arguments: [false, true])
+    func supervisorKilled(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let ws = Harness.makeWorkspace()
             defer { Harness.removeTree(ws) }
-            let marker = "61.\(UInt32.random(in: 100_000...999_999))"
+            let before = try w.hostRoutesAndAddresses()
+            let forward = try w.hostIPForward()
+            let marker = "\(rootless ? 62 : 61).\(UInt32.random(in: 100_000...999_999))"
             let s = try w.start(inHost: ["--workspace", ws] + w.netArgs(allow: ["allowed.test"]) +
-                                ["--", "/bin/sh", "-c", "sleep \(marker); true"], cwd: ws)
+                                ["--", "/bin/sh", "-c", "sleep \(marker); true"], cwd: ws, asUser: rootless ? Harness.testUID : nil)
             #expect(s.waitForEvent("sandbox.ready"), "never ready: \(s.eventText)")
             kill(s.pid, SIGKILL)
             _ = s.wait(timeout: 10)
             #expect(Harness.waitUntil(5) { Harness.hostProcesses(containing: marker).isEmpty }, "workload survived its supervisor")
             #expect(try w.extraHostLinks().isEmpty)
             #expect(try w.hostNftTables().isEmpty)
+            #expect(try w.hostIPForward() == forward)
+            #expect(try w.hostRoutesAndAddresses() == before)
         }
     }
 }
@@ -605,12 +627,13 @@ struct EgressNameCheckTests {
         }
     }
 
-    @Test("a name allowed by a wildcard but resolved to another address is refused (not_resolved)")
-    func wildcardNotResolved() throws {
+    @Test("a name allowed by a wildcard but resolved to another address is refused (not_resolved)", arguments: [false, true])
+    func wildcardNotResolved(rootless: Bool) throws {
         try NetworkWorld.with { w in
             // a.wild.test resolves to allowedIP; b.wild.test is allowed too, but to otherIP.
             let r = try w.probe(["resolve a a.wild.test", "curl ok https://a.wild.test/",
-                                 "curl b https://b.wild.test/ b.wild.test:443:\(w.allowedIP)"], allow: ["*.wild.test"])
+                                 "curl b https://b.wild.test/ b.wild.test:443:\(w.allowedIP)"], allow: ["*.wild.test"],
+                                rootless: rootless)
             #expect(r.climbResult("ok") == "ok WORLD tls \(w.allowedIP) 443 a.wild.test", "\(r.transcript)")
             #expect(r.failed("b"), "\(r.transcript)")
             #expect(r.reasons(w.allowedIP) == ["not_resolved"], "\(r.transcript)")
@@ -618,11 +641,12 @@ struct EgressNameCheckTests {
         }
     }
 
-    @Test("a ClientHello split across TCP segments, and one sent a byte at a time, is read whole and allowed")
-    func splitAndSlowHello() throws {
+    @Test("a ClientHello split across TCP segments, and one sent a byte at a time, is read whole and allowed", arguments: [false, true])
+    func splitAndSlowHello(rootless: Bool) throws {
         try NetworkWorld.with { w in
             let r = try w.probe(["resolve r allowed.test", "tlsslow split allowed.test allowed.test 443 100 0.05",
-                                 "tlsslow slow allowed.test allowed.test 443 1 0.002"], allow: ["allowed.test"], timeout: 180)
+                                 "tlsslow slow allowed.test allowed.test 443 1 0.002"], allow: ["allowed.test"], timeout: 180,
+                                rootless: rootless)
             #expect(r.climbResult("split") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
             #expect(r.climbResult("slow") == "ok WORLD tls \(w.allowedIP) 443 allowed.test", "\(r.transcript)")
             #expect(r.events("net.denied").isEmpty, "\(r.transcript)")

@@ -33,6 +33,9 @@ struct NetworkWorld: Sendable {
     let metadataIP: String
     /// `v6.test` (AAAA only).
     let v6IP: String
+    /// An address in the world that nobody holds, blackholed there: what is
+    /// sent to it is dropped without a word (a silent DNS upstream).
+    let silentIP: String
     /// The host's own service, listening on every host-namespace address.
     let hostPort: Int
     let stateDir: String
@@ -96,7 +99,7 @@ struct NetworkWorld: Sendable {
             name: name, worldNS: try v("WORLD_NS"), hostNS: try v("HOST_NS"), hostInterface: try v("HOST_IF"),
             dns: try v("DNS"), hostAddress: try v("HOST_ADDR"), allowedIP: try v("ALLOWED_IP"),
             otherIP: try v("OTHER_IP"), shortIP: try v("SHORT_IP"), exfilIP: try v("EXFIL_IP"),
-            metadataIP: try v("METADATA_IP"), v6IP: try v("V6_IP"), hostPort: Int(try v("HOST_PORT")) ?? 2222,
+            metadataIP: try v("METADATA_IP"), v6IP: try v("V6_IP"), silentIP: try v("SILENT_IP"), hostPort: Int(try v("HOST_PORT")) ?? 2222,
             stateDir: try v("STATE"), probeScript: try v("PROBE"), caPath: try v("CA"), dnsLogPath: try v("DNS_LOG"),
             serverLogPath: try v("SERVER_LOG"), hostLogPath: try v("HOST_LOG"),
             pids: try ["SERVER_PID", "HOSTSVC_PID", "DNSMASQ_PID"].compactMap { Int32(try v($0)) })
@@ -157,17 +160,14 @@ struct NetworkWorld: Sendable {
 
     /// `sandbox-run ARGS` inside the host namespace, events to a file, like `Harness.sandbox`.
     /// `asUser`: run `sandbox-run` unprivileged (setpriv), the rootless path.
-    /// `wrapper`: a command put before `sandbox-run` (e.g. `prlimit --nofile=N:N`).
+    /// `wrapper`: a command run as root before that (and before `sandbox-run`),
+    /// e.g. `prlimit --nofile=N:N` or `unshare -m` with a bind mount.
     func run(inHost args: [String], cwd: String? = nil, timeout: Double = 120, asUser: uid_t? = nil,
              wrapper: [String] = []) throws -> Harness.Result {
         let eventsPath = NSTemporaryDirectory() + "stockade-net-events-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: eventsPath) }
-        var prefix: [String] = []
-        if let uid = asUser {
-            prefix = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
-                      "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(cwd ?? "/tmp")"]
-        }
-        let r = try Harness.runProcess(Self.inNamespace(hostNS) + prefix + wrapper + [Harness.binary, "--events", eventsPath] + args,
+        let prefix = asUser.map { Harness.asUser($0, home: cwd) } ?? []
+        let r = try Harness.runProcess(Self.inNamespace(hostNS) + wrapper + prefix + [Harness.binary, "--events", eventsPath] + args,
                                        cwd: cwd, timeout: timeout)
         return Self.result(status: r.status, stdout: r.stdout, stderr: r.stderr, eventsPath: eventsPath)
     }
@@ -186,17 +186,20 @@ struct NetworkWorld: Sendable {
 
     // MARK: sandbox arguments and probes
 
-    /// `--net MODE --allow-domain D... --dns-upstream <world dns>`.
-    func netArgs(_ mode: String = "filtered", allow domains: [String]) -> [String] {
-        ["--net", mode] + domains.flatMap { ["--allow-domain", $0] } + ["--dns-upstream", dns]
+    /// `--net MODE --allow-domain D... --dns-upstream UPSTREAM` (the world's dnsmasq unless given).
+    func netArgs(_ mode: String = "filtered", allow domains: [String], upstream: String? = nil) -> [String] {
+        ["--net", mode] + domains.flatMap { ["--allow-domain", $0] } + ["--dns-upstream", upstream ?? dns]
     }
 
     /// A workspace holding the probe script, and the command that runs
     /// `probes` inside the sandbox. Each probe prints `RESULT LABEL ok|fail DETAIL`
     /// (read with `Harness.Result.climbResult(LABEL)`). Probes: "tcp L HOST PORT",
     /// "udp L HOST PORT", "resolve L NAME", "resolve6 L NAME", "dns L NAME SERVER",
-    /// "dnstcp L NAME SERVER", "http L URL", "sleep S", "tcpuntilfail L HOST PORT S", "await L PATH S".
-    func probeCommand(_ probes: [String], workspace: String) throws -> [String] {
+    /// "dnstcp L NAME SERVER", "http L URL", "sleep S", "tcpuntilfail L HOST PORT S", "await L PATH S",
+    /// "raw L HOST PORT HEX", "sameid L NAME N", "tcpmany L NAME N STEP", "idle L NAME N" (the full
+    /// list is in `world.py`). `clientTimeout`: the probes' own timeout in seconds (`PROBE_TIMEOUT`,
+    /// 3 by default), for probes that must wait for whatever the sandbox answers.
+    func probeCommand(_ probes: [String], workspace: String, clientTimeout: Int? = nil) throws -> [String] {
         let dest = workspace + "/world.py"
         if !FileManager.default.fileExists(atPath: dest) {
             try FileManager.default.copyItem(atPath: probeScript, toPath: dest)
@@ -204,7 +207,9 @@ struct NetworkWorld: Sendable {
             // The probes' HTTPS clients trust the world's CA from next to the script.
             try FileManager.default.copyItem(atPath: caPath, toPath: workspace + "/ca.pem")
         }
-        return ["/usr/bin/python3", dest, "probe"] + probes
+        // The sandbox scrubs the environment, so the timeout goes on the command line.
+        let env = clientTimeout.map { ["/usr/bin/env", "PROBE_TIMEOUT=\($0)"] } ?? []
+        return env + ["/usr/bin/python3", dest, "probe"] + probes
     }
 
     /// One DNS query from the host namespace straight to the world's dnsmasq.
@@ -282,11 +287,7 @@ final class RunningSandbox {
         errPath = base + ".err"
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        var prefix: [String] = []
-        if let uid = asUser {
-            prefix = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
-                      "/usr/bin/env", "-u", "XDG_RUNTIME_DIR", "HOME=\(cwd ?? "/tmp")"]
-        }
+        let prefix = asUser.map { Harness.asUser($0, home: cwd) } ?? []
         let argv = NetworkWorld.inNamespace(hostNS) + prefix + [Harness.binary, "--events", eventsPath] + args
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
