@@ -13,10 +13,14 @@ import Glibc
 /// refuses cleanly at its own cap: the proxy by closing its idlest client,
 /// the relay by resetting the new connection.
 struct EgressDescriptorBudget: Equatable, Sendable {
+    /// The proxy's short TCP connections upstream (truncated answers
+    /// retried) at once; beyond, the client gets SERVFAIL. Without a cap
+    /// they were bounded only by the proxy's pending queries (1,024).
+    static let upstreamTCPRetries = 64
     /// Kept for everything else: the event sink, the loop's own descriptors,
-    /// netlink sockets, the proxy's listeners and upstream sockets, its short
-    /// TCP retries upstream, the cgroup and pidfd handles.
-    static let reserved = 256
+    /// netlink sockets, the proxy's listeners and upstream sockets, the
+    /// cgroup and pidfd handles (192), and the proxy's TCP retries upstream.
+    static let reserved = 192 + upstreamTCPRetries
     static let perRelayConnection = 6
     /// More would only add kernel memory: issue 10 asks for 1,000 DNS TCP
     /// clients at once, and 1,024 relayed connections cover any build.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CStockadeSys
 import StockadeSystem
 
 /// The files the filtered network needs inside: a resolv.conf that points at
@@ -44,8 +45,8 @@ public enum EgressFiles {
     static let files: [(name: String, text: String)] = [("resolv.conf", resolvConfText), ("hosts", hostsText)]
 
     /// Writes both files unless they already hold the right text (a fresh
-    /// file renamed over the old one, so a start never binds a half-written
-    /// or substituted file). An unchanged file is left alone: a concurrent
+    /// file renamed into place, so a start never binds a half-written or
+    /// substituted file). An unchanged file is left alone: a concurrent
     /// start may be binding it, and a bind of a replaced (unlinked) file fails.
     /// Anything else under the name (a symlink, a FIFO, a hard link, a file
     /// someone else owns) is never opened through, read or waited on: it is
@@ -56,16 +57,11 @@ public enum EgressFiles {
         defer { close(dir) }
         var out: [String: FileIdentity] = [:]
         for file in files {
-            if let fd = openVerified(dir, file.name, owner: place.owner) {
-                let bytes = FileIO.readAll(fd: fd, limit: 4096)
-                let identity = FileIdentity.of(fd: fd)
-                close(fd)
-                if let bytes, let identity, bytes == Array(file.text.utf8) {
-                    out[place.path + "/" + file.name] = identity
-                    continue
-                }
+            if let identity = inPlace(dir, file.name, file.text, owner: place.owner) {
+                out[place.path + "/" + file.name] = identity
+            } else {
+                out[place.path + "/" + file.name] = try replace(dir, file.name, file.text, owner: place.owner, in: place.path)
             }
-            out[place.path + "/" + file.name] = try replace(dir, file.name, file.text, in: place.path)
         }
         return out
     }
@@ -77,24 +73,28 @@ public enum EgressFiles {
         }
     }
 
-    /// `name` in `dir`, read-only, when it is a regular file with one link,
-    /// owned by `owner` and writable by nobody else; nil otherwise. Never
-    /// through a symlink (`O_NOFOLLOW`), never waiting on a FIFO (`O_NONBLOCK`).
-    static func openVerified(_ dir: Int32, _ name: String, owner: uid_t) -> Int32? {
-        let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_nlink == 1,
-              st.st_uid == owner, st.st_mode & 0o022 == 0 else {
-            close(fd)
-            return nil
+    /// The identity of `name` in `dir` when it is a regular file with one
+    /// link, owned by `owner`, writable by nobody else, and holding exactly
+    /// `text`; nil otherwise. Never through a symlink, never waiting on a FIFO.
+    static func inPlace(_ dir: Int32, _ name: String, _ text: String, owner: uid_t) -> FileIdentity? {
+        var identity: FileIdentity?
+        let bytes = FileIO.readFile(name, limit: 4096, relativeTo: dir, noFollow: true, nonBlocking: true) { st in
+            guard st.st_mode & S_IFMT == S_IFREG, st.st_nlink == 1, st.st_uid == owner, st.st_mode & 0o022 == 0 else { return false }
+            identity = FileIdentity(st)
+            return true
         }
-        return fd
+        guard let bytes, bytes == Array(text.utf8) else { return nil }
+        return identity
     }
 
-    /// A fresh file under a hidden name, renamed over `name`: `renameat`
-    /// replaces whatever the name held (a symlink itself, not its target).
-    private static func replace(_ dir: Int32, _ name: String, _ text: String, in directory: String) throws(SetupError) -> FileIdentity {
+    /// A fresh file under a hidden name, renamed to `name` without
+    /// replacing anything (`RENAME_NOREPLACE`): two starts writing the
+    /// first copy at once must not swap the file the other one recorded
+    /// for its bind. When the name is taken, a right file found there is
+    /// adopted; anything else is removed (unlinking a symlink, not its
+    /// target) and the rename tried again.
+    static func replace(_ dir: Int32, _ name: String, _ text: String, owner: uid_t,
+                        in directory: String) throws(SetupError) -> FileIdentity {
         let temporary = ".\(name).\(getpid())"
         unlinkat(dir, temporary, 0)  // a dead supervisor's, with a recycled pid
         func failed(_ what: String, _ e: Int32) -> SetupError {
@@ -109,8 +109,33 @@ public enum EgressFiles {
         guard fchmod(fd, 0o644) == 0 else { throw failed("chmod", errno) }
         guard FileIO.writeAll(fd, text) else { throw failed("write", errno == 0 ? EIO : errno) }
         guard let identity = FileIdentity.of(fd: fd) else { throw failed("stat", errno) }
-        guard renameat(dir, temporary, dir, name) == 0 else { throw failed("rename", errno) }
-        return identity
+        for _ in 0..<4 {
+            let rc = stk_renameat2(dir, temporary, dir, name, STK_RENAME_NOREPLACE)
+            if rc == 0 { return identity }
+            if rc == -EINVAL {
+                // A filesystem without RENAME_NOREPLACE: replace, as rename(2) does.
+                guard renameat(dir, temporary, dir, name) == 0 else { throw failed("rename", errno) }
+                return identity
+            }
+            guard rc == -EEXIST else { throw failed("rename", -rc) }
+            if let adopted = inPlace(dir, name, text, owner: owner) {
+                unlinkat(dir, temporary, 0)
+                return adopted
+            }
+            guard unlinkat(dir, name, 0) == 0 || errno == ENOENT else { throw failed("remove the object in the way", errno) }
+        }
+        throw failed("rename: the name kept being taken", EEXIST)
+    }
+
+    /// Fails unless every planned egress bind source is a file `write`
+    /// checked. The plan and the write each decide the directory (rootless,
+    /// from `$XDG_RUNTIME_DIR`); should the two decisions differ, binding
+    /// without a recorded identity would skip BindSource's check, so the
+    /// start fails closed instead.
+    static func requireChecked(_ sources: [String], written: [String: FileIdentity]) throws(SetupError) {
+        guard let missing = sources.first(where: { written[$0] == nil }) else { return }
+        throw SetupError(step: "egress_files", code: .egressFilesDirectory, subject: missing,
+                         message: "the plan binds \(missing), but the egress files were written in \(written.keys.sorted().joined(separator: ", ")): the runtime directory changed between planning and start; refusing to bind an unchecked file")
     }
 
     /// Nameservers from /etc/resolv.conf: the default upstreams. A loopback

@@ -51,11 +51,11 @@ struct EgressLedger {
     let limits: Limits
     private(set) var bindings = NameBindings()
     private var nameOf: ExpiringMap<IPAddress, DNSName>
-    private var setExpiry: ExpiringMap<SetKey, Double>
+    /// Only the expiry matters: the map's own.
+    private var setExpiry: ExpiringMap<SetKey, Void>
     private(set) var suggestion: SuggestedAllowlist
     /// Answers refused because the bindings were full of live entries.
     private(set) var refusedAnswers = 0
-    private var forcedPruneAt = -Double.infinity
 
     init(limits: Limits = Limits()) {
         self.limits = limits
@@ -70,15 +70,15 @@ struct EgressLedger {
     mutating func prepare(_ insertions: [DNSSetInsertion], now: Double) -> Pending? {
         // Only new pairs take room: a name already bound is refreshed even
         // when the table is full.
-        var added: Int { insertions.reduce(0) { $0 + (bindings.isBound($1.name, to: $1.address, now: now) ? 0 : 1) } }
-        if bindings.count + insertions.count > limits.bindings, added > 0, bindings.count + added > limits.bindings,
-           now - forcedPruneAt >= 1 {
+        // Pruning drops only expired bindings, which `isBound` already
+        // ignores, so the count of new pairs holds across it.
+        let added = insertions.reduce(0) { $0 + (bindings.isBound($1.name, to: $1.address, now: now) ? 0 : 1) }
+        if bindings.count + added > limits.bindings {
             // At most once a second: a full table of live entries must not
             // turn every query into a scan.
-            forcedPruneAt = now
-            bindings.prune(now: now)
+            bindings.pruneIfDue(now: now)
         }
-        guard bindings.count + insertions.count <= limits.bindings || bindings.count + added <= limits.bindings else {
+        guard bindings.count + added <= limits.bindings else {
             refusedAnswers += 1
             return nil
         }
@@ -89,7 +89,7 @@ struct EgressLedger {
             bindings.record(name: i.name, address: i.address, ports: i.ports, timeoutSeconds: i.timeoutSeconds, now: now)
             for port in i.ports {
                 let key = SetKey(address: i.address, port: port)
-                if let until = setExpiry.value(key, now: now), until >= now + timeout - 1 { continue }
+                if let until = setExpiry.expiry(key, now: now), until >= now + timeout - 1 { continue }
                 pending.elements.append(NftSetElement(address: i.address, port: port, timeoutMilliseconds: UInt64(i.timeoutSeconds) * 1000))
                 pending.refreshed.append((key, now + timeout))
             }
@@ -99,7 +99,7 @@ struct EgressLedger {
 
     /// The kernel holds `pending`'s elements.
     mutating func confirm(_ pending: Pending, now: Double) {
-        for (key, until) in pending.refreshed { setExpiry.set(key, until, expires: until, now: now) }
+        for (key, until) in pending.refreshed { setExpiry.set(key, (), expires: until, now: now) }
     }
 
     /// A `dns.query` record: remembers the names its addresses were given
@@ -108,11 +108,10 @@ struct EgressLedger {
     mutating func noteQuery(_ r: DNSQueryRecord, now: Double) -> Bool {
         let until = now + Self.nameMemorySeconds
         for a in r.addresses {
-            nameOf.set(a, r.name, expires: max(until, nameOfExpiry(a, now: now)), now: now)
+            nameOf.set(a, r.name, expires: max(until, nameOf.expiry(a, now: now) ?? now), now: now)
         }
         for a in r.observed {
-            let key = a
-            if nameOf.value(key, now: now) == nil || r.wouldDeny { nameOf.set(key, r.name, expires: until, now: now) }
+            if nameOf.value(a, now: now) == nil || r.wouldDeny { nameOf.set(a, r.name, expires: until, now: now) }
         }
         guard r.decision != .deny, r.wouldDeny, r.reason == .notAllowlisted else { return false }
         let was = suggestion.truncated
@@ -140,9 +139,5 @@ struct EgressLedger {
     /// Sizes, for the bounds' tests.
     var sizes: (bindings: Int, namedAddresses: Int, setElements: Int, suggestedNames: Int) {
         (bindings.count, nameOf.count, setExpiry.count, suggestion.nameCount)
-    }
-
-    private func nameOfExpiry(_ key: IPAddress, now: Double) -> Double {
-        nameOf.expiry(key, now: now) ?? now
     }
 }

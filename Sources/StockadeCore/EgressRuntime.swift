@@ -86,12 +86,10 @@ final class EgressRuntime: PollSource {
         }
         policy = RelayPolicy(allowlist: allowlist, allowPrivate: privateRanges, allowECH: echAllowlist)
         dnsUpstreams = plan.spec.egress.dnsUpstreams.isEmpty ? EgressFiles.hostResolvers() : plan.spec.egress.dnsUpstreams
-        let upstreamText = dnsUpstreams.first
-        guard let upstreamText, let parsed = NetworkSyntax.parseUpstream(upstreamText),
-              let address = IPAddress(parsed.address) else {
+        guard let first = dnsUpstreams.first.flatMap({ DNSEndpoint(parsing: $0) }) else {
             throw SetupError(step: "dns_upstream", code: .dnsUpstream, message: "no DNS upstream: give --dns-upstream ADDR or a nameserver in /etc/resolv.conf")
         }
-        upstream = DNSEndpoint(address: address, port: parsed.port)
+        upstream = first
 
         hostAddresses = HostAddresses.current()
         hostAddressesRead = Clock.monotonic()
@@ -174,8 +172,9 @@ final class EgressRuntime: PollSource {
         let udp = take(.dnsUDP), tcp = take(.dnsTCP)
         let be = UInt32(bigEndian: proxyAddress.value)
         var rc = stk_bind_ipv4(udp, be, 53, 0)
-        // The backlog matches the proxy's 4,096 clients (the kernel caps it at
-        // the sandbox namespace's somaxconn): with 64, a burst of clients
+        // A backlog of 4,096, above the proxy's client cap
+        // (`budget.dnsTCPClients`, at most 2,048; the kernel caps it at the
+        // sandbox namespace's somaxconn): with 64, a burst of clients
         // waited out SYN retries while the first ones went idle.
         if rc == 0 { rc = stk_bind_ipv4(tcp, be, 53, 4096) }
         guard rc == 0 else {
@@ -187,7 +186,8 @@ final class EgressRuntime: PollSource {
             proxy = try DNSProxyServer(
                 engine: engine,
                 configuration: .init(listen: DNSEndpoint(address: .v4(proxyAddress), port: 53), upstream: upstream,
-                                     maxTCPClients: budget.dnsTCPClients, fallbackUpstreams: dnsUpstreams.dropFirst().compactMap { DNSEndpoint(parsing: $0) }),
+                                     maxTCPClients: budget.dnsTCPClients, fallbackUpstreams: dnsUpstreams.dropFirst().compactMap { DNSEndpoint(parsing: $0) },
+                                     maxUpstreamTCPRetries: EgressDescriptorBudget.upstreamTCPRetries),
                 udpListener: udp, tcpListener: tcp,
                 applyInsertions: { [unowned self] in self.insert($0) },
                 onRecord: { [unowned self] in self.record($0) })

@@ -66,4 +66,8 @@ public struct Plan: Equatable, Sendable {
     /// mask scan walked), by source path: the bind must reach the same
     /// objects, or the masks were computed for another tree (BindSource).
     public var scannedBindSources: [String: FileIdentity] = [:]
+    /// The bind sources of the egress files (resolv.conf, hosts) as planned.
+    /// Each must be among the files the egress runtime wrote and checked,
+    /// or the start fails: a bind without a recorded identity is unchecked.
+    public var egressFileSources: [String] = []
 }

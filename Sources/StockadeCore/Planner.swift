@@ -74,10 +74,12 @@ public struct Planner: Sendable {
         ]
         add("/dev", dev)
         add("/sys", SysView.steps(network: spec.network))
-        if spec.network == .filtered || spec.network == .audit {
+        // Decided once: the paths bound and the paths recorded must agree.
+        let egressSteps = spec.network == .filtered || spec.network == .audit ? EgressFiles.mountSteps(rootless: spec.rootless) : []
+        if !egressSteps.isEmpty {
             // Deeper than /etc, so they land on top of a bound /etc.
-            add("/etc/resolv.conf", [EgressFiles.mountSteps(rootless: spec.rootless)[0]])
-            add("/etc/hosts", [EgressFiles.mountSteps(rootless: spec.rootless)[1]])
+            add("/etc/resolv.conf", [egressSteps[0]])
+            add("/etc/hosts", [egressSteps[1]])
         }
 
         // Parents before children; equal depth keeps request order, so a later
@@ -136,6 +138,7 @@ public struct Planner: Sendable {
         )
         plan.resolvedPaths = try resolvedPaths(spec)
         plan.scannedBindSources = scanned
+        plan.egressFileSources = egressSteps.compactMap { if case .bind(let source, _, _, _, _) = $0 { source } else { nil } }
         return plan
     }
 

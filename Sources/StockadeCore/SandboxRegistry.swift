@@ -78,7 +78,6 @@ public struct SandboxRegistry: Sendable {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw failed("flock", errno, fd) }
         let pid = getpid()
         var text = "\(pid) \(Self.startTicks(of: pid) ?? 0) \(name ?? "")\n"
-        if let network = NetworkNamespaceID.current() { text += "net \(network)\n" }
         guard FileIO.writeAll(fd, text) else { throw failed("write", errno, fd) }
         guard renameat(dir, temp, dir, id) == 0 else { throw failed("rename", errno, fd) }
         return Registration(id: id, directoryFd: dir, entryFd: fd)

@@ -51,12 +51,6 @@ public enum NetworkSyntax {
         DNSEndpoint(parsing: text) != nil
     }
 
-    /// Address and port of an upstream; port 53 when absent.
-    public static func parseUpstream(_ text: String) -> (address: String, port: UInt16)? {
-        guard let endpoint = DNSEndpoint(parsing: text) else { return nil }
-        return (endpoint.address.description, endpoint.port)
-    }
-
     /// `10.0.0.0/8`, `fd00::/8`, or a bare address (one host), with no bits
     /// set past the prefix (`CIDR(_:)`, which the runtime uses).
     public static func isCIDR(_ text: String) -> Bool {

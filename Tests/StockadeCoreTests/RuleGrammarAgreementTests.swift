@@ -134,8 +134,8 @@ import Testing
         v.add("profile", (try? ProfileLoader.decode(yaml: "network:\n  dns_upstream: \(quoted(upstream))\n", path: "p.yaml")) != nil)
         v.add("cli", NetworkSyntax.isUpstream(upstream))
         v.add("spec_builder", (try? spec(Profile(name: "p")) { $0.dnsUpstream = upstream; $0.network = .filtered }) != nil)
-        // EgressRuntime: NetworkSyntax.parseUpstream, then IPAddress of its address.
-        v.add("runtime", NetworkSyntax.parseUpstream(upstream).flatMap { IPAddress($0.address) } != nil)
+        // EgressRuntime: DNSEndpoint(parsing:).
+        v.add("runtime", DNSEndpoint(parsing: upstream) != nil)
         return v
     }
 

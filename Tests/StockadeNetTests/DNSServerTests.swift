@@ -75,19 +75,20 @@ import Testing
         var applyCalls = 0
     }
 
-    static func makeProxy(upstream: FakeUpstream, log: Log, client: Int32, batchesPerWake: Int = 8) throws -> DNSProxyServer {
+    static func makeProxy(upstream: FakeUpstream, log: Log, client: Int32, batchesPerWake: Int = 8,
+                          insertionsSucceed: Bool = true, tcpRetries: Int = 64) throws -> DNSProxyServer {
         let config = DNSProxyConfig(allowlist: try DomainAllowlist(parsing: ["api.github.com", "tc.github.com"]))
         return try DNSProxyServer(
             engine: DNSProxyEngine(config: config),
             configuration: .init(listen: DNSEndpoint(address: loopback, port: 0), upstream: upstream.endpoint,
-                                 maxDatagramBatchesPerWake: batchesPerWake),
+                                 maxDatagramBatchesPerWake: batchesPerWake, maxUpstreamTCPRetries: tcpRetries),
             applyInsertions: { ins in
                 // The client must not have its answer yet.
                 var probe: UInt8 = 0
                 if recv(client, &probe, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) > 0 { log.replyAlreadyVisible = true }
                 log.insertions += ins
                 log.applyCalls += 1
-                return true
+                return insertionsSucceed
             },
             onRecord: { log.records.append($0) })
     }
@@ -100,12 +101,12 @@ import Testing
         }
     }
 
-    static func udpExchange(_ qname: String) throws -> (DNSMessage?, Log, FakeUpstream) {
+    static func udpExchange(_ qname: String, insertionsSucceed: Bool = true) throws -> (DNSMessage?, Log, FakeUpstream) {
         let upstream = try FakeUpstream()
         let client = try DNSSocket.listener(DNSEndpoint(address: loopback, port: 0), tcp: false)
         defer { close(client) }
         let log = Log()
-        let proxy = try makeProxy(upstream: upstream, log: log, client: client)
+        let proxy = try makeProxy(upstream: upstream, log: log, client: client, insertionsSucceed: insertionsSucceed)
         defer { proxy.shutdown() }
         DNSSocket.sendDatagram(client, query(qname, id: 0xBEEF), to: proxy.localEndpoint!)
         var buffer = [UInt8](repeating: 0, count: 65535)
@@ -128,6 +129,20 @@ import Testing
         #expect(upstream.udpQueries == 1)
     }
 
+    /// The bindings were full or the nft insertion failed: the client gets
+    /// SERVFAIL, and the `dns.query` record says so instead of claiming
+    /// the answer was given.
+    @Test func failedInsertionIsReportedAsDeniedWithoutAnswers() throws {
+        let (reply, log, _) = try Self.udpExchange("api.github.com", insertionsSucceed: false)
+        #expect(reply?.header.responseCode == .servFail)
+        #expect(reply?.answers.isEmpty == true)
+        let record = try #require(log.records.last)
+        #expect(record.decision == .deny)
+        #expect(record.reason == .allowSetFailed)
+        #expect(record.addresses.isEmpty && record.observed.isEmpty)
+        #expect(record.eventFields["addresses"] == nil)
+    }
+
     @Test func udpDeniedQueryNeverReachesUpstream() throws {
         let (reply, log, upstream) = try Self.udpExchange("exfil.attacker.example")
         #expect(reply?.header.responseCode == .nxDomain)
@@ -141,6 +156,32 @@ import Testing
         #expect(!r.header.truncated && r.answers.count == 1)
         #expect(upstream.udpQueries == 1 && upstream.tcpQueries == 1)
         #expect(log.insertions.count == 1)
+    }
+
+    /// Truncated answers retried over TCP hold a descriptor each: past the
+    /// cap the client gets SERVFAIL instead of another connection.
+    @Test func tcpRetriesBeyondTheCapGetServfail() throws {
+        let upstream = try FakeUpstream()
+        let client = try DNSSocket.listener(DNSEndpoint(address: Self.loopback, port: 0), tcp: false)
+        defer { close(client) }
+        let log = Log()
+        let proxy = try Self.makeProxy(upstream: upstream, log: log, client: client, tcpRetries: 1)
+        defer { proxy.shutdown() }
+        DNSSocket.sendDatagram(client, query("tc.github.com", id: 1), to: proxy.localEndpoint!)
+        DNSSocket.sendDatagram(client, query("tc.github.com", id: 2), to: proxy.localEndpoint!)
+        var buffer = [UInt8](repeating: 0, count: 65535)
+        var replies: [UInt16: DNSMessage] = [:]
+        Self.pump(proxy, upstream) {
+            while let (bytes, _) = DNSSocket.receive(client, buffer: &buffer), let m = try? DNSMessage.parse(bytes) {
+                replies[m.header.id] = m
+            }
+            return replies.count == 2
+        }
+        let codes = replies.values.map(\.header.responseCode)
+        #expect(codes.filter { $0 == .servFail }.count == 1, "\(codes)")
+        #expect(replies.values.filter { $0.answers.count == 1 }.count == 1)
+        #expect(upstream.udpQueries == 2 && upstream.tcpQueries == 1)
+        #expect(log.records.filter { $0.reason == .upstreamError }.count == 1)
     }
 
     @Test func tcpClientGetsAFramedReply() throws {

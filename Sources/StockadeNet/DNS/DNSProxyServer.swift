@@ -40,9 +40,13 @@ public final class DNSProxyServer {
         /// Replies queued for a TCP client that does not read them; beyond
         /// this the client is closed.
         public var maxTCPOutputBytes: Int
+        /// Truncated answers retried over TCP at once (one descriptor each);
+        /// beyond this the client gets SERVFAIL, so a workload asking for
+        /// large answers cannot spend the supervisor's descriptors.
+        public var maxUpstreamTCPRetries: Int
         public init(listen: DNSEndpoint, upstream: DNSEndpoint, maxTCPClients: Int = 4096, tcpIdleSeconds: Double = 3,
                     maxDatagramBatchesPerWake: Int = 8, fallbackUpstreams: [DNSEndpoint] = [],
-                    maxTCPOutputBytes: Int = 256 * 1024) {
+                    maxTCPOutputBytes: Int = 256 * 1024, maxUpstreamTCPRetries: Int = 64) {
             self.listen = listen
             self.upstream = upstream
             self.maxTCPClients = max(1, maxTCPClients)
@@ -50,6 +54,7 @@ public final class DNSProxyServer {
             self.maxDatagramBatchesPerWake = max(1, maxDatagramBatchesPerWake)
             self.fallbackUpstreams = fallbackUpstreams
             self.maxTCPOutputBytes = maxTCPOutputBytes
+            self.maxUpstreamTCPRetries = max(0, maxUpstreamTCPRetries)
         }
 
         /// Every upstream, in the order they are tried.
@@ -313,8 +318,12 @@ public final class DNSProxyServer {
     /// The rules go in before the answers go out; where they cannot, fail closed.
     private func settleAndDeliver(_ replies: [DNSClientReply]) {
         guard !replies.isEmpty else { return }
-        let bytes = DNSReplySettlement.settle(replies, apply: applyInsertions)
-        for (reply, out) in zip(replies, bytes) { deliver(out, to: reply.client, record: reply.record) }
+        let outcomes = DNSReplySettlement.settle(replies, apply: applyInsertions)
+        for (reply, out) in zip(replies, outcomes) {
+            // A client that got SERVFAIL must not be reported as given its answer.
+            let record = out.failed ? DNSReplySettlement.failedRecord(reply.record) : reply.record
+            deliver(out.bytes, to: reply.client, record: record)
+        }
     }
 
     /// Replies to UDP clients are queued and leave at the end of the wake-up.
@@ -402,7 +411,7 @@ public final class DNSProxyServer {
     private func retryOverTCP(_ q: [UInt8], id: UInt16, now: DNSInstant) {
         let upstreams = configuration.upstreams
         let index = min(engine.upstream(of: id) ?? 0, upstreams.count - 1)
-        guard let framed = try? DNSTCPFraming.frame(q),
+        guard upstreamTCP.count < configuration.maxUpstreamTCPRetries, let framed = try? DNSTCPFraming.frame(q),
               let fd = try? DNSSocket.connected(upstreams[index], tcp: true) else {
             if let reply = engine.failPending(upstreamID: id) { deliver(reply.bytes, to: reply.client, record: reply.record) }
             return

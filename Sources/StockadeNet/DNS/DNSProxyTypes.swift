@@ -33,6 +33,10 @@ public enum DNSDenyReason: String, Sendable, Equatable {
     /// The upstreams refused or failed (ICMP unreachable, a TCP retry that
     /// failed) before the timeout.
     case upstreamError = "upstream_error"
+    /// Upstream answered, but its addresses could not be put in the allow
+    /// sets (the name bindings were full, or the nft insertion failed), so
+    /// the client got SERVFAIL instead of the answer.
+    case allowSetFailed = "allow_set_failed"
 }
 
 /// Why a packet was dropped without any reply. Raw values are counter names.

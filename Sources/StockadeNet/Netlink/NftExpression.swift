@@ -164,10 +164,7 @@ enum NftMatch {
          .redirect(portRegister: NftExpression.reg(0))]
     }
 
-    /// `ip saddr <subnet>`: masked compare, as nft emits for a prefix.
-    static func ipv4Source(in subnet: CIDR) -> [NftExpression] { ipv4Field(at: 12, in: subnet) }
-
-    /// `ip daddr <subnet>`.
+    /// `ip daddr <subnet>`: masked compare, as nft emits for a prefix.
     static func ipv4Destination(in subnet: CIDR) -> [NftExpression] { ipv4Field(at: 16, in: subnet) }
 
     /// The IPv4 header address at `offset` (12 source, 16 destination) masked to

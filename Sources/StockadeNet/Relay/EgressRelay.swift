@@ -77,7 +77,7 @@ public final class EgressRelay {
 
     public var connectionCount: Int { connections.count }
     /// Connections holding large pipes now.
-    public private(set) var largePipesInUse = 0
+    private(set) var largePipesInUse = 0
 
     /// Whether `fd` is one of the relay's listeners or connections.
     public func owns(_ fd: Int32) -> Bool {

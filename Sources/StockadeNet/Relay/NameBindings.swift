@@ -34,7 +34,7 @@ public struct NameBindings: Sendable {
         binding.expires = max(binding.expires, until)
         names[name] = binding
         table[address] = names
-        if now >= nextPrune { prune(now: now) }
+        pruneIfDue(now: now)
     }
 
     /// Whether `name` was resolved to `address` and the binding is still alive.
@@ -54,6 +54,12 @@ public struct NameBindings: Sendable {
     /// Any live name bound to `address`, for naming a destination in an event.
     public func anyName(boundTo address: IPAddress, now: Double) -> DNSName? {
         table[address]?.filter { $0.value.expires >= now }.map(\.key).min { $0.description < $1.description }
+    }
+
+    /// `prune`, unless one ran less than a second ago: a caller that
+    /// finds the table full on every query must not scan it every time.
+    public mutating func pruneIfDue(now: Double) {
+        if now >= nextPrune { prune(now: now) }
     }
 
     /// Forgets expired bindings (at most once a second from `record`).
