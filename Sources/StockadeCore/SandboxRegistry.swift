@@ -77,7 +77,7 @@ public struct SandboxRegistry: Sendable {
         guard fd >= 0 else { throw failed("create", errno) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw failed("flock", errno, fd) }
         let pid = getpid()
-        var text = "\(pid) \(Self.startTicks(of: pid) ?? 0) \(name ?? "")\n"
+        let text = "\(pid) \(Self.startTicks(of: pid) ?? 0) \(name ?? "")\n"
         guard FileIO.writeAll(fd, text) else { throw failed("write", errno, fd) }
         guard renameat(dir, temp, dir, id) == 0 else { throw failed("rename", errno, fd) }
         return Registration(id: id, directoryFd: dir, entryFd: fd)
