@@ -9,7 +9,6 @@ import StockadeSeccomp
 /// What the supervisor learned while the sandbox ran.
 struct RunState {
     var initPid: pid_t = 0
-    var pidfd: Int32 = -1
     var initReaped = false
     var initStatus: Int32 = 0
     var usage = rusage()
