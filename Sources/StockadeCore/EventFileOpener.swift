@@ -166,19 +166,14 @@ public enum EventFileOpener {
         }
         guard -probe == ENOENT else { return .failure(EventSinkError(step: .open, target: target, errno: -probe)) }
         if let looseDirectory { return refuse(target, looseDirectory) }
-        // A new file: O_EXCL, so whatever appears there meanwhile is not ours.
+        // A new file: O_EXCL, so whatever appears there meanwhile is not ours
+        // and the inode written is the one this open made. It needs no link
+        // count check: a second name for it, made now or later, redirects no
+        // write (the inode is ours, mode 0600) and is refused by the next
+        // run that opens either name; and a check here could not stop a link
+        // made just after it.
         let fd = stk_sink_openat2(dir, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY, 0o600)
         guard fd >= 0 else { return .failure(EventSinkError(step: .open, target: target, errno: -fd)) }
-        var made = stat()
-        guard fstat(fd, &made) == 0 else {
-            let e = errno
-            close(fd)
-            return .failure(EventSinkError(step: .open, target: target, errno: e))
-        }
-        if made.st_nlink != 1 {
-            close(fd)
-            return refuse(target, "the new file already has \(made.st_nlink) hard links; another name for it could be one the workload can reach")
-        }
         return .success(fd)
     }
 
@@ -187,9 +182,14 @@ public enum EventFileOpener {
     /// (or forge it), so it must be owned by root or the invoking user, and
     /// nobody else may write into it unless the sticky bit keeps them to
     /// their own entries (`/tmp`). Above the file's own directory a group
-    /// write bit is tolerated (Ubuntu's `/var/log` is `root:syslog 0775`):
-    /// swapping a directory there for one of the group's own is caught when
-    /// the file's directory is judged, since its owner would be wrong.
+    /// write bit is tolerated (Ubuntu's `/var/log` is `root:syslog 0775`),
+    /// and that leaves a gap: a member of the group can rename entries
+    /// there. A directory of the member's own swapped in is refused when the
+    /// file's directory is judged (its owner is wrong), but a sibling that
+    /// root owns passes every check, so the member can choose which of
+    /// root's directories under that ancestor gets the file (and so which
+    /// existing root-owned file of that name is appended to). Accepted: such
+    /// a group is the administrator's (`syslog`), not a workload's.
     static func directoryProblem(with st: stat, rules: EventFileRules, holdsFile: Bool = true) -> String? {
         if !rules.allowedOwners.contains(st.st_uid) {
             let owners = rules.allowedOwners.map(String.init).joined(separator: " or uid ")

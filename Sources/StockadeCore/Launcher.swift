@@ -49,7 +49,7 @@ public enum Launcher {
         if let caller = SudoCaller.from(host: host),
            let named = try? ProfileLoader(searchPaths: ProfileSearch.paths()).path(of: profileReference),
            let refusal = caller.readRefusal(named) {
-            return early("profile", "profile_denied", "profile: \(refusal)")
+            return early("profile", ProfileRefusal.denied.rawValue, "profile: \(refusal)")
         }
         let profile: Profile
         do {
@@ -61,7 +61,7 @@ public enum Launcher {
         if let pin = profilePin {
             let named = (try? ProfileLoader(searchPaths: ProfileSearch.paths()).path(of: profileReference)) ?? profileReference
             if case let .failure(mismatch) = pin.check(profile, namedFile: named) {
-                return early("profile", "profile_pin_mismatch", mismatch.description)
+                return early("profile", ProfileRefusal.pinMismatch.rawValue, mismatch.description)
             }
         }
         let spec: SandboxSpec

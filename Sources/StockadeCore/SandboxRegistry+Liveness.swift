@@ -39,16 +39,6 @@ extension SandboxRegistry {
         deinit { release() }
     }
 
-    /// The entry's lock when its owner is gone; nil when the owner still
-    /// holds it (alive) or the entry vanished. gc touches nothing else.
-    public func claimIfDead(_ entry: Entry) -> Claim? {
-        guard let dir = try? location.open(create: false) else { return nil }
-        defer { close(dir) }
-        let fd = Self.openEntry(dir, entry.id)
-        guard fd >= 0, judge(dir, entry, fd) == .dead else { return nil }
-        return Claim(entry: entry, fd: fd, directoryFd: fcntl(dir, F_DUPFD_CLOEXEC, 0))
-    }
-
     /// Whether the entry's supervisor is running (holds the entry's lock).
     public func isAlive(_ entry: Entry) -> Bool {
         guard let dir = try? location.open(create: false) else { return false }

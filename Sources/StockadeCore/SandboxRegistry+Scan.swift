@@ -18,30 +18,20 @@ extension SandboxRegistry {
     /// supervisor's.
     static let staleTemporaryAge: time_t = 60
 
-    public final class Scan: @unchecked Sendable {
+    public struct Scan: Sendable {
         /// Entries whose supervisor holds the lock.
-        public private(set) var alive: [Entry] = []
-        /// Entries of dead supervisors, their locks held until released.
-        public private(set) var dead: [Claim] = []
+        public var alive: [Entry] = []
+        /// Entries of dead supervisors, their locks held until each claim
+        /// is released.
+        public var dead: [Claim] = []
         /// `.new-` leftovers removed by this pass (file names).
-        public private(set) var removedTemporaries: [String] = []
-
-        init() {}
-
-        fileprivate func add(alive entry: Entry) { alive.append(entry) }
-        fileprivate func add(dead claim: Claim) { dead.append(claim) }
-        fileprivate func add(removed name: String) { removedTemporaries.append(name) }
-
-        /// Drops every lock this pass still holds.
-        public func release() {
-            for claim in dead { claim.release() }
-        }
+        public var removedTemporaries: [String] = []
     }
 
     /// Lists the registry once (see `Scan`); an absent or untrusted
     /// directory lists nothing.
     public func scan(now: time_t = time(nil)) -> Scan {
-        let scan = Scan()
+        var scan = Scan()
         guard let dirFd = try? location.open(create: false) else { return scan }
         guard let dir = fdopendir(dirFd) else {
             close(dirFd)
@@ -52,7 +42,7 @@ extension SandboxRegistry {
         let names = Directory.entries(of: dir).entries.map(\.name)
         for name in names.sorted() {
             if name.hasPrefix(Self.temporaryPrefix) {
-                if Self.removeStaleTemporary(fd, name, now: now) { scan.add(removed: name) }
+                if Self.removeStaleTemporary(fd, name, now: now) { scan.removedTemporaries.append(name) }
                 continue
             }
             if name.hasPrefix(".") { continue }
@@ -64,9 +54,9 @@ extension SandboxRegistry {
                 continue
             }
             switch judge(fd, entry, entryFd) {
-            case .alive: scan.add(alive: entry)
+            case .alive: scan.alive.append(entry)
             case .gone: break
-            case .dead: scan.add(dead: Claim(entry: entry, fd: entryFd, directoryFd: fcntl(fd, F_DUPFD_CLOEXEC, 0)))
+            case .dead: scan.dead.append(Claim(entry: entry, fd: entryFd, directoryFd: fcntl(fd, F_DUPFD_CLOEXEC, 0)))
             }
         }
         return scan

@@ -70,7 +70,6 @@ extension Supervisor {
             throw SetupError(step: "clone", code: .clone, errno: err, message: hint)
         }
         state.initPid = pid
-        state.pidfd = pidfd
         handles.pidfd = pidfd
 
         var loop = WatchLoop(
@@ -99,7 +98,7 @@ extension Supervisor {
                 throw SetupError(step: "go", code: .handshake, errno: errno, message: "the sandbox init vanished before setup")
             }
             try cgroup?.attach(pid: pid)
-            try egress?.attach(pidfd: state.pidfd, reportFd: handles.reportFd)
+            try egress?.attach(pidfd: handles.pidfd, reportFd: handles.reportFd)
         } catch let e as SetupError {
             throw abort(e, loop: loop)
         } catch let e as CgroupError {
@@ -116,7 +115,7 @@ extension Supervisor {
     /// Kills and reaps the init after a host-side step failed. The child may
     /// have failed first and said why: its reason is the real one.
     private func abort(_ e: SetupError, loop: WatchLoop) -> SetupError {
-        _ = stk_pidfd_send_signal(state.pidfd, SIGKILL)
+        _ = stk_pidfd_send_signal(handles.pidfd, SIGKILL)
         state.reapInit()
         return loop.pendingChildError() ?? e
     }

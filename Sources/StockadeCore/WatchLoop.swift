@@ -9,7 +9,6 @@ import StockadeSeccomp
 /// What the supervisor learned while the sandbox ran.
 struct RunState {
     var initPid: pid_t = 0
-    var pidfd: Int32 = -1
     var initReaped = false
     var initStatus: Int32 = 0
     var usage = rusage()
@@ -28,8 +27,8 @@ struct RunState {
     var deniedSuppressed = 0
     /// Seccomp filters the workload installed on top of the sandbox's.
     var stackedFilters = 0
-    /// The init's one `STK_REPORT_LISTENER`.
-    var listenerReport = OnceOnlyReport()
+    /// The once-only report kinds already taken (`readReports`).
+    var onceOnlyReportsSeen: Set<Int32> = []
 
     /// Blocking reap of the init (after it exited or was killed).
     mutating func reapInit() {
@@ -72,7 +71,6 @@ struct WatchLoop {
     func run(_ state: inout RunState) {
         var listener: Int32 = -1
         defer { if listener >= 0 { close(listener) } }
-        var pty = PtyHandoff()
         var reportOpen = true
         var termDeadline: Double? = plan.spec.timeoutSeconds.map { started + $0 }
         var killDeadline: Double? = nil
@@ -123,7 +121,7 @@ struct WatchLoop {
                 if let source = owner[fd.fd] {
                     source.handle(fd.fd, revents: fd.revents, now: t)
                 } else if fd.fd == reportFd {
-                    reportOpen = readReports(&state, listener: &listener, pty: &pty)
+                    reportOpen = readReports(&state, listener: &listener)
                 } else if fd.fd == listener {
                     if fd.revents & Int16(POLLHUP) != 0 && fd.revents & Int16(POLLIN) == 0 {
                         close(listener)
@@ -143,7 +141,7 @@ struct WatchLoop {
                 } else if fd.fd == pidfd {
                     // The init exited: collect the last reports, then reap.
                     while reportOpen, hasInput(reportFd) {
-                        reportOpen = readReports(&state, listener: &listener, pty: &pty)
+                        reportOpen = readReports(&state, listener: &listener)
                     }
                     state.reapInit()
                 }
@@ -164,22 +162,31 @@ struct WatchLoop {
         return nil
     }
 
+    /// Reports the init sends exactly once, each handing over a descriptor
+    /// (its seccomp listener, its pty master): only the first is taken. A
+    /// second listener would replace the one being answered and leak it; a
+    /// second pty would replace the relay's terminal.
+    private static let onceOnlyReports: [Int32: (code: String, what: String)] = [
+        Int32(STK_REPORT_LISTENER.rawValue): ("listener_handoff_repeated", "seccomp listener"),
+        Int32(STK_REPORT_PTY.rawValue): ("pty_handoff_repeated", "pty master"),
+    ]
+
     /// Reads one record; returns false at EOF.
-    private func readReports(_ state: inout RunState, listener: inout Int32, pty: inout PtyHandoff) -> Bool {
+    private func readReports(_ state: inout RunState, listener: inout Int32) -> Bool {
         var rec = stk_report()
         let n = withUnsafeMutableBytes(of: &rec) { read(reportFd, $0.baseAddress, $0.count) }
         if n <= 0 { return n < 0 && errno == EINTR }
         guard n == MemoryLayout<stk_report>.size else { return true }
+        if let repeated = Self.onceOnlyReports[rec.kind], !state.onceOnlyReportsSeen.insert(rec.kind).inserted {
+            // Take nothing and send no "go": the init sends one report and
+            // waits for one go.
+            events.emit(.warning(code: repeated.code, message: "the sandbox init reported a second \(repeated.what); it was ignored"))
+            return true
+        }
         switch rec.kind {
         case Int32(STK_REPORT_ERROR.rawValue):
             state.setupError = childError(step: rec.step, err: rec.err, value: rec.value)
         case Int32(STK_REPORT_LISTENER.rawValue):
-            guard state.listenerReport.admit() else {
-                // No "go" either: the init sends one report and waits for one go.
-                events.emit(.warning(code: "listener_handoff_repeated",
-                                     message: "the sandbox init reported a second seccomp listener; it was ignored"))
-                break
-            }
             let fd = stk_pidfd_getfd(pidfd, rec.value)
             if fd < 0 {
                 state.setupError = SetupError(step: "listener_handoff", code: .seccompListener, errno: -fd, message: "cannot take the seccomp listener from the sandbox init")
@@ -197,7 +204,7 @@ struct WatchLoop {
         case Int32(STK_REPORT_EXIT.rawValue):
             state.workloadStatus = rec.value
         case Int32(STK_REPORT_PTY.rawValue):
-            takePtyMaster(rec.value, &pty, &state)
+            takePtyMaster(rec.value, &state)
         default:
             break
         }

@@ -26,7 +26,7 @@ extension Event {
     }
 
     /// `sandbox.end`'s `denials`.
-    public struct Denials: Equatable, Sendable {
+    public struct Denials: Sendable {
         public var syscalls: Int
         /// Per system call name, in the order to write them.
         public var bySyscall: [(name: String, count: Int)]
@@ -39,11 +39,6 @@ extension Event {
             self.bySyscall = bySyscall
             self.limits = limits
             self.stackedFilters = stackedFilters
-        }
-
-        public static func == (a: Denials, b: Denials) -> Bool {
-            a.syscalls == b.syscalls && a.limits == b.limits && a.stackedFilters == b.stackedFilters
-                && a.bySyscall.map(\.name) == b.bySyscall.map(\.name) && a.bySyscall.map(\.count) == b.bySyscall.map(\.count)
         }
 
         var json: JSONValue {

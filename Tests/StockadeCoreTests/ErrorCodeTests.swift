@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSandboxChild
+import Foundation
 @testable import StockadeNet
 import StockadeProfile
 import Testing
@@ -21,19 +19,10 @@ struct ErrorCodeTests {
 
     /// The backquoted words of the "Error codes" section's table rows, by row.
     static func documentedCodes() throws -> [String: Set<String>] {
-        let fd = open(root + "/docs/events.md", O_RDONLY)
-        try #require(fd >= 0, "docs/events.md not found under \(root)")
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
+        let text = try String(contentsOfFile: root + "/docs/events.md", encoding: .utf8)
         var rows: [String: Set<String>] = [:]
         var inSection = false
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+        for line in text.split(separator: "\n") {
             if line.hasPrefix("#") { inSection = line == "## Error codes"; continue }
             guard inSection, line.hasPrefix("| ") else { continue }
             let cells = line.split(separator: "|").map { String($0.drop(while: { $0 == " " })) }
@@ -54,6 +43,12 @@ struct ErrorCodeTests {
     @Test func docsListEveryPlanCodeAndNoOther() throws {
         let rows = try Self.documentedCodes()
         Self.expectSame(documented: rows["plan"] ?? [], code: PlanError.Code.allCases.map(\.rawValue))
+    }
+
+    @Test func docsListEveryProfileCodeAndNoOther() throws {
+        let rows = try Self.documentedCodes()
+        Self.expectSame(documented: rows["profile"] ?? [],
+                        code: ProfileError.Code.allCases.map(\.rawValue) + ProfileRefusal.allCases.map(\.rawValue))
     }
 
     @Test func docsListEverySetupCodeAndNoOther() throws {

@@ -3,25 +3,9 @@ import Testing
 import CStockadeSys
 @testable import StockadeCore
 
-/// The supervisor takes one pty master from the init, and only a real one.
+/// The supervisor takes only a real pty master from the init.
 @Suite("pty handoff")
 struct PtyHandoffTests {
-    @Test func onlyTheFirstReportIsTaken() {
-        var h = PtyHandoff()
-        #expect(h.admit() == .take)
-        #expect(h.admit() == .refuseRepeat)
-        #expect(h.admit() == .refuseRepeat)
-        #expect(h.received)
-    }
-
-    /// The seccomp listener's report is admitted the same way: once.
-    @Test func aSecondListenerReportIsRefused() {
-        var r = OnceOnlyReport()
-        let answers = [r.admit(), r.admit(), r.admit()]
-        #expect(answers == [true, false, false])
-        #expect(r.received)
-    }
-
     @Test func aPtyMasterPassesAndItsSlaveAPipeAndAFileDoNot() throws {
         let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
         try #require(master >= 0, "no pty available here: errno \(errno)")

@@ -28,7 +28,7 @@ struct RegistryLockTests {
         #expect(entry.id == "aaaaaaaaaa" && entry.name == "job" && entry.pid == getpid())
         // flock conflicts between open file descriptions, even in one process.
         #expect(reg.isAlive(entry))
-        #expect(reg.claimIfDead(entry) == nil)
+        #expect(reg.scan().alive == [entry] && reg.scan().dead.isEmpty)
         #expect(reg.lockHolder(of: entry) == getpid())
         r.release()
         #expect(reg.entries().isEmpty)
@@ -44,9 +44,10 @@ struct RegistryLockTests {
         try "1 5 \n".write(toFile: reg.directory + "/cccccccccc", atomically: false, encoding: .utf8)
         let entry = try #require(reg.entries().first { $0.id == "cccccccccc" })
         #expect(!reg.isAlive(entry))
-        let claim = try #require(reg.claimIfDead(entry))
+        let claim = try #require(reg.scan().dead.first)
+        #expect(claim.entry == entry)
         // While gc holds the claim, a second gc sees it taken.
-        #expect(reg.claimIfDead(entry) == nil)
+        #expect(reg.scan().dead.isEmpty)
         claim.release()
         #expect(reg.lockHolder(of: entry) == nil)
     }
@@ -60,7 +61,8 @@ struct RegistryLockTests {
         symlink(target, reg.directory + "/eeeeeeeeee")
         mkfifo(reg.directory + "/ffffffffff", 0o600)  // opening it must not hang
         #expect(reg.entries().isEmpty)
-        #expect(reg.claimIfDead(SandboxRegistry.Entry(id: "eeeeeeeeee", pid: 1, startTicks: 5, name: nil)) == nil)
+        let scan = reg.scan()
+        #expect(scan.alive.isEmpty && scan.dead.isEmpty)
     }
 
     @Test func proclocksLinesNameTheHolderOfAFlock() {

@@ -32,10 +32,9 @@ struct RegistryScanTests {
         #expect(scan.dead.map(\.entry.id) == ["cccccccccc"])
         // While the claim is held, a second pass (another gc) sees it taken.
         #expect(reg.scan().dead.isEmpty)
-        #expect(reg.claimIfDead(scan.dead[0].entry) == nil)
 
         #expect(scan.dead[0].removeEntry())
-        scan.release()
+        scan.dead[0].release()
         #expect(!FileManager.default.fileExists(atPath: reg.directory + "/cccccccccc"))
         #expect(FileManager.default.fileExists(atPath: reg.directory + "/aaaaaaaaaa"))
         #expect(FileManager.default.fileExists(atPath: reg.directory + "/dddddddddd"))  // not an entry: not ours
