@@ -1,12 +1,10 @@
-import StockadeNet
 #if canImport(Glibc)
 import Glibc
 #endif
 import StockadeSystem
 
 /// Running sandboxes, one small file each (`<dir>/<id>`, holding the
-/// supervisor's pid and start time, its name, and on a second line the
-/// network namespace it ran in), so `gc` can tell leftovers of a dead
+/// supervisor's pid and start time and its name), so `gc` can tell leftovers of a dead
 /// supervisor from live sandboxes and `kill` can find them.
 ///
 /// Liveness is the entry's `flock`, not its pid: the supervisor holds
@@ -36,17 +34,12 @@ public struct SandboxRegistry: Sendable {
         public var pid: pid_t
         public var startTicks: UInt64
         public var name: String?
-        /// The supervisor's network namespace (diagnostics; the sandbox's own
-        /// rules die with its namespace); nil in entries written before this
-        /// was recorded.
-        public var network: NetworkNamespaceID?
 
-        public init(id: String, pid: pid_t, startTicks: UInt64, name: String?, network: NetworkNamespaceID? = nil) {
+        public init(id: String, pid: pid_t, startTicks: UInt64, name: String?) {
             self.id = id
             self.pid = pid
             self.startTicks = startTicks
             self.name = name
-            self.network = network
         }
     }
 
@@ -146,15 +139,15 @@ public struct SandboxRegistry: Sendable {
         return a.st_dev == b.st_dev && a.st_ino == b.st_ino
     }
 
-    /// An entry file's contents: `PID TICKS NAME` and an optional `net DEV:INO` line.
+    /// An entry file's contents: `PID TICKS NAME` (later lines, such as the
+    /// `net DEV:INO` older versions wrote, are ignored).
     static func parse(id: String, text: String) -> Entry? {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard let first = lines.first else { return nil }
         let parts = first.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2, let pid = pid_t(parts[0]), let ticks = UInt64(parts[1]) else { return nil }
         let n = parts.count > 2 ? String(parts[2]) : ""
-        let network = lines.dropFirst().first { $0.hasPrefix("net ") }.flatMap { NetworkNamespaceID($0.dropFirst(4)) }
-        return Entry(id: id, pid: pid, startTicks: ticks, name: n.isEmpty ? nil : n, network: network)
+        return Entry(id: id, pid: pid, startTicks: ticks, name: n.isEmpty ? nil : n)
     }
 
     /// Start time in clock ticks since boot (`/proc/PID/stat` field 22).
