@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "StockadeCLITests", dependencies: ["StockadeCLI"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeCoreTests", dependencies: ["StockadeCore", "StockadeProfile", "StockadeNet", "StockadeAddress", "StockadeTestSupport", "StockadeSystem"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeReportTests", dependencies: ["StockadeReport", "StockadeProfile", "StockadeEvents"], swiftSettings: strictSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents", "StockadeSeccomp", "StockadeProfile"], exclude: ["Fixtures"], swiftSettings: strictSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["StockadeEvents", "StockadeSeccomp", "StockadeProfile", "StockadeTestSupport"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         // The one seam for whole-file reads and writes and directory listing (plain libc):
         // the modules that read or write whole files or list directories use it.
         .target(name: "StockadeSystem", swiftSettings: leanSettings),

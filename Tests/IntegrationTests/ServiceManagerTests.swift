@@ -1,6 +1,7 @@
 import Foundation
 import StockadeEvents
 import Testing
+import StockadeTestSupport
 
 /// A test-owned unix datagram socket standing in for systemd's notify or
 /// journal socket. Descriptors passed with SCM_RIGHTS (the journal's memfd
@@ -13,16 +14,8 @@ final class DatagramListener {
 
     init() {
         path = NSTemporaryDirectory() + "stockade-dgram-\(UUID().uuidString.prefix(8)).sock"
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in path.utf8.enumerated() { raw[i] = b }
-        }
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        precondition(r == 0, "bind \(path): errno \(errno)")
+        fd = boundDatagramSocket(at: path)
+        precondition(fd >= 0, "bind \(path): errno \(errno)")
         var size: Int32 = 4 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }

@@ -11,11 +11,7 @@ import Testing
 /// errors) lands on a case of its own.
 @Suite("Error codes")
 struct ErrorCodeTests {
-    static let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }()
+    static var root: String { ChildStepNamesTests.root }
 
     /// The backquoted words of the "Error codes" section's table rows, by row.
     static func documentedCodes() throws -> [String: Set<String>] {

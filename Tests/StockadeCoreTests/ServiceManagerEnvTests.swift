@@ -1,6 +1,7 @@
 import Glibc
 import StockadeProfile
 import Testing
+import StockadeTestSupport
 @testable import StockadeCore
 
 @Suite("Service manager variables")
@@ -84,16 +85,8 @@ private final class NotifyListener {
         var template = Array("/tmp/stockade-notify-XXXXXX".utf8CString)
         guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw ListenerError() }
         path = String(cString: dir) + "/notify"
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in path.utf8.enumerated() { raw[i] = b }
-        }
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard fd >= 0, bound == 0 else { throw ListenerError() }
+        fd = boundDatagramSocket(at: path)
+        guard fd >= 0 else { throw ListenerError() }
     }
 
     struct ListenerError: Error {}

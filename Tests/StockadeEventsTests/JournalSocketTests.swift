@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StockadeTestSupport
 @testable import StockadeEvents
 
 /// The journal transport against a test-owned socket (never the host's journal).
@@ -8,12 +9,7 @@ struct JournalSocketTests {
     /// Binds a datagram socket in a fresh temp path.
     func listener() -> (fd: Int32, path: String) {
         let path = NSTemporaryDirectory() + "stk-j-\(UUID().uuidString.prefix(8)).sock"
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-        return (fd, path)
+        return (boundDatagramSocket(at: path), path)
     }
 
     /// One datagram: its bytes and the descriptor it carried, if any.
