@@ -159,6 +159,25 @@ import Testing
 
     /// A TCP client bound to 127.0.0.2: its ephemeral port cannot collide
     /// with the 127.0.0.1 ports other suites bind at the same time.
+    /// One query over an open TCP connection, driving the proxy until its
+    /// framed reply arrives; nil if none does within the rounds.
+    static func askOverTCP(_ proxy: DNSProxyServer, _ client: Int32, _ qname: String, id: UInt16,
+                           service: () -> Void) throws -> [UInt8]? {
+        let framed = try DNSTCPFraming.frame(query(qname, id: id))
+        var deframer = DNSTCPDeframer()
+        var sent = false
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<400 {
+            if !sent { sent = framed.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == framed.count }
+            proxy.runOnce(timeoutMilliseconds: 5)
+            service()
+            let n = recv(client, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if n > 0 { deframer.append(buffer[0..<n]) }
+            if let reply = deframer.next() { return reply }
+        }
+        return nil
+    }
+
     static func tcpClient(to endpoint: DNSEndpoint) throws -> Int32 {
         let fd = try DNSSocket.open(endpoint, type: Int32(SOCK_STREAM.rawValue), step: "test_client")
         let source = DNSEndpoint(address: IPAddress("127.0.0.2")!, port: 0)
@@ -251,19 +270,7 @@ import Testing
         // A new client still gets its answer.
         let client = try Self.tcpClient(to: proxy.localEndpoint!)
         defer { Self.closeAbruptly(client) }
-        let framed = try DNSTCPFraming.frame(query("api.github.com", id: 9))
-        var deframer = DNSTCPDeframer()
-        var reply: [UInt8]?
-        var sent = false
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        for _ in 0..<400 where reply == nil {
-            if !sent { sent = framed.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == framed.count }
-            proxy.runOnce(timeoutMilliseconds: 5)
-            upstream.service()
-            let n = recv(client, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if n > 0 { deframer.append(buffer[0..<n]) }
-            reply = deframer.next()
-        }
+        let reply = try Self.askOverTCP(proxy, client, "api.github.com", id: 9, service: { upstream.service() })
         let r = try DNSMessage.parse(try #require(reply))
         #expect(r.header.id == 9 && r.answers.count == 1)
         // And the idle ones are closed in the end: the proxy's side hangs up.
@@ -333,18 +340,7 @@ import Testing
         // Others are still served: a new TCP client and a UDP query.
         let late = try Self.tcpClient(to: proxy.localEndpoint!)
         defer { Self.closeAbruptly(late) }
-        let framed = try DNSTCPFraming.frame(query("api.github.com", id: 0x7777))
-        var sent = false
-        var deframer = DNSTCPDeframer()
-        var reply: [UInt8]?
-        for _ in 0..<400 where reply == nil {
-            if !sent { sent = framed.withUnsafeBytes { send(late, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == framed.count }
-            proxy.runOnce(timeoutMilliseconds: 5)
-            upstream.service()
-            let n = recv(late, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if n > 0 { deframer.append(buffer[0..<n]) }
-            reply = deframer.next()
-        }
+        let reply = try Self.askOverTCP(proxy, late, "api.github.com", id: 0x7777, service: { upstream.service() })
         #expect(try DNSMessage.parse(try #require(reply)).header.id == 0x7777)
         let udp = try Self.ask(proxy, "api.github.com", id: 0x6666, service: { upstream.service() })
         #expect(udp?.header.id == 0x6666 && udp?.answers.count == 1)
