@@ -1,5 +1,6 @@
 import Foundation
 import StockadeEvents
+import StockadeTestSupport
 import Testing
 
 /// Runs the real `sandbox-run` binary and collects what it did: exit status,
@@ -151,15 +152,9 @@ enum Harness {
         return found
     }
 
-    /// Polls `condition` every 50 ms until it holds or `timeout` seconds pass. Waiting on
-    /// what the test needs to see, with a generous deadline, rather than a fixed sleep,
-    /// keeps a loaded two-core machine from turning a slow start into a failure.
+    /// Polls `condition` until it holds or `timeout` seconds pass (see
+    /// StockadeTestSupport's `waitUntil`).
     static func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
+        StockadeTestSupport.waitUntil(timeout, condition)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StockadeTestSupport
 import Testing
 @testable import StockadeCore
 
@@ -43,13 +44,19 @@ struct RegistryLockTests {
         // time differs, and nobody holds the lock.
         try "1 5 \n".write(toFile: reg.directory + "/cccccccccc", atomically: false, encoding: .utf8)
         let entry = try #require(reg.entries().first { $0.id == "cccccccccc" })
-        #expect(!reg.isAlive(entry))
-        let claim = try #require(reg.scan().dead.first)
-        #expect(claim.entry == entry)
+        // Other tests in this process fork (sandbox launches, spawned
+        // tools), and a child holds a copy of every descriptor until it
+        // closes or execs them, so a lock this process just dropped may
+        // linger for a moment; a lock that is really kept never clears.
+        #expect(waitUntil(10) { !reg.isAlive(entry) })
+        var claim: SandboxRegistry.Claim?
+        #expect(waitUntil(10) { claim = reg.scan().dead.first; return claim != nil })
+        let held = try #require(claim)
+        #expect(held.entry == entry)
         // While gc holds the claim, a second gc sees it taken.
         #expect(reg.scan().dead.isEmpty)
-        claim.release()
-        #expect(reg.lockHolder(of: entry) == nil)
+        held.release()
+        #expect(waitUntil(10) { reg.lockHolder(of: entry) == nil })
     }
 
     @Test func symlinkAndFifoEntriesAreSkipped() throws {
