@@ -254,8 +254,6 @@ static int run_op(const struct stk_child_config *cfg, int rootfd, const struct s
     if (tfd < 0) {
         /* A cover for something that is not there (or that the sandbox user
          * cannot reach anyway) has nothing to hide. */
-        if (op->kind == STK_MOUNT_ATTACH_TREE && tree_fd >= 0)
-            close(tree_fd);  /* a skipped bind keeps no detached tree */
         if (optional && (tfd == -ENOENT || tfd == -EACCES || tfd == -ENOTDIR))
             return 0;
         return tfd;
