@@ -153,12 +153,3 @@ public struct SandboxRegistry: Sendable {
     /// Start time in clock ticks since boot (`/proc/PID/stat` field 22).
     static func startTicks(of pid: pid_t) -> UInt64? { ProcStartTime.of(pid) }
 }
-
-extension String {
-    func trimmingCharacters(in chars: Character) -> String {
-        var s = Substring(self)
-        while s.first == chars { s = s.dropFirst() }
-        while s.last == chars { s = s.dropLast() }
-        return String(s)
-    }
-}

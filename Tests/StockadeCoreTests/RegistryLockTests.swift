@@ -44,17 +44,22 @@ struct RegistryLockTests {
         // time differs, and nobody holds the lock.
         try "1 5 \n".write(toFile: reg.directory + "/cccccccccc", atomically: false, encoding: .utf8)
         let entry = try #require(reg.entries().first { $0.id == "cccccccccc" })
+        #expect(reg.lockHolder(of: entry) == nil)
         // Other tests in this process fork (sandbox launches, spawned
         // tools), and a child holds a copy of every descriptor until it
-        // closes or execs them, so a lock this process just dropped may
-        // linger for a moment; a lock that is really kept never clears.
-        #expect(waitUntil(10) { !reg.isAlive(entry) })
+        // closes or execs them, so a lock this process just dropped (here
+        // by isAlive's probe) may linger for a moment; a lock that is
+        // really kept never clears.
+        #expect(!reg.isAlive(entry))
         var claim: SandboxRegistry.Claim?
         #expect(waitUntil(10) { claim = reg.scan().dead.first; return claim != nil })
         let held = try #require(claim)
         #expect(held.entry == entry)
-        // While gc holds the claim, a second gc sees it taken.
-        #expect(reg.scan().dead.isEmpty)
+        // While gc holds the claim, the kernel shows it as ours, and a
+        // second gc sees the entry as taken (alive), not as dead.
+        #expect(reg.lockHolder(of: entry) == getpid())
+        let second = reg.scan()
+        #expect(second.dead.isEmpty && second.alive.map(\.id) == ["cccccccccc"])
         held.release()
         #expect(waitUntil(10) { reg.lockHolder(of: entry) == nil })
     }
