@@ -30,7 +30,7 @@ RELEASE_FLAGS ?= -c release --static-swift-stdlib -Xswiftc -use-ld=lld $(RELR_FL
                  -Xlinker --no-export-dynamic
 
 APT_PACKAGES = libseccomp-dev libcap-dev libnftnl-dev libmnl-dev libyaml-dev nettle-dev pkg-config \
-               dnsmasq-base iproute2 nftables util-linux systemd \
+               dnsmasq-base iproute2 nftables util-linux procps systemd \
                gcc make git python3 ca-certificates \
                g++ python3-venv nodejs default-jre-headless \
                python3-requests python3-pip \
@@ -50,8 +50,11 @@ define install-missing
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
 endef
 
+# Swift is not a Debian package: say where to get it rather than fail on
+# "No such file" half-way through a build.
 deps:
 	$(call install-missing,$(APT_PACKAGES))
+	@command -v $(SWIFT) >/dev/null || { echo "no Swift toolchain at $(SWIFT): unpack a Swift 6 release from https://swift.org/install (the tarball for this distribution) at /opt/swift, or set SWIFT=/path/to/swift"; exit 1; }
 
 # The package list, for .ci/run (one list for CI and for newcomers).
 print-apt-packages:

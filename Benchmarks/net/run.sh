@@ -42,7 +42,7 @@ bench_binary "$@"
 bench_require_root "network namespaces, nft tables and sandboxes need it"
 
 need=()
-for pair in dnsperf:dnsperf hyperfine:hyperfine bwrap:bubblewrap dnsmasq:dnsmasq-base ip:iproute2 nft:nftables python3:python3; do
+for pair in dnsperf:dnsperf hyperfine:hyperfine bwrap:bubblewrap dnsmasq:dnsmasq-base ip:iproute2 nft:nftables python3:python3 sysctl:procps strace:strace; do
     command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
