@@ -17,6 +17,9 @@ import StockadeAddress
 ///   less detailed. It never takes part in a decision.
 /// - `setExpiry` (when each set element expires, to skip re-adding what the
 ///   kernel already holds): losing an entry only costs a netlink round trip.
+///   Re-adding a live element replaces its timeout, even with a shorter one,
+///   so an element is always given the longest life its live bindings need
+///   (`NameBindings.liveUntil`), not only the new answer's TTL.
 /// - `suggestion` (audit mode): names past its cap are left out of
 ///   `suggested_allow`, which is marked `suggested_allow_truncated`.
 struct EgressLedger {
@@ -41,6 +44,7 @@ struct EgressLedger {
     /// to remember once they are in.
     struct Pending {
         var elements: [NftSetElement] = []
+        /// Each element's expiry (its longest timeout), once per key.
         var refreshed: [(SetKey, Double)] = []
     }
 
@@ -82,17 +86,41 @@ struct EgressLedger {
             refusedAnswers += 1
             return nil
         }
-        var pending = Pending()
+        // One element per (address, port), in first-seen order: two names
+        // answered with one address (a CDN) in one batch ask for it twice,
+        // and the kernel keeps the LAST timeout of a repeated element, even
+        // a shorter one.
+        var order: [SetKey] = []
+        var asked: [SetKey: UInt32] = [:]
         for i in insertions {
             let timeout = Double(i.timeoutSeconds)
             nameOf.set(i.address, i.name, expires: now + timeout + NameBindings.grace, now: now)
             bindings.record(name: i.name, address: i.address, ports: i.ports, timeoutSeconds: i.timeoutSeconds, now: now)
             for port in i.ports {
                 let key = SetKey(address: i.address, port: port)
-                if let until = setExpiry.expiry(key, now: now), until >= now + timeout - 1 { continue }
-                pending.elements.append(NftSetElement(address: i.address, port: port, timeoutMilliseconds: UInt64(i.timeoutSeconds) * 1000))
-                pending.refreshed.append((key, now + timeout))
+                if let t = asked[key] {
+                    asked[key] = max(t, i.timeoutSeconds)
+                } else {
+                    asked[key] = i.timeoutSeconds
+                    order.append(key)
+                }
             }
+        }
+        var pending = Pending()
+        for key in order {
+            // Re-adding a live element sets its timeout, shorter or not: give
+            // it what every live binding on it still needs, so a short answer
+            // for one name never cuts another name's longer life (setExpiry
+            // may have forgotten the element is already there).
+            var milliseconds = UInt64(asked[key]!) * 1000
+            if let live = bindings.liveUntil(key.address, port: key.port, now: now) {
+                let left = ((live - NameBindings.grace - now) * 1000).rounded()
+                if left > Double(milliseconds) { milliseconds = UInt64(left) }
+            }
+            let until = now + Double(milliseconds) / 1000
+            if let known = setExpiry.expiry(key, now: now), known >= until - 1 { continue }
+            pending.elements.append(NftSetElement(address: key.address, port: key.port, timeoutMilliseconds: milliseconds))
+            pending.refreshed.append((key, until))
         }
         return pending
     }

@@ -47,9 +47,12 @@ struct ExpiringMap<Key: Hashable, Value> {
 
     /// Stores `value` until `expires` (monotonic seconds).
     mutating func set(_ key: Key, _ value: Value, expires: Double, now: Double) {
-        if now >= nextPrune { prune(now: now) }
+        // At most one scan per call: the once-a-second prune counts as the
+        // cap's scan when both are due.
+        let swept = now >= nextPrune
+        if swept { prune(now: now) }
         if entries[key] == nil, entries.count >= capacity {
-            prune(now: now)
+            if !swept { prune(now: now) }
             // Short TTLs could free a few entries per scan and make every
             // insertion scan; below this mark the next quarter are free.
             let mark = capacity - capacity / 4

@@ -21,7 +21,7 @@ enum GapProbes {
 }
 
 /// `malformed` and `local_address` under an allowed name, root and rootless.
-@Suite("Egress gaps: relay", .enabled(if: FirstFlightReader.available()))
+@Suite("Egress gaps: relay", .enabled(if: NetworkWorld.available()))
 struct EgressGapRelayTests {
     /// Bytes that are not what the port claims never reach the allowed
     /// address: plain text on 443 and 80, a TLS record holding a
@@ -180,7 +180,7 @@ struct EgressGapUpstreamTests {
 /// evented with its reason, and the profile `report --suggest` writes from
 /// that log lets the same workload pass in filtered mode, while what the
 /// audit run never attempted stays shut.
-@Suite("Egress gaps: audit", .enabled(if: FirstFlightReader.available()))
+@Suite("Egress gaps: audit", .enabled(if: NetworkWorld.available()))
 struct EgressGapAuditTests {
     @Test("report --suggest on an audit run's events yields a profile under which filtered mode passes", arguments: [false, true])
     func auditSuggestThenEnforce(rootless: Bool) throws {

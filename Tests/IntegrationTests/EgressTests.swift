@@ -502,27 +502,9 @@ struct EgressTests {
     }
 }
 
-/// Whether the first-flight reader (TLS ClientHello / HTTP Host) has landed:
-/// until then `FirstFlight.inspect` refuses everything, so tests whose outcome
-/// depends on the real reader (an allowed HTTPS fetch, the exact reason of a
-/// refusal) skip with a printed reason.
-enum FirstFlightReader {
-    static var landed: Bool {
-        let path = Harness.repoRoot.appendingPathComponent("Sources/StockadeNet/Relay/FirstFlight.swift").path
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        return !text.contains("Placeholder until the ClientHello")
-    }
-
-    static func available() -> Bool {
-        guard NetworkWorld.available() else { return false }
-        if !landed { print("SKIP: the first-flight reader is still the fail-closed placeholder (FirstFlight.swift)") }
-        return landed
-    }
-}
-
 /// Name-level verification with real clients: the SNI / Host must be an
 /// allowed name that the proxy resolved to that very address in this sandbox.
-@Suite("Egress name checks", .enabled(if: FirstFlightReader.available()))
+@Suite("Egress name checks", .enabled(if: NetworkWorld.available()))
 struct EgressNameCheckTests {
     @Test("real clients work unchanged over HTTPS and HTTP (curl with the world's CA, python's ssl)", arguments: [false, true])
     func realClients(rootless: Bool) throws {

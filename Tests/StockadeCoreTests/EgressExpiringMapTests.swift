@@ -45,4 +45,16 @@ import Testing
         let seconds = Int(Double(inserts) * step) + 1
         #expect(m.scans - before <= inserts / (capacity / 4) + seconds + 1)
     }
+
+    /// A second-due sweep and a full table in one call cost one scan, not
+    /// two: the sweep is the cap's scan.
+    @Test func oneScanWhenTheSweepIsDueAtTheCap() {
+        var m = ExpiringMap<Int, Int>(capacity: 8)
+        for i in 0..<8 { m.set(i, i, expires: 100, now: 0) }
+        let before = m.scans
+        m.set(8, 8, expires: 100, now: 2)
+        #expect(m.scans - before == 1)
+        #expect(m.count <= 8)
+        #expect(m.value(8, now: 2) == 8)
+    }
 }

@@ -73,4 +73,30 @@ struct NetNftKernelTests {
         let dropped = try nflog.next()
         #expect(dropped.contains { $0.destination == IPAddress("192.0.2.12") && $0.destinationPort == 443 }, "\(dropped)")
     }
+
+    /// Why EgressLedger.prepare sends each (address, port) once with the
+    /// longest life its bindings need: the kernel keeps the LAST timeout
+    /// given to an element, in one batch and when a live element is added
+    /// again, even a shorter one. If this ever fails, the ledger's merging
+    /// is still right, only no longer needed.
+    @Test func theKernelKeepsTheLastTimeoutOfARepeatedElement() throws {
+        let ns = try TestNamespace("nftto")
+        defer { ns.remove() }
+        let id = uniqueNetID()
+        let executor = NftExecutor(socket: try NetlinkSocket.open(netlinkProtocol: NftExecutor.netlinkProtocol, inNamespaceAt: ns.path))
+        try executor.apply(try NftBatch.createTable(SandboxFirewall(id: id, relayPort: 4444, nflogGroup: 7)))
+        let cdn = IPAddress("192.0.2.20")!
+        try executor.apply(try NftBatch.addElements([NftSetElement(address: cdn, port: 443, timeoutMilliseconds: 300_000),
+                                                     NftSetElement(address: cdn, port: 443, timeoutMilliseconds: 120_000)], to: id))
+        let batched = ns.run(["nft", "list", "set", "inet", id.tableName, "allow4"]).output
+        #expect(batched.contains("192.0.2.20 . 443 timeout 2m expires"), "\(batched)")
+        // The merged element the ledger sends instead keeps the longer life.
+        try executor.apply(try NftBatch.addElements([NftSetElement(address: cdn, port: 443, timeoutMilliseconds: 300_000)], to: id))
+        let merged = ns.run(["nft", "list", "set", "inet", id.tableName, "allow4"]).output
+        #expect(merged.contains("192.0.2.20 . 443 timeout 5m expires"), "\(merged)")
+        // Re-adding the live element with a shorter timeout shortens it.
+        try executor.apply(try NftBatch.addElements([NftSetElement(address: cdn, port: 443, timeoutMilliseconds: 60_000)], to: id))
+        let readded = ns.run(["nft", "list", "set", "inet", id.tableName, "allow4"]).output
+        #expect(readded.contains("192.0.2.20 . 443 timeout 1m expires"), "\(readded)")
+    }
 }

@@ -31,7 +31,9 @@ public enum DNSDenyReason: String, Sendable, Equatable {
     case pendingFull = "pending_full"
     case upstreamTimeout = "upstream_timeout"
     /// The upstreams refused or failed (ICMP unreachable, a TCP retry that
-    /// failed) before the timeout.
+    /// failed) before the timeout, or a retry over TCP was needed and too
+    /// many TCP retries were already running (a local cause: no upstream
+    /// was asked again).
     case upstreamError = "upstream_error"
     /// Upstream answered, but its addresses could not be put in the allow
     /// sets (the name bindings were full, or the nft insertion failed), so
@@ -69,7 +71,10 @@ public struct DNSQueryRecord: Sendable, Equatable {
     public var name: DNSName
     public var queryType: DNSRecordType
     public var client: DNSClient
-    /// What happened. In audit mode this is always `.allow`.
+    /// What happened. In audit mode a refusal the allowlist would make is
+    /// `.allow` (with `wouldDeny`); failures the proxy cannot turn into an
+    /// answer (`pendingFull`, `upstreamTimeout`, `upstreamError`,
+    /// `allowSetFailed`) are `.deny` in audit mode too.
     public var decision: Decision
     /// Why it was (or in audit mode would have been) denied.
     public var reason: DNSDenyReason?

@@ -20,8 +20,10 @@ enum DNSReplySettlement {
     /// in place (or it has none), else `failureBytes`.
     ///
     /// `apply` adds insertions and returns only once they are in place. It is
-    /// called once with every reply's insertions (an element asked for by
-    /// several answers appears once, with the longest timeout). If that
+    /// called once with every reply's insertions (each (address, ports,
+    /// name) once, with the longest timeout; two names sharing an address
+    /// stay two insertions, and the caller must merge their set elements,
+    /// as `EgressLedger.prepare` does). If that
     /// fails, each reply's insertions are tried on their own, so one bad
     /// answer costs only its own client a SERVFAIL, as it did when every
     /// answer had its own round trip.

@@ -51,6 +51,13 @@ public struct NameBindings: Sendable {
             .map(\.key).sorted { $0.description < $1.description }
     }
 
+    /// When the longest-lived live binding of `address` whose rule opened
+    /// `port` expires (grace included), if there is one: the life the set
+    /// element for (address, port) must keep.
+    public func liveUntil(_ address: IPAddress, port: UInt16, now: Double) -> Double? {
+        table[address]?.values.filter { $0.expires >= now && $0.ports.contains(port) }.map(\.expires).max()
+    }
+
     /// Any live name bound to `address`, for naming a destination in an event.
     public func anyName(boundTo address: IPAddress, now: Double) -> DNSName? {
         table[address]?.filter { $0.value.expires >= now }.map(\.key).min { $0.description < $1.description }
