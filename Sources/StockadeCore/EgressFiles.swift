@@ -23,16 +23,12 @@ public enum EgressFiles {
         .runtime("net", rootless: rootless)
     }
 
-    public static func directory(rootless: Bool) -> String { location(rootless: rootless).path }
-
-    public static func resolvConf(rootless: Bool) -> String { directory(rootless: rootless) + "/resolv.conf" }
-    public static func hosts(rootless: Bool) -> String { directory(rootless: rootless) + "/hosts" }
-
-    /// The mount steps (resolv.conf, hosts).
-    static func mountSteps(rootless: Bool) -> [MountStep] {
+    /// The mount steps (resolv.conf, hosts) binding the files in `place`:
+    /// the plan's ``Plan/egressFiles``, the one place the runtime writes.
+    static func mountSteps(in place: OwnedDirectory) -> [MountStep] {
         [
-            .bind(source: resolvConf(rootless: rootless), destination: "/etc/resolv.conf", readOnly: true, isFile: true, device: false),
-            .bind(source: hosts(rootless: rootless), destination: "/etc/hosts", readOnly: true, isFile: true, device: false),
+            .bind(source: place.path + "/resolv.conf", destination: "/etc/resolv.conf", readOnly: true, isFile: true, device: false),
+            .bind(source: place.path + "/hosts", destination: "/etc/hosts", readOnly: true, isFile: true, device: false),
         ]
     }
 
@@ -50,9 +46,9 @@ public enum EgressFiles {
     /// start may be binding it, and a bind of a replaced (unlinked) file fails.
     /// Anything else under the name (a symlink, a FIFO, a hard link, a file
     /// someone else owns) is never opened through, read or waited on: it is
-    /// replaced. Returns the identities of the files now in place.
-    static func write(rootless: Bool) throws(SetupError) -> [String: FileIdentity] {
-        let place = location(rootless: rootless)
+    /// replaced. Returns the identities of the files now in place, by the
+    /// paths ``mountSteps(in:)`` binds for the same `place`.
+    static func write(place: OwnedDirectory) throws(SetupError) -> [String: FileIdentity] {
         let dir = try open(place, create: true)
         defer { close(dir) }
         var out: [String: FileIdentity] = [:]
@@ -125,17 +121,6 @@ public enum EgressFiles {
             guard unlinkat(dir, name, 0) == 0 || errno == ENOENT else { throw failed("remove the object in the way", errno) }
         }
         throw failed("rename: the name kept being taken", EEXIST)
-    }
-
-    /// Fails unless every planned egress bind source is a file `write`
-    /// checked. The plan and the write each decide the directory (rootless,
-    /// from `$XDG_RUNTIME_DIR`); should the two decisions differ, binding
-    /// without a recorded identity would skip BindSource's check, so the
-    /// start fails closed instead.
-    static func requireChecked(_ sources: [String], written: [String: FileIdentity]) throws(SetupError) {
-        guard let missing = sources.first(where: { written[$0] == nil }) else { return }
-        throw SetupError(step: "egress_files", code: .egressFilesDirectory, subject: missing,
-                         message: "the plan binds \(missing), but the egress files were written in \(written.keys.sorted().joined(separator: ", ")): the runtime directory changed between planning and start; refusing to bind an unchecked file")
     }
 
     /// Nameservers from /etc/resolv.conf: the default upstreams. A loopback
