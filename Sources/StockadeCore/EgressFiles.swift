@@ -84,11 +84,21 @@ public enum EgressFiles {
     }
 
     /// A fresh file under a hidden name, renamed to `name` without
-    /// replacing anything (`RENAME_NOREPLACE`): two starts writing the
-    /// first copy at once must not swap the file the other one recorded
-    /// for its bind. When the name is taken, a right file found there is
-    /// adopted; anything else is removed (unlinking a symlink, not its
+    /// replacing anything (`renameat2` with `RENAME_NOREPLACE`; `/run`,
+    /// `$XDG_RUNTIME_DIR` and `/tmp` all support it, and a filesystem that
+    /// does not fails the start with `EINVAL` rather than fall back to a
+    /// replacing rename). When the name is taken, a right file found there
+    /// is adopted; anything else is removed (unlinking a symlink, not its
     /// target) and the rename tried again.
+    ///
+    /// What this holds: no start renames over a name, so a file another
+    /// start found or put in place and recorded for its bind is never
+    /// swapped by a rename, and two starts writing the first copy at once
+    /// both end up with the one that landed first. What it does not: when
+    /// two starts both meet an outdated (or planted) file, one may judge
+    /// the old file, then unlink the fresh one the other has just renamed
+    /// in and recorded; that other start then fails closed at its bind with
+    /// `bind_source_changed` (exit 125). No start binds an unchecked file.
     static func replace(_ dir: Int32, _ name: String, _ text: String, owner: uid_t,
                         in directory: String) throws(SetupError) -> FileIdentity {
         let temporary = ".\(name).\(getpid())"
@@ -103,17 +113,12 @@ public enum EgressFiles {
         defer { close(fd) }
         // The umask may have taken the read bits the sandbox's users need.
         guard fchmod(fd, 0o644) == 0 else { throw failed("chmod", errno) }
-        guard FileIO.writeAll(fd, text) else { throw failed("write", errno == 0 ? EIO : errno) }
+        guard FileIO.writeAll(fd, text) else { throw failed("write", errno) }
         guard let identity = FileIdentity.of(fd: fd) else { throw failed("stat", errno) }
         for _ in 0..<4 {
             let rc = stk_renameat2(dir, temporary, dir, name, STK_RENAME_NOREPLACE)
             if rc == 0 { return identity }
-            if rc == -EINVAL {
-                // A filesystem without RENAME_NOREPLACE: replace, as rename(2) does.
-                guard renameat(dir, temporary, dir, name) == 0 else { throw failed("rename", errno) }
-                return identity
-            }
-            guard rc == -EEXIST else { throw failed("rename", -rc) }
+            guard rc == -EEXIST else { throw failed("rename without replacing (renameat2 RENAME_NOREPLACE)", -rc) }
             if let adopted = inPlace(dir, name, text, owner: owner) {
                 unlinkat(dir, temporary, 0)
                 return adopted
