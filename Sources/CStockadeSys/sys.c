@@ -8,6 +8,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -180,6 +181,7 @@ _Static_assert(STK_CLONE_NEWNS == CLONE_NEWNS && STK_CLONE_NEWCGROUP == CLONE_NE
                && STK_CLONE_NEWUTS == CLONE_NEWUTS && STK_CLONE_NEWIPC == CLONE_NEWIPC
                && STK_CLONE_NEWUSER == CLONE_NEWUSER && STK_CLONE_NEWPID == CLONE_NEWPID
                && STK_CLONE_NEWNET == CLONE_NEWNET && STK_CLONE_NEWTIME == CLONE_NEWTIME, "STK_CLONE_NEW*");
+_Static_assert(STK_RENAME_NOREPLACE == RENAME_NOREPLACE, "STK_RENAME_NOREPLACE");
 
 int stk_memfd_create(const char *name, unsigned flags)
 {
@@ -190,4 +192,10 @@ int stk_memfd_create(const char *name, unsigned flags)
 int stk_setns(int fd, int nstype)
 {
     return setns(fd, nstype) < 0 ? -errno : 0;
+}
+
+int stk_renameat2(int olddirfd, const char *oldname, int newdirfd, const char *newname, unsigned flags)
+{
+    long r = syscall(SYS_renameat2, olddirfd, oldname, newdirfd, newname, flags);
+    return r < 0 ? -errno : 0;
 }

@@ -23,16 +23,12 @@ public enum EgressFiles {
         .runtime("net", rootless: rootless)
     }
 
-    public static func directory(rootless: Bool) -> String { location(rootless: rootless).path }
-
-    public static func resolvConf(rootless: Bool) -> String { directory(rootless: rootless) + "/resolv.conf" }
-    public static func hosts(rootless: Bool) -> String { directory(rootless: rootless) + "/hosts" }
-
-    /// The mount steps (resolv.conf, hosts).
-    static func mountSteps(rootless: Bool) -> [MountStep] {
+    /// The mount steps (resolv.conf, hosts) binding the files in `place`:
+    /// the plan's ``Plan/egressFiles``, the one place the runtime writes.
+    static func mountSteps(in place: OwnedDirectory) -> [MountStep] {
         [
-            .bind(source: resolvConf(rootless: rootless), destination: "/etc/resolv.conf", readOnly: true, isFile: true, device: false),
-            .bind(source: hosts(rootless: rootless), destination: "/etc/hosts", readOnly: true, isFile: true, device: false),
+            .bind(source: place.path + "/resolv.conf", destination: "/etc/resolv.conf", readOnly: true, isFile: true, device: false),
+            .bind(source: place.path + "/hosts", destination: "/etc/hosts", readOnly: true, isFile: true, device: false),
         ]
     }
 
@@ -50,9 +46,9 @@ public enum EgressFiles {
     /// start may be binding it, and a bind of a replaced (unlinked) file fails.
     /// Anything else under the name (a symlink, a FIFO, a hard link, a file
     /// someone else owns) is never opened through, read or waited on: it is
-    /// replaced. Returns the identities of the files now in place.
-    static func write(rootless: Bool) throws(SetupError) -> [String: FileIdentity] {
-        let place = location(rootless: rootless)
+    /// replaced. Returns the identities of the files now in place, by the
+    /// paths ``mountSteps(in:)`` binds for the same `place`.
+    static func write(place: OwnedDirectory) throws(SetupError) -> [String: FileIdentity] {
         let dir = try open(place, create: true)
         defer { close(dir) }
         var out: [String: FileIdentity] = [:]
@@ -88,11 +84,21 @@ public enum EgressFiles {
     }
 
     /// A fresh file under a hidden name, renamed to `name` without
-    /// replacing anything (`RENAME_NOREPLACE`): two starts writing the
-    /// first copy at once must not swap the file the other one recorded
-    /// for its bind. When the name is taken, a right file found there is
-    /// adopted; anything else is removed (unlinking a symlink, not its
+    /// replacing anything (`renameat2` with `RENAME_NOREPLACE`; `/run`,
+    /// `$XDG_RUNTIME_DIR` and `/tmp` all support it, and a filesystem that
+    /// does not fails the start with `EINVAL` rather than fall back to a
+    /// replacing rename). When the name is taken, a right file found there
+    /// is adopted; anything else is removed (unlinking a symlink, not its
     /// target) and the rename tried again.
+    ///
+    /// What this holds: no start renames over a name, so a file another
+    /// start found or put in place and recorded for its bind is never
+    /// swapped by a rename, and two starts writing the first copy at once
+    /// both end up with the one that landed first. What it does not: when
+    /// two starts both meet an outdated (or planted) file, one may judge
+    /// the old file, then unlink the fresh one the other has just renamed
+    /// in and recorded; that other start then fails closed at its bind with
+    /// `bind_source_changed` (exit 125). No start binds an unchecked file.
     static func replace(_ dir: Int32, _ name: String, _ text: String, owner: uid_t,
                         in directory: String) throws(SetupError) -> FileIdentity {
         let temporary = ".\(name).\(getpid())"
@@ -107,17 +113,12 @@ public enum EgressFiles {
         defer { close(fd) }
         // The umask may have taken the read bits the sandbox's users need.
         guard fchmod(fd, 0o644) == 0 else { throw failed("chmod", errno) }
-        guard FileIO.writeAll(fd, text) else { throw failed("write", errno == 0 ? EIO : errno) }
+        guard FileIO.writeAll(fd, text) else { throw failed("write", errno) }
         guard let identity = FileIdentity.of(fd: fd) else { throw failed("stat", errno) }
         for _ in 0..<4 {
             let rc = stk_renameat2(dir, temporary, dir, name, STK_RENAME_NOREPLACE)
             if rc == 0 { return identity }
-            if rc == -EINVAL {
-                // A filesystem without RENAME_NOREPLACE: replace, as rename(2) does.
-                guard renameat(dir, temporary, dir, name) == 0 else { throw failed("rename", errno) }
-                return identity
-            }
-            guard rc == -EEXIST else { throw failed("rename", -rc) }
+            guard rc == -EEXIST else { throw failed("rename without replacing (renameat2 RENAME_NOREPLACE)", -rc) }
             if let adopted = inPlace(dir, name, text, owner: owner) {
                 unlinkat(dir, temporary, 0)
                 return adopted
@@ -125,17 +126,6 @@ public enum EgressFiles {
             guard unlinkat(dir, name, 0) == 0 || errno == ENOENT else { throw failed("remove the object in the way", errno) }
         }
         throw failed("rename: the name kept being taken", EEXIST)
-    }
-
-    /// Fails unless every planned egress bind source is a file `write`
-    /// checked. The plan and the write each decide the directory (rootless,
-    /// from `$XDG_RUNTIME_DIR`); should the two decisions differ, binding
-    /// without a recorded identity would skip BindSource's check, so the
-    /// start fails closed instead.
-    static func requireChecked(_ sources: [String], written: [String: FileIdentity]) throws(SetupError) {
-        guard let missing = sources.first(where: { written[$0] == nil }) else { return }
-        throw SetupError(step: "egress_files", code: .egressFilesDirectory, subject: missing,
-                         message: "the plan binds \(missing), but the egress files were written in \(written.keys.sorted().joined(separator: ", ")): the runtime directory changed between planning and start; refusing to bind an unchecked file")
     }
 
     /// Nameservers from /etc/resolv.conf: the default upstreams. A loopback

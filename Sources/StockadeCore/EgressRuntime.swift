@@ -24,8 +24,8 @@ final class EgressRuntime: PollSource {
     let engine: DNSProxyEngine
     let policy: RelayPolicy
     let audit: Bool
-    /// The resolv.conf and hosts files as written and checked: what their
-    /// binds must reach (``BindSource``).
+    /// The resolv.conf and hosts files as written and checked in the plan's
+    /// ``Plan/egressFiles``: what their binds must reach (``BindSource``).
     let files: [String: FileIdentity]
     /// The supervisor's own addresses (and, through the policy, loopback and
     /// the rebinding ranges): never a destination, and never a DNS answer.
@@ -102,7 +102,8 @@ final class EgressRuntime: PollSource {
             queriesPerSecond: qps, queryBurst: max(200, qps * 2),
             upstreamTimeoutSeconds: plan.spec.egress.dnsTimeoutSeconds ?? 2)
         engine = DNSProxyEngine(config: config)
-        files = try EgressFiles.write(rootless: plan.spec.rootless)
+        // Written where the plan's binds take them from, and nowhere else.
+        if let place = plan.egressFiles { files = try EgressFiles.write(place: place) } else { files = [:] }
     }
 
     /// The upstreams in effect (the spec's, else the host's resolvers), read

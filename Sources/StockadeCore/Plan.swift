@@ -66,8 +66,9 @@ public struct Plan: Equatable, Sendable {
     /// mask scan walked), by source path: the bind must reach the same
     /// objects, or the masks were computed for another tree (BindSource).
     public var scannedBindSources: [String: FileIdentity] = [:]
-    /// The bind sources of the egress files (resolv.conf, hosts) as planned.
-    /// Each must be among the files the egress runtime wrote and checked,
-    /// or the start fails: a bind without a recorded identity is unchecked.
-    public var egressFileSources: [String] = []
+    /// Where the egress files (resolv.conf, hosts) are, for `--net
+    /// filtered`/`audit`; nil otherwise. Decided once, here: the mount steps
+    /// bind from it and the egress runtime writes and checks there, so every
+    /// bind source has a recorded identity (BindSource).
+    public var egressFiles: OwnedDirectory? = nil
 }

@@ -74,8 +74,10 @@ public struct Planner: Sendable {
         ]
         add("/dev", dev)
         add("/sys", SysView.steps(network: spec.network))
-        // Decided once: the paths bound and the paths recorded must agree.
-        let egressSteps = spec.network == .filtered || spec.network == .audit ? EgressFiles.mountSteps(rootless: spec.rootless) : []
+        // Decided once: the binds come from the place the egress runtime
+        // writes and checks (Plan.egressFiles); $XDG_RUNTIME_DIR is not read again.
+        let egressPlace = spec.network == .filtered || spec.network == .audit ? EgressFiles.location(rootless: spec.rootless) : nil
+        let egressSteps = egressPlace.map(EgressFiles.mountSteps(in:)) ?? []
         if !egressSteps.isEmpty {
             // Deeper than /etc, so they land on top of a bound /etc.
             add("/etc/resolv.conf", [egressSteps[0]])
@@ -138,7 +140,7 @@ public struct Planner: Sendable {
         )
         plan.resolvedPaths = try resolvedPaths(spec)
         plan.scannedBindSources = scanned
-        plan.egressFileSources = egressSteps.compactMap { if case .bind(let source, _, _, _, _) = $0 { source } else { nil } }
+        plan.egressFiles = egressPlace
         return plan
     }
 

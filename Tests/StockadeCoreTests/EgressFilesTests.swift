@@ -4,7 +4,7 @@ import Testing
 @testable import StockadeCore
 
 /// Writing the egress files (resolv.conf, hosts) without swapping a file a
-/// concurrent start recorded, and refusing to bind one nobody checked.
+/// concurrent start recorded, in the one place the plan binds them from.
 @Suite struct EgressFilesTests {
     final class Directory {
         let path: String
@@ -65,25 +65,9 @@ import Testing
         #expect(EgressFiles.inPlace(d.fd, "hosts", EgressFiles.hostsText, owner: getuid()) == nil)
     }
 
-    /// The plan's bind sources and the files written are decided apart; if
-    /// they disagree the start fails rather than bind an unchecked file.
-    @Test func aPlannedSourceThatWasNotWrittenFailsTheStart() throws {
-        let written = ["/run/stockade/net/resolv.conf": FileIdentity(device: 1, inode: 2),
-                       "/run/stockade/net/hosts": FileIdentity(device: 1, inode: 3)]
-        try EgressFiles.requireChecked(Array(written.keys), written: written)
-        try EgressFiles.requireChecked([], written: [:])
-        do {
-            try EgressFiles.requireChecked(["/tmp/stockade-0/net/resolv.conf"], written: written)
-            Issue.record("an unchecked bind source was accepted")
-        } catch {
-            #expect(error.code == .egressFilesDirectory)
-            #expect(error.step == "egress_files")
-        }
-    }
-
-    /// The plan records exactly the sources it binds over /etc, so the
-    /// start can check each against what was written.
-    @Test func thePlanRecordsTheEgressBindSourcesItMounts() throws {
+    /// The plan records the one place the egress files come from, and its
+    /// binds over /etc take their sources from that place.
+    @Test func thePlanRecordsTheEgressFilesPlaceItMounts() throws {
         let planner = Planner(fs: PlannerTests.fs)
         let filtered = try planner.plan(PlannerTests.spec { $0.network = .filtered; $0.egress.dnsUpstreams = ["192.0.2.53"] })
         let bound = filtered.mounts.compactMap { step -> String? in
@@ -91,8 +75,30 @@ import Testing
                   destination == "/etc/resolv.conf" || destination == "/etc/hosts" else { return nil }
             return source
         }
-        #expect(bound.count == 2)
-        #expect(Set(filtered.egressFileSources) == Set(bound))
-        #expect(try planner.plan(PlannerTests.spec()).egressFileSources.isEmpty)
+        let place = try #require(filtered.egressFiles)
+        #expect(place == EgressFiles.location(rootless: filtered.spec.rootless))
+        #expect(Set(bound) == [place.path + "/resolv.conf", place.path + "/hosts"])
+        #expect(try planner.plan(PlannerTests.spec()).egressFiles == nil)
+    }
+
+    /// What the runtime writes in a place is recorded under exactly the
+    /// sources the mount steps bind from it: no bind goes unchecked.
+    @Test func theFilesWrittenAreTheSourcesBound() throws {
+        let d = Directory()
+        let place = OwnedDirectory(base: d.path, components: ["net"], owner: getuid(), mode: 0o700, privateMode: false)
+        defer {
+            for name in ["resolv.conf", "hosts"] { unlink(place.path + "/" + name) }
+            rmdir(place.path)
+            withExtendedLifetime(d) {}
+        }
+        let written = try EgressFiles.write(place: place)
+        let bound = EgressFiles.mountSteps(in: place).compactMap { step -> String? in
+            if case .bind(let source, _, _, _, _) = step { source } else { nil }
+        }
+        #expect(Set(written.keys) == Set(bound))
+        for (path, identity) in written {
+            var st = stat()
+            #expect(lstat(path, &st) == 0 && FileIdentity(st) == identity)
+        }
     }
 }

@@ -141,11 +141,16 @@ extern "C" {
 #define STK_F_SEAL_SHRINK  0x0002
 #define STK_F_SEAL_GROW    0x0004
 #define STK_F_SEAL_WRITE   0x0008
+/* renameat2(2) flag: fail with EEXIST instead of replacing the target. */
+#define STK_RENAME_NOREPLACE 0x1u
 
 /* memfd_create(2); the fd or -errno. */
 int stk_memfd_create(const char *name, unsigned flags);
 /* setns(2) of the calling thread; 0 or -errno. */
 int stk_setns(int fd, int nstype);
+/* renameat2(2) by raw syscall (the Glibc module does not declare it);
+ * 0 or -errno. */
+int stk_renameat2(int olddirfd, const char *oldname, int newdirfd, const char *newname, unsigned flags);
 #ifdef __cplusplus
 }
 #endif
