@@ -57,7 +57,7 @@ enum PrepareVerb {
         for name in names {
             do throws(PrepareError) {
                 let policy: SeccompPolicy
-                do { policy = try SudoCaller.loadProfile(name, caller: caller).seccomp.policy ?? SeccompPolicy() } catch { throw .profile(error) }
+                do { policy = try SudoCaller.loadProfile(name, caller: caller).effectiveSeccompPolicy } catch { throw .profile(error) }
                 let result: (filter: CompiledSeccompFilter, source: SeccompFilterCache.Source)
                 do { result = try cache.lookUpOrCompile(policy) } catch { throw .compile(error) }
                 // compile() treats the cache as optional; prepare exists to fill it.

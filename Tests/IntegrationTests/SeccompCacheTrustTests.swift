@@ -23,7 +23,7 @@ struct SeccompCacheTrustTests {
     /// The policy `sandbox-run` compiles for the default profile.
     static func defaultPolicy() throws -> SeccompPolicy {
         let profiles = Harness.repoRoot.appendingPathComponent("profiles").path
-        return try ProfileLoader(searchPaths: [profiles]).load("default").seccomp.policy ?? SeccompPolicy()
+        return try ProfileLoader(searchPaths: [profiles]).load("default").effectiveSeccompPolicy
     }
 
     /// The fingerprint `sandbox-run` puts in its cache keys: its own build
