@@ -208,4 +208,43 @@ struct SeccompCacheTrustTests {
         #expect(refused.status == 1 && refused.stderr.contains("only root writes"), "\(refused.status) \(refused.stderr)")
     }
 
+    /// A cache directory made 0750 (or an entry 0640) before `prepare` ran:
+    /// nobody else can write it, so it is trusted and stored into, but
+    /// rootless runs get EACCES. prepare must fail rather than say "stored".
+    /// That rootless runs really cannot use the entry shows with an
+    /// allow-all program put in its place: ignored under 0750, used once
+    /// the directory is 0755.
+    @Test("prepare fails when rootless runs cannot reach the entry (cache parent 0750)")
+    func prepareRefusesACacheOthersCannotReach() throws {
+        let ws = Harness.makeWorkspace(owner: 65534)
+        var template = Array("/tmp/stockade-plant-XXXXXX".utf8CString)
+        let workshop = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
+        defer { Harness.removeTree(ws); Harness.removeTree(workshop) }
+        let made = try Self.plantAllowAll(in: workshop, policy: try Self.defaultPolicy(), fingerprint: try Self.binaryFingerprint())
+        let entry = Self.cache + "/" + URL(fileURLWithPath: made).lastPathComponent
+        let probe = "/usr/bin/unshare -U /bin/true 2>/dev/null && echo unshare-allowed || echo unshare-denied"
+        let rootless = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups \(Harness.binary) --workspace \(ws) -- /bin/sh -c '\(probe)'"
+        let script = """
+        set -e
+        \(Self.freshCache)
+        chmod 0750 /var/cache/stockade
+        \(Harness.binary) prepare default 2>&1 && echo closed-stored || echo closed-refused
+        cp \(made) \(entry)
+        chmod 0644 \(entry)
+        echo "closed-rootless: $(\(rootless))"
+        chmod 0755 /var/cache/stockade
+        echo "open-rootless: $(\(rootless))"
+        \(Harness.binary) prepare default 2>&1 && echo open-stored || echo open-refused
+        chmod 0640 \(Self.cache)/*
+        \(Harness.binary) prepare default 2>&1 && echo entry-stored || echo entry-refused
+        """
+        let r = try Harness.runProcess(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("closed-refused") && r.stdout.contains("rootless runs cannot read")
+                && r.stdout.contains("/var/cache/stockade is not searchable by others"), "\(r.stdout)")
+        #expect(r.stdout.contains("closed-rootless: unshare-denied"), "a rootless run read the entry under 0750: \(r.stdout)")
+        #expect(r.stdout.contains("open-rootless: unshare-allowed"), "the planted entry would not be used anyway: \(r.stdout)")
+        #expect(r.stdout.contains("open-stored") && r.stdout.contains("already cached"), "\(r.stdout)")
+        #expect(r.stdout.contains("entry-refused") && r.stdout.contains("is not readable by others"), "\(r.stdout)")
+    }
 }
