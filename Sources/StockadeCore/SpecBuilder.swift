@@ -308,7 +308,7 @@ public struct SpecBuilder: Sendable {
             killAfterSeconds: o.killAfterSeconds ?? profile.limits.killAfterSeconds ?? 5,
             network: try networkMode(profile: profile, overrides: o),
             egress: try egress(profile: profile, overrides: o, presets: presets),
-            seccomp: profile.seccomp.policy ?? SeccompPolicy(),
+            seccomp: profile.effectiveSeccompPolicy,
             commandLineLimits: LimitKind.allCases.filter {
                 switch $0 {
                 case .memory: o.memoryBytes != nil

@@ -178,13 +178,20 @@ public struct SeccompFilterCache: Sendable {
     // MARK: Files
 
     /// Reads the entry `name` through the directory descriptor the trust
-    /// walk opened: no path is resolved twice.
+    /// walk opened: no path is resolved twice. A hit of a cache that writes
+    /// sets the entry's times to now (on the descriptor read), so that
+    /// pruning removes the least recently used entries, not the oldest
+    /// stored (install-time `prepare` entries would go first).
     private func load(name: String, key: String, mode: SeccompHardening.DenyMode, in dir: Int32) -> CompiledSeccompFilter? {
-        let owner = owner
-        guard let bytes = FileIO.readFile(name, limit: 1 << 20, relativeTo: dir, noFollow: true, nonBlocking: true, accept: { st in
-            Self.isTrustedEntry(st, owner: owner)
-        }) else { return nil }
-        return Self.decode(bytes, key: key, mode: mode)
+        let fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, Self.isTrustedEntry(st, owner: owner),
+              let bytes = FileIO.readAll(fd: fd, limit: 1 << 20),
+              let filter = Self.decode(bytes, key: key, mode: mode) else { return nil }
+        if writes { futimens(fd, nil) }
+        return filter
     }
 
     /// Writes the entry under a temporary name and renames it into place.
@@ -208,18 +215,26 @@ public struct SeccompFilterCache: Sendable {
     }
 
     /// Entries may be used: a regular file with one link, owned by `owner`,
-    /// writable by nobody else.
+    /// writable by nobody else. One link is defence in depth, not a wall
+    /// anyone is known to climb: the cache only ever makes an entry under
+    /// one name, so a second name means someone linked the file from
+    /// elsewhere (with `fs.protected_hardlinks=0` any user can link to a
+    /// root file it can read). Such an entry is not used; for rootless runs
+    /// that only switches it off until root stores it again.
     static func isTrustedEntry(_ st: stat, owner: uid_t) -> Bool {
         st.st_mode & S_IFMT == S_IFREG && st.st_nlink == 1 && st.st_uid == owner
             && st.st_mode & 0o022 == 0 && st.st_size < 1 << 20
     }
 
-    /// When the directory holds more than `limit` files, removes files
-    /// until `target` are left: first those that are not entries of this
-    /// build (older builds' entries, which nothing reads once the binary is
-    /// replaced, and stray temporary files), then this build's, oldest (by
-    /// modification time) first. So install-time entries, which rootless
-    /// runs read but cannot rewrite, outlive a pile of older builds' ones.
+    /// When the directory holds more than `limit` regular files, removes
+    /// files until `target` are left: first those that are not entries of
+    /// this build (older builds' entries, which nothing reads once the
+    /// binary is replaced, and stray temporary files), then this build's,
+    /// least recently used first (a hit of a writing cache sets an entry's
+    /// modification time, see `load`). So install-time entries that runs
+    /// keep using outlive a pile of older builds' ones. A temporary file
+    /// younger than ``temporaryGrace`` seconds is another root process's
+    /// store under way: neither counted nor removed.
     func prune(_ dir: Int32, keeping target: Int, above limit: Int) {
         let readable = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard readable >= 0 else { return }
@@ -228,21 +243,56 @@ public struct SeccompFilterCache: Sendable {
             return
         }
         defer { closedir(stream) }
-        let files = Directory.entries(of: stream).entries.filter { $0.type == UInt8(DT_REG) }
-        guard files.count > limit else { return }
+        // d_type may be DT_UNKNOWN (some filesystems): the type is taken
+        // from fstatat below. No more names than the limit: nothing to do.
+        let names = Directory.entries(of: stream).entries.map(\.name)
+        guard names.count > limit else { return }
         let thisBuild = Array("\(Self.format)\nbuild \(fingerprint ?? "")\n".utf8)
-        var ranked: [(name: String, current: Bool, mtime: Int)] = []
-        for file in files {
+        var files: [PruneCandidate] = []
+        for name in names {
             var st = stat()
-            guard fstatat(dir, file.name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-            let head = FileIO.readFile(file.name, limit: thisBuild.count, relativeTo: dir, noFollow: true, nonBlocking: true,
+            guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+            let head = FileIO.readFile(name, limit: thisBuild.count, relativeTo: dir, noFollow: true, nonBlocking: true,
                                        accept: { $0.st_mode & S_IFMT == S_IFREG })
-            ranked.append((file.name, head.map { $0.starts(with: thisBuild) } ?? false, st.st_mtim.tv_sec))
+            files.append(PruneCandidate(name: name, current: head.map { $0.starts(with: thisBuild) } ?? false,
+                                        mtime: Int(st.st_mtim.tv_sec) * 1_000_000_000 + Int(st.st_mtim.tv_nsec)))
         }
-        ranked.sort { ($0.current ? 1 : 0, $0.mtime) < ($1.current ? 1 : 0, $1.mtime) }
-        for old in ranked.prefix(max(0, ranked.count - target)) {
-            unlinkat(dir, old.name, 0)
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        for name in Self.pruneVictims(files, keeping: target, above: limit,
+                                      now: Int(now.tv_sec) * 1_000_000_000 + Int(now.tv_nsec)) {
+            unlinkat(dir, name, 0)
         }
+    }
+
+    /// A regular file of the cache directory, as `prune` ranks it.
+    struct PruneCandidate: Equatable {
+        var name: String
+        /// Its first bytes are this build's key prefix.
+        var current: Bool
+        /// Modification time, nanoseconds since the epoch.
+        var mtime: Int
+    }
+
+    /// Seconds a temporary file (`store`'s `NAME.tmp-PID-RANDOM`) is left
+    /// alone: another root process may still be writing it.
+    static let temporaryGrace = 60
+
+    /// `store`'s temporary names: `NAME.tmp-PID-RANDOM`.
+    static func isTemporary(_ name: String) -> Bool {
+        name.split(separator: ".").contains { $0.hasPrefix("tmp-") }
+    }
+
+    /// The names `prune` removes (pure): none while at most `limit`
+    /// files count; else all but `target`, other builds' files first, then
+    /// the least recently modified. Temporary files younger than
+    /// ``temporaryGrace`` do not count and are never chosen.
+    static func pruneVictims(_ files: [PruneCandidate], keeping target: Int, above limit: Int, now: Int) -> [String] {
+        let graceNanos = temporaryGrace * 1_000_000_000
+        let settled = files.filter { !(Self.isTemporary($0.name) && now - $0.mtime < graceNanos) }
+        guard settled.count > limit else { return [] }
+        let ranked = settled.sorted { ($0.current ? 1 : 0, $0.mtime, $0.name) < ($1.current ? 1 : 0, $1.mtime, $1.name) }
+        return ranked.prefix(max(0, ranked.count - target)).map { $0.name }
     }
 
     /// `O_PATH`, which Swift's Glibc module leaves out (it needs `_GNU_SOURCE`).
@@ -255,8 +305,10 @@ public struct SeccompFilterCache: Sendable {
     /// unless sticky (in a sticky directory only an entry's owner may rename
     /// or remove it); the cache directory itself is ``owner``'s and writable
     /// by nobody else. `create`: missing directories are made on the way
-    /// (0700, or 0755 when ``readableByAll``). Returns an `O_PATH`
-    /// descriptor of the cache directory, or nil.
+    /// (0700, or 0755 when ``readableByAll``). Returns a descriptor of the
+    /// cache directory (`O_PATH`, or `O_RDONLY` when this call made it), or
+    /// nil. A symlink anywhere on the path (even root's own `/var` ->
+    /// `/usr/var`) is not followed: the cache is then off.
     func openTrustedDirectory(create: Bool) -> Int32? {
         let path = directory
         guard path.hasPrefix("/") else { return nil }

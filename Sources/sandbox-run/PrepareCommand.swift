@@ -20,7 +20,10 @@ enum PrepareVerb {
         write one (a cache the caller could write, its workload could fill with
         an allow-all filter). A root run stores its filter on its own; prepare
         does it ahead of time, for rootless users of a machine where root never
-        runs a sandbox. `make install` runs it for the shipped profiles.
+        runs a sandbox. `make install` runs it for the shipped profiles. It
+        fails unless everyone can search each directory down to an entry and
+        read the entry (a cache directory made 0750 is trusted, but rootless
+        runs could not read it).
 
         Entries belong to one build of sandbox-run and of libseccomp: run it
         again after upgrading either. Without PROFILE: every profile in the
@@ -48,7 +51,17 @@ enum PrepareVerb {
         // reads them: prepare must not read what the caller could not.
         let caller = SudoCaller.current()
         let searchPaths = ProfileSearch.paths()
-        let names = a.positionals.isEmpty ? profilesFound(in: searchPaths, as: caller) : a.positionals
+        var names = a.positionals
+        if names.isEmpty {
+            let found = profilesFound(in: searchPaths, as: caller)
+            // Without the caller's identity nothing was listed: say so,
+            // rather than "no profiles found".
+            guard found.identityErrno == 0 else {
+                writeStderr("sandbox-run: prepare: cannot take the sudo caller's identity to list profiles: \(String(cString: strerror(found.identityErrno)))\n")
+                return 1
+            }
+            names = found.names
+        }
         guard !names.isEmpty else {
             writeStderr("sandbox-run: prepare: no profiles found in \(searchPaths.joined(separator: ":"))\n")
             return 1
@@ -57,11 +70,16 @@ enum PrepareVerb {
         for name in names {
             do throws(PrepareError) {
                 let policy: SeccompPolicy
-                do { policy = try SudoCaller.loadProfile(name, caller: caller).seccomp.policy ?? SeccompPolicy() } catch { throw .profile(error) }
+                do { policy = try SudoCaller.loadProfile(name, caller: caller).effectiveSeccompPolicy } catch { throw .profile(error) }
                 let result: (filter: CompiledSeccompFilter, source: SeccompFilterCache.Source)
                 do { result = try cache.lookUpOrCompile(policy) } catch { throw .compile(error) }
                 // compile() treats the cache as optional; prepare exists to fill it.
                 guard result.source != .compiled else { throw .notStored(cache.directory) }
+                // Stored is not enough: rootless runs, the users of the
+                // shared cache, must be able to reach and read the entry.
+                if let barrier = SeccompFilterCache.barrierForOthers(entryPath: cache.entryPath(for: policy)) {
+                    throw .unreadableByOthers(barrier)
+                }
                 let how = result.source == .cached ? "already cached" : "stored"
                 print("\(name): \(result.filter.instructionCount) instructions, \(how): \(cache.entryPath(for: policy))")
             } catch {
@@ -77,19 +95,22 @@ enum PrepareVerb {
         case profile(ProfileError)
         case compile(SeccompError)
         case notStored(String)
+        case unreadableByOthers(String)
 
         var description: String {
             switch self {
             case .profile(let e): "\(e)"
             case .compile(let e): "seccomp: \(e)"
-            case .notStored(let directory): "not stored in \(directory): it or a directory above it is not root's or is writable by others, or the write failed"
+            case .notStored(let directory): "not stored in \(directory): it or a directory above it is not root's, is writable by others or is reached through a symlink, or the write failed"
+            case .unreadableByOthers(let barrier): "rootless runs cannot read the cached filter: \(barrier)"
             }
         }
     }
 
     /// Names of the `.yaml` files in the search path, the first of each
-    /// name; listed as `caller` under sudo.
-    static func profilesFound(in searchPaths: [String], as caller: SudoCaller?) -> [String] {
+    /// name; listed as `caller` under sudo. `identityErrno`: nonzero when
+    /// the caller's identity could not be taken (nothing listed).
+    static func profilesFound(in searchPaths: [String], as caller: SudoCaller?) -> (names: [String], identityErrno: Int32) {
         nonisolated(unsafe) var names: [String] = []
         let list = {
             for directory in searchPaths {
@@ -100,7 +121,12 @@ enum PrepareVerb {
             }
         }
         // The identity thread fills `names` while this thread waits in join.
-        if let caller { _ = caller.asCaller(list) } else { list() }
-        return names
+        if let caller {
+            let r = caller.asCaller(list)
+            if r != 0 { return ([], -r) }
+        } else {
+            list()
+        }
+        return (names, 0)
     }
 }

@@ -10,20 +10,19 @@ import Testing
 struct SeccompCacheTrustTests {
     static let cache = SeccompFilterCache.standardDirectory
 
-    /// The standard cache directory exists (made by the first root run, or
-    /// by `prepare`): the tests mount an empty tmpfs over it.
-    static func requireCacheDirectory() throws {
-        if !FileManager.default.fileExists(atPath: cache) {
-            let r = try Harness.runProcess([Harness.binary, "prepare", "strict"])
-            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
-        }
-        try #require(FileManager.default.fileExists(atPath: cache), "sandbox-run prepare did not create \(cache)")
-    }
+    /// Shell lines for a script run in a private mount namespace: an empty
+    /// tmpfs over /var/cache (which always exists, so nothing is written on
+    /// the host) holding an empty cache directory, root's and 0755 as
+    /// `prepare` makes it. Other tests' entries cannot interfere.
+    static let freshCache = """
+    mount -t tmpfs -o mode=0755 stockade-cache-test /var/cache
+    mkdir -m755 /var/cache/stockade \(cache)
+    """
 
     /// The policy `sandbox-run` compiles for the default profile.
     static func defaultPolicy() throws -> SeccompPolicy {
         let profiles = Harness.repoRoot.appendingPathComponent("profiles").path
-        return try ProfileLoader(searchPaths: [profiles]).load("default").seccomp.policy ?? SeccompPolicy()
+        return try ProfileLoader(searchPaths: [profiles]).load("default").effectiveSeccompPolicy
     }
 
     /// The fingerprint `sandbox-run` puts in its cache keys: its own build
@@ -59,6 +58,9 @@ struct SeccompCacheTrustTests {
         return path
     }
 
+    /// Nothing reads ~/.cache any more (rootless runs read root's cache
+    /// only), so this cannot fail today: it guards against a per-user cache
+    /// coming back, which its workload could fill.
     @Test("rootless: a filter planted in ~/.cache between two runs changes neither Seccomp_filters nor the denials")
     func rootlessTamper() throws {
         let home = Harness.makeWorkspace(owner: 65534)
@@ -120,14 +122,13 @@ struct SeccompCacheTrustTests {
         // machine's, so other tests' entries cannot interfere.
         let script = """
         set -e
-        mount -t tmpfs -o mode=0755 stockade-cache-test \(Self.cache)
+        \(Self.freshCache)
         \(Harness.binary) --dry-run --workspace \(ws) -- /bin/true > /dev/null
         echo "after-dry-run:$(ls -A \(Self.cache) | wc -l)"
         \(Harness.binary) --workspace \(ws) -- /bin/true
         echo "after-run:$(ls -A \(Self.cache) | wc -l)"
         echo "entries:$(ls -A \(Self.cache))"
         """
-        try Self.requireCacheDirectory()
         let r = try Harness.runProcess(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("after-dry-run:0"), "\(r.stdout)")
@@ -136,18 +137,16 @@ struct SeccompCacheTrustTests {
         // with `binaryFingerprint()` looks (what rootlessTamper plants).
         let expected = SeccompFilterCache(directory: "/", fingerprint: try Self.binaryFingerprint()).entryPath(for: try Self.defaultPolicy())
         #expect(r.stdout.contains("entries:" + URL(fileURLWithPath: expected).lastPathComponent), "\(r.stdout) vs \(expected)")
-        let other = SeccompFilterCache(directory: "/", fingerprint: "compiler 00 libseccomp 00").entryPath(for: try Self.defaultPolicy())
-        #expect(!r.stdout.contains(URL(fileURLWithPath: other).lastPathComponent))
     }
 
     /// Rootless runs read root's cache and nothing else: an entry planted in
     /// it (here an allow-all program, so that its use shows in the workload)
     /// is used while it and its directory are root's, and ignored once the
-    /// caller's uid owns either. Each run is started by uid 65534 inside a
-    /// private mount namespace whose cache directory is a fresh tmpfs.
+    /// caller's uid owns either, or a directory above them. Each run is
+    /// started by uid 65534 inside a private mount namespace whose
+    /// /var/cache is a fresh tmpfs.
     @Test("rootless: root's cache entries are used; an entry or directory the caller owns is not")
     func rootlessReadsOnlyRootsEntries() throws {
-        try Self.requireCacheDirectory()
         let ws = Harness.makeWorkspace(owner: 65534)
         var template = Array("/tmp/stockade-plant-XXXXXX".utf8CString)
         let workshop = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
@@ -159,7 +158,7 @@ struct SeccompCacheTrustTests {
         func run(_ ownership: String) throws -> String {
             let script = """
             set -e
-            mount -t tmpfs -o mode=0755 stockade-cache-test \(Self.cache)
+            \(Self.freshCache)
             cp \(made) \(Self.cache)/\(name)
             chmod 0644 \(Self.cache)/\(name)
             \(ownership)
@@ -174,6 +173,7 @@ struct SeccompCacheTrustTests {
         #expect(try run("chmod 0666 \(Self.cache)/\(name)").contains("unshare-denied"), "a world-writable entry was used")
         #expect(try run("chown 65534 \(Self.cache)").contains("unshare-denied"), "a directory the caller owns was trusted")
         #expect(try run("chmod 0777 \(Self.cache)").contains("unshare-denied"), "a world-writable directory was trusted")
+        #expect(try run("chown 65534 /var/cache/stockade").contains("unshare-denied"), "a directory above the cache the caller owns was trusted")
         #expect(try run("ln \(Self.cache)/\(name) \(Self.cache)/second-link").contains("unshare-denied"), "an entry with two links was used")
     }
 
@@ -181,10 +181,9 @@ struct SeccompCacheTrustTests {
     /// refuses, and it writes entries others can read.
     @Test("prepare stores every shipped profile's filter, readable by all; refused without root")
     func prepareFillsTheSharedCache() throws {
-        try Self.requireCacheDirectory()
         let script = """
         set -e
-        mount -t tmpfs -o mode=0755 stockade-cache-test \(Self.cache)
+        \(Self.freshCache)
         \(Harness.binary) prepare
         stat -c 'mode %a %U %n' \(Self.cache)/*
         \(Harness.binary) prepare strict | sed 's/^/again: /'
@@ -207,5 +206,45 @@ struct SeccompCacheTrustTests {
                 "prepare claimed to store into a world-writable directory: \(r.stdout)")
         let refused = try Harness.runProcess(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Harness.binary, "prepare"])
         #expect(refused.status == 1 && refused.stderr.contains("only root writes"), "\(refused.status) \(refused.stderr)")
+    }
+
+    /// A cache directory made 0750 (or an entry 0640) before `prepare` ran:
+    /// nobody else can write it, so it is trusted and stored into, but
+    /// rootless runs get EACCES. prepare must fail rather than say "stored".
+    /// That rootless runs really cannot use the entry shows with an
+    /// allow-all program put in its place: ignored under 0750, used once
+    /// the directory is 0755.
+    @Test("prepare fails when rootless runs cannot reach the entry (cache parent 0750)")
+    func prepareRefusesACacheOthersCannotReach() throws {
+        let ws = Harness.makeWorkspace(owner: 65534)
+        var template = Array("/tmp/stockade-plant-XXXXXX".utf8CString)
+        let workshop = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
+        defer { Harness.removeTree(ws); Harness.removeTree(workshop) }
+        let made = try Self.plantAllowAll(in: workshop, policy: try Self.defaultPolicy(), fingerprint: try Self.binaryFingerprint())
+        let entry = Self.cache + "/" + URL(fileURLWithPath: made).lastPathComponent
+        let probe = "/usr/bin/unshare -U /bin/true 2>/dev/null && echo unshare-allowed || echo unshare-denied"
+        let rootless = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups \(Harness.binary) --workspace \(ws) -- /bin/sh -c '\(probe)'"
+        let script = """
+        set -e
+        \(Self.freshCache)
+        chmod 0750 /var/cache/stockade
+        \(Harness.binary) prepare default 2>&1 && echo closed-stored || echo closed-refused
+        cp \(made) \(entry)
+        chmod 0644 \(entry)
+        echo "closed-rootless: $(\(rootless))"
+        chmod 0755 /var/cache/stockade
+        echo "open-rootless: $(\(rootless))"
+        \(Harness.binary) prepare default 2>&1 && echo open-stored || echo open-refused
+        chmod 0640 \(Self.cache)/*
+        \(Harness.binary) prepare default 2>&1 && echo entry-stored || echo entry-refused
+        """
+        let r = try Harness.runProcess(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("closed-refused") && r.stdout.contains("rootless runs cannot read")
+                && r.stdout.contains("/var/cache/stockade is not searchable by others"), "\(r.stdout)")
+        #expect(r.stdout.contains("closed-rootless: unshare-denied"), "a rootless run read the entry under 0750: \(r.stdout)")
+        #expect(r.stdout.contains("open-rootless: unshare-allowed"), "the planted entry would not be used anyway: \(r.stdout)")
+        #expect(r.stdout.contains("open-stored") && r.stdout.contains("already cached"), "\(r.stdout)")
+        #expect(r.stdout.contains("entry-refused") && r.stdout.contains("is not readable by others"), "\(r.stdout)")
     }
 }

@@ -158,14 +158,6 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).count == 1)
     }
 
-    @Test func onlyRootWritesTheStandardCache() {
-        let cache = SeccompFilterCache.standard()
-        #expect(cache.directory == "/var/cache/stockade/seccomp")
-        #expect(cache.owner == 0 && cache.readableByAll)
-        #expect(cache.writes == (geteuid() == 0))
-        #expect(!SeccompFilterCache.standard(writes: false).writes)
-    }
-
     @Test func entriesOfAnotherOwnerAreNotUsed() throws {
         // The same cache, but one that trusts only another uid: what a
         // rootless reader of root's cache sees when the caller (or its
@@ -184,8 +176,9 @@ import Testing
         #expect(lstat(mine.entryPath(for: policy), &st) == 0)
         #expect(SeccompFilterCache.isTrustedEntry(st, owner: geteuid()))
         #expect(!SeccompFilterCache.isTrustedEntry(st, owner: somebodyElse))
-        // A second link: not used, whoever owns it (a hard link would let
-        // an entry's owner keep a name in a directory it cannot write).
+        // A second link: not used, whoever owns it (defence in depth: the
+        // cache makes one name per entry, so a second one was linked from
+        // elsewhere).
         let link = tmp.path + "/second-link"
         #expect(Glibc.link(mine.entryPath(for: policy), link) == 0)
         #expect(lstat(mine.entryPath(for: policy), &st) == 0)
@@ -194,10 +187,22 @@ import Testing
 
     @Test func readableByAllWritesEntriesOthersCanRead() throws {
         let tmp = TemporaryDirectory()
-        let previous = umask(0o077)
-        defer { umask(previous) }
         let cache = SeccompFilterCache(directory: tmp.path + "/a/b", readableByAll: true)
-        _ = try cache.compile(TestPolicies.defaultLike())
+        let policy = TestPolicies.defaultLike()
+        // The umask is process-wide and other tests run in parallel threads
+        // of this process: a forked child sets it and stores, and exits.
+        // (alarm: should the child ever block on a lock another thread held
+        // at fork time, it dies instead of hanging the suite.)
+        let pid = fork()
+        if pid == 0 {
+            alarm(30)
+            umask(0o077)
+            _exit((try? cache.lookUpOrCompile(policy).source) == .stored ? 0 : 1)
+        }
+        try #require(pid > 0)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        #expect(status == 0, "the child did not store its entry under umask 077 (wait status \(status))")
         var st = stat()
         for directory in [tmp.path + "/a", tmp.path + "/a/b"] {
             #expect(stat(directory, &st) == 0 && st.st_mode & 0o7777 == 0o755, "\(directory) \(String(st.st_mode, radix: 8))")
@@ -228,5 +233,67 @@ import Testing
         cache.prune(fd, keeping: 6, above: 10)
         let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted { $0.count == $1.count ? $0 < $1 : $0.count < $1.count }
         #expect(left == (2..<8).map { "\($0).filter" }, "another build's entries go first, then this build's oldest")
+    }
+
+    @Test func pruningSparesTemporaryFilesBeingWritten() {
+        typealias C = SeccompFilterCache.PruneCandidate
+        let second = 1_000_000_000
+        let now = 10_000 * second
+        let files = [
+            C(name: "a.filter", current: true, mtime: now - 500 * second),
+            C(name: "b.filter", current: true, mtime: now - 400 * second),
+            C(name: "c.filter", current: false, mtime: now - 10 * second),
+            C(name: "d.filter.tmp-12-34", current: true, mtime: now - 1 * second),   // being written
+            C(name: "e.filter.tmp-56-78", current: true, mtime: now - 3600 * second), // left by a crash
+        ]
+        // The fresh temporary file does not count: 4 files, at the limit.
+        #expect(SeccompFilterCache.pruneVictims(files, keeping: 2, above: 4, now: now).isEmpty)
+        // Above it: other builds' first, then least recently used; never the fresh temporary file.
+        #expect(SeccompFilterCache.pruneVictims(files, keeping: 1, above: 3, now: now) == ["c.filter", "e.filter.tmp-56-78", "a.filter"])
+        #expect(!SeccompFilterCache.pruneVictims(files, keeping: 0, above: 0, now: now).contains("d.filter.tmp-12-34"))
+        // Once it is old, it goes like any stray file.
+        #expect(SeccompFilterCache.pruneVictims(files, keeping: 0, above: 0, now: now + 3600 * second).contains("d.filter.tmp-12-34"))
+    }
+
+    @Test func aHitOfAWritingCacheMarksTheEntryUsed() throws {
+        // Pruning goes by modification time: a hit sets it, so entries in
+        // use (install-time ones included) are the last to go.
+        let tmp = TemporaryDirectory()
+        let policy = TestPolicies.defaultLike()
+        let writer = SeccompFilterCache(directory: tmp.path)
+        _ = try writer.compile(policy)
+        let path = writer.entryPath(for: policy)
+        func setOld() {
+            var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+            utimensat(AT_FDCWD, path, &times, 0)
+        }
+        func mtime() -> Int {
+            var st = stat()
+            return stat(path, &st) == 0 ? Int(st.st_mtim.tv_sec) : -1
+        }
+        setOld()
+        var reader = writer
+        reader.writes = false
+        #expect(try reader.lookUpOrCompile(policy).source == .cached)
+        #expect(mtime() == 1_000_000, "a cache that does not write changed the entry")
+        #expect(try writer.lookUpOrCompile(policy).source == .cached)
+        #expect(mtime() > 1_000_000, "a hit left the entry's time as stored")
+    }
+
+    @Test func pruningCountsRegularFilesOnly() throws {
+        // Directories and symlinks are neither counted nor removed.
+        let tmp = TemporaryDirectory()
+        mkdir(tmp.path, 0o700)
+        let cache = SeccompFilterCache(directory: tmp.path, fingerprint: "compiler aa libseccomp 11")
+        for i in 0..<3 { _ = FileManager.default.createFile(atPath: tmp.path + "/\(i).filter", contents: Data("x".utf8)) }
+        mkdir(tmp.path + "/sub", 0o700)
+        symlink("/nonexistent", tmp.path + "/link")
+        let fd = open(tmp.path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        cache.prune(fd, keeping: 1, above: 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).count == 5, "non-files counted toward the limit")
+        cache.prune(fd, keeping: 1, above: 2)
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
+        #expect(left.contains("sub") && left.contains("link") && left.filter { $0.hasSuffix(".filter") }.count == 1, "\(left)")
     }
 }
