@@ -183,8 +183,12 @@ struct SeccompCacheTrustTests {
     func prepareFillsTheSharedCache() throws {
         let script = """
         set -e
-        \(Self.freshCache)
+        mount -t tmpfs -o mode=0755 stockade-cache-test /var/cache
+        # As under the unit's UMask=0077: prepare makes the directories and
+        # entries readable by all anyway (fchmod by descriptor).
+        umask 077
         \(Harness.binary) prepare
+        stat -c 'dir %a %U %n' /var/cache/stockade \(Self.cache)
         stat -c 'mode %a %U %n' \(Self.cache)/*
         \(Harness.binary) prepare strict | sed 's/^/again: /'
         chmod 0777 \(Self.cache)
@@ -196,6 +200,8 @@ struct SeccompCacheTrustTests {
         for profile in ["default", "strict", "agent", "ci"] {
             #expect(r.stdout.contains("\(profile): "), "\(profile) not prepared: \(r.stdout)")
         }
+        let dirs = r.stdout.split(separator: "\n").filter { $0.hasPrefix("dir ") }
+        #expect(dirs.count == 2 && dirs.allSatisfy { $0.hasPrefix("dir 755 root ") }, "\(r.stdout)")
         let modes = r.stdout.split(separator: "\n").filter { $0.hasPrefix("mode ") }
         #expect(!modes.isEmpty && modes.allSatisfy { $0.hasPrefix("mode 644 root ") }, "\(r.stdout)")
         #expect(modes.count >= 2, "one entry per distinct policy: \(r.stdout)")
