@@ -1,12 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CStockadeSys
 import StockadeEvents
 
 /// Runs one piece of file work with the sudo caller's filesystem
-/// credentials, on a short-lived thread of its own (`stk_with_fs_identity`,
-/// the one implementation, which the bind-source walk uses too).
+/// credentials, on a short-lived thread of its own (`SudoCaller.asCaller`
+/// over `stk_with_fs_identity`, the one implementation, which the
+/// bind-source walk and the profile read use too).
 ///
 /// Why a thread: Linux keeps credentials per thread (task), so a thread that
 /// switches its fsuid, fsgid and groups with raw syscalls changes nothing for
@@ -21,27 +21,16 @@ import StockadeEvents
 enum CallerThread {
     static func run(as caller: CallerCredentials, target: String,
                     _ body: @escaping () -> Result<Int32, EventSinkError>) -> Result<Int32, EventSinkError> {
-        let job = Job(body: body)
-        let rc = caller.groups.withUnsafeBufferPointer { groups in
-            stk_with_fs_identity(caller.uid, caller.gid, groups.baseAddress, groups.count, { ctx in
-                let job = Unmanaged<Job>.fromOpaque(ctx!).takeUnretainedValue()
-                job.result = job.body()
-            }, Unmanaged.passUnretained(job).toOpaque())
+        // Set by the identity thread while this thread waits in join.
+        nonisolated(unsafe) var result: Result<Int32, EventSinkError>?
+        // CallerCredentials keeps its own group list (getgrouplist, not
+        // SudoCaller's /etc/group members); only the thread is shared.
+        let rc = SudoCaller(uid: caller.uid, gid: caller.gid, groups: caller.groups).asCaller {
+            result = body()
         }
         // The thread could not start or could not take the caller's
         // credentials: the body never ran (never as root by mistake).
         guard rc == 0 else { return .failure(EventSinkError(step: .open, target: "caller credentials", errno: -rc)) }
-        return job.result ?? .failure(EventSinkError(step: .open, target: target, errno: EPERM))
-    }
-
-    /// Written by the one thread that runs it and read only after
-    /// stk_with_fs_identity joined that thread, which orders the two.
-    private final class Job: @unchecked Sendable {
-        let body: () -> Result<Int32, EventSinkError>
-        var result: Result<Int32, EventSinkError>?
-
-        init(body: @escaping () -> Result<Int32, EventSinkError>) {
-            self.body = body
-        }
+        return result ?? .failure(EventSinkError(step: .open, target: target, errno: EPERM))
     }
 }

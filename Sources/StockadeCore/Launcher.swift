@@ -44,23 +44,24 @@ public enum Launcher {
             return ExitStatus.setupFailed
         }
 
-        // Under sudo a profile named by path must be one the caller may read
-        // (the loader reads as root and quotes bad lines in its errors).
-        if let caller = SudoCaller.from(host: host),
-           let named = try? ProfileLoader(searchPaths: ProfileSearch.paths()).path(of: profileReference),
-           let refusal = caller.readRefusal(named) {
+        let caller = SudoCaller.from(host: host)
+        // The named file, resolved once: only the sudo check and the pin need it.
+        let named = caller == nil && profilePin == nil ? nil : try? ProfileLoader(searchPaths: ProfileSearch.paths()).path(of: profileReference)
+        // Under sudo a profile named by path must be one the caller may read.
+        // The loader reads as the caller too, but a refusal here names the
+        // path and the missing permission rather than a bare open error.
+        if let caller, let named, let refusal = caller.readRefusal(named) {
             return early("profile", ProfileRefusal.denied.rawValue, "profile: \(refusal)")
         }
         let profile: Profile
         do {
-            profile = try SudoCaller.loadProfile(profileReference, caller: SudoCaller.from(host: host))
+            profile = try SudoCaller.loadProfile(profileReference, caller: caller)
         } catch {
             return early("profile", error.code.rawValue, "profile error: \(error)")
         }
         // --profile-sha256: before anything else is built from the policy.
         if let pin = profilePin {
-            let named = (try? ProfileLoader(searchPaths: ProfileSearch.paths()).path(of: profileReference)) ?? profileReference
-            if case let .failure(mismatch) = pin.check(profile, namedFile: named) {
+            if case let .failure(mismatch) = pin.check(profile, namedFile: named ?? profileReference) {
                 return early("profile", ProfileRefusal.pinMismatch.rawValue, mismatch.description)
             }
         }

@@ -39,18 +39,6 @@ public struct SudoCaller: Equatable, Sendable {
 /// directory on the way needs the caller's search permission, the object
 /// itself its read (and, for a writable bind, write) permission.
 enum CallerAccess {
-    private final class Job: @unchecked Sendable {
-        // Touched by the identity thread only while the caller waits in join.
-        let path: String
-        let mode: Int32
-        var result: Result<(fd: Int32, resolved: ResolvedPath), PathRefusal>?
-        var denied: Int32 = 0
-        init(path: String, mode: Int32) {
-            self.path = path
-            self.mode = mode
-        }
-    }
-
     enum Failure: Error {
         case refused(PathRefusal)
         /// The caller lacks `mode` on the object (errno from faccessat2).
@@ -61,27 +49,26 @@ enum CallerAccess {
     /// `SafePath.open(path)` as the caller, then `faccessat2` of `mode`
     /// (R_OK, plus W_OK for writable binds).
     static func open(_ path: String, caller: SudoCaller, mode: Int32) throws(Failure) -> (fd: Int32, resolved: ResolvedPath) {
-        let job = Job(path: path, mode: mode)
-        let r: Int32 = caller.groups.withUnsafeBufferPointer { groups in
-            stk_with_fs_identity(caller.uid, caller.gid, groups.baseAddress, groups.count, { ctx in
-                let job = Unmanaged<Job>.fromOpaque(ctx!).takeUnretainedValue()
-                do throws(PathRefusal) {
-                    let opened = try SafePath.open(job.path)
-                    let a = stk_faccess_fd(opened.fd, job.mode)
-                    if a < 0 {
-                        close(opened.fd)
-                        job.denied = -a
-                    } else {
-                        job.result = .success(opened)
-                    }
-                } catch {
-                    job.result = .failure(error)
+        // Set by the identity thread while this thread waits in join.
+        nonisolated(unsafe) var result: Result<(fd: Int32, resolved: ResolvedPath), PathRefusal>?
+        nonisolated(unsafe) var denied: Int32 = 0
+        let r = caller.asCaller {
+            do throws(PathRefusal) {
+                let opened = try SafePath.open(path)
+                let a = stk_faccess_fd(opened.fd, mode)
+                if a < 0 {
+                    close(opened.fd)
+                    denied = -a
+                } else {
+                    result = .success(opened)
                 }
-            }, Unmanaged.passUnretained(job).toOpaque())
+            } catch {
+                result = .failure(error)
+            }
         }
         guard r == 0 else { throw .identity(errno: -r) }
-        if job.denied != 0 { throw .denied(errno: job.denied) }
-        switch job.result {
+        if denied != 0 { throw .denied(errno: denied) }
+        switch result {
         case .success(let opened): return opened
         case .failure(let refusal): throw .refused(refusal)
         case nil: throw .identity(errno: EIO)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import StockadeEvents
 import StockadeSystem
 
@@ -78,7 +81,8 @@ public struct AgentDefinition: Equatable, Sendable {
             throw ProfileError(code: .invalidValue, file: name, message: "not an agent name (letters, digits, - _ . @; not starting with .)")
         }
         let path = (directory.hasSuffix("/") ? directory : directory + "/") + name + ".yaml"
-        guard let data = FileIO.readFile(path, limit: ProfileDecoder.maxBytes + 1) else {
+        // A regular file only; non-blocking, so a FIFO in its place cannot hang the read.
+        guard let data = FileIO.readFile(path, limit: ProfileDecoder.maxBytes + 1, nonBlocking: true, accept: { $0.st_mode & S_IFMT == S_IFREG }) else {
             throw ProfileError(code: .notFound, file: path, message: "cannot read the agent definition")
         }
         guard data.count <= ProfileDecoder.maxBytes else {

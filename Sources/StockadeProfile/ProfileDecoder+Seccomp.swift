@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import StockadeSeccomp
 import StockadeSystem
 
@@ -124,9 +127,9 @@ extension ProfileDecoder {
             throw reader.error(.invalidValue, at: entry.value, entry.field, "expected a path, got an empty string")
         }
         let path = raw.hasPrefix("/") ? raw : FilePath.join(directory, raw)
-        let kind = FilePath.kind(path)
-        guard kind == .file, let data = FileIO.readFile(path, limit: OCISeccompImporter.maxBytes + 1) else {
-            let exists = kind != .missing
+        // One open (no stat first): a FIFO in its place fails, never hangs.
+        guard let data = FileIO.readFile(path, limit: OCISeccompImporter.maxBytes + 1, nonBlocking: true, accept: { $0.st_mode & S_IFMT == S_IFREG }) else {
+            let exists = ![ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG].contains(errno)
             throw reader.error(exists ? .unreadable : .notFound, at: entry.value, entry.field,
                                exists ? "cannot read \(path)" : "no such file: \(path)")
         }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import StockadeAddress
 import StockadeSystem
 
@@ -106,7 +109,9 @@ public struct ProfileLoader: Sendable {
     }
 
     private func read(_ path: String) throws(ProfileError) -> ProfileDocument {
-        guard Self.isFile(path), let data = FileIO.readFile(path, limit: ProfileDecoder.maxBytes + 1) else {
+        // One open, checked on its descriptor: what `locate` saw may have
+        // changed since, and a FIFO put in its place must not hang the read.
+        guard let data = FileIO.readFile(path, limit: ProfileDecoder.maxBytes + 1, nonBlocking: true, accept: { $0.st_mode & S_IFMT == S_IFREG }) else {
             throw ProfileError(code: .unreadable, file: path, message: "cannot read the file")
         }
         guard data.count <= ProfileDecoder.maxBytes else {

@@ -65,10 +65,10 @@ enum ReportInput {
     }
 
     static func read(_ path: String) throws(ReadError) -> [UInt8] {
-        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ReadError(path: path, errno: errno) }
-        defer { if fd != 0 { close(fd) } }
-        guard let bytes = FileIO.readAll(fd: fd, limit: maxBytes + 1) else { throw ReadError(path: path, errno: errno) }
+        // FileIO.readFile opens with O_NOCTTY: a terminal named as the
+        // events file never becomes this process's controlling terminal.
+        let read = path == "-" ? FileIO.readAll(fd: 0, limit: maxBytes + 1) : FileIO.readFile(path, limit: maxBytes + 1)
+        guard let bytes = read else { throw ReadError(path: path, errno: errno) }
         guard bytes.count <= maxBytes else { throw ReadError(path: path, errno: EFBIG) }
         return bytes
     }

@@ -62,7 +62,9 @@ if words.first == "--generate-completion-script" {
 /// forgot its `--`.
 func forgotTerminator(_ word: String) -> Never {
     let rest = words.prefix { $0 != "--" }.drop { $0 != word }
-    writeStderr("sandbox-run: '\(word)' is not a sandbox-run verb or option (verbs: check, agent, gc, kill, report, verify, prepare, help). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
+    // From the specs, as the completions do: a new verb is listed here too.
+    let verbs = program.verbs.map(\.name).filter { $0 != program.defaultVerb } + ["help"]
+    writeStderr("sandbox-run: '\(word)' is not a sandbox-run verb or option (verbs: \(verbs.joined(separator: ", "))). To run a command, put it after `--`: sandbox-run [OPTIONS] -- \(rest.joined(separator: " "))\n")
     exit(125)
 }
 
