@@ -3,7 +3,7 @@ import Glibc
 extension SandboxCgroup {
     /// How deep and how wide `findAll` walks each hierarchy.
     static let findMaxDepth = 16
-    static let findMaxDirectories = 200_000
+    public static let findMaxDirectories = 200_000
 
     /// Every sandbox's directories anywhere in this host's hierarchies, by
     /// sandbox id. A supervisor creates them under its own cgroup, which
