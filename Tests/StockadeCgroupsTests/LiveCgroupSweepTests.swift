@@ -52,9 +52,10 @@ extension LiveCgroupTests {
         #expect(found["x.slice"] == nil)
         #expect(found[id] == sandbox, "the sandbox below stockade-foo.service must be found")
 
-        // Nobody is alive as far as this sweep knows, except other tests' and
-        // helpers' sandboxes, which it must not touch either.
-        let removed = CgroupJanitor.removeLeftovers(layout: layout) { $0 != id }
+        // No registry entry claims the units (nor the sandbox); everything
+        // else (other tests' and helpers' sandboxes) counts as alive.
+        let unclaimed: Set = [id, "foo.service", "x.slice"]
+        let removed = CgroupJanitor.removeLeftovers(layout: layout) { !unclaimed.contains($0) }
         for path in service.paths + slice.paths {
             #expect(pathExists(path), "\(path) was removed")
             #expect(!removed.contains(path))
