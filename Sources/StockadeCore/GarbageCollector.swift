@@ -16,8 +16,7 @@ public enum GarbageCollector {
     /// The cheap pass every root start makes: objects of registry entries
     /// whose supervisor is dead (killed with SIGKILL), found by id, and
     /// `.new-` files such a supervisor left half-registered.
-    public static func collectDeadEntries(layout: CgroupLayout) {
-        let registry = SandboxRegistry.default(rootless: false)
+    public static func collectDeadEntries(layout: CgroupLayout, registry: SandboxRegistry = .default(rootless: false)) {
         // Dead means nobody holds the entry's lock, whatever pid namespace
         // its supervisor ran in; the claim keeps it ours while we clean.
         let scan = registry.scan()
