@@ -50,7 +50,8 @@ extension SandboxCgroup {
 
     /// `stockade-<id>` directories below `mount` whose id is a generated
     /// one, breadth first, bounded; `stoppedAtCap` when the bound cut it short.
-    static func sandboxDirectories(under mount: String) -> (found: [(String, String)], stoppedAtCap: Bool) {
+    static func sandboxDirectories(under mount: String, maxDirectories: Int = findMaxDirectories)
+        -> (found: [(String, String)], stoppedAtCap: Bool) {
         var found: [(String, String)] = []
         var level = [mount]
         var seen = 0
@@ -61,7 +62,7 @@ extension SandboxCgroup {
                 for name in CgroupFS.subdirectories(directory) {
                     // Checked at every directory: one level of a delegated
                     // subtree can be as wide as its owner likes.
-                    guard seen < findMaxDirectories else { return (found, true) }
+                    guard seen < maxDirectories else { return (found, true) }
                     seen += 1
                     let path = directory + "/" + name
                     if let id = CgroupNaming.sandboxId(fromDirectoryName: name), CgroupNaming.isGeneratedSandboxId(id) {
