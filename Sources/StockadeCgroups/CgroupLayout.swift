@@ -86,6 +86,14 @@ public enum CgroupNaming {
         return isValidSandboxId(id) ? id : nil
     }
 
+    /// Whether `id` has the shape `SandboxID.generate` gives every real run:
+    /// exactly 10 lowercase hex digits. The sweep takes only such names, so
+    /// a unit or slice that happens to be called `stockade-ci.service` or
+    /// `stockade-agents.slice` is never mistaken for a sandbox and killed.
+    public static func isGeneratedSandboxId(_ id: String) -> Bool {
+        id.utf8.count == 10 && id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
     /// A sandbox id must be a single safe path component.
     public static func isValidSandboxId(_ id: String) -> Bool {
         guard !id.isEmpty, id.utf8.count <= 200, id != ".", id != ".." else { return false }

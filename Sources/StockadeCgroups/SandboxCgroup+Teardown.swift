@@ -13,15 +13,16 @@ extension SandboxCgroup {
     /// is read and each pid SIGKILLed, repeated until rmdir succeeds, so
     /// processes forked meanwhile are caught on the next round. Missing
     /// directories count as removed. Every directory is tried; the first
-    /// failure is thrown.
-    public func destroy() throws(CgroupError) {
+    /// failure is thrown. `retryBusy: false` makes one kill and one rmdir per
+    /// directory, for callers that must not wait (a start's cheap pass).
+    public func destroy(retryBusy: Bool = true) throws(CgroupError) {
         killAll()
         var firstError: CgroupError?
         for directory in paths.reversed() {
             var attempt = 0
             while let error = CgroupFS.rmdir(directory), error.rawValue != ENOENT {
                 attempt += 1
-                guard error.rawValue == EBUSY, attempt < Self.rmdirAttempts else {
+                guard error.rawValue == EBUSY, retryBusy, attempt < Self.rmdirAttempts else {
                     firstError = firstError ?? CgroupError(
                         step: "rmdir", path: directory, errno: error.rawValue,
                         message: error.rawValue == EBUSY ? "processes or child cgroups remain" : "")

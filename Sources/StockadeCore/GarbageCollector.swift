@@ -16,8 +16,7 @@ public enum GarbageCollector {
     /// The cheap pass every root start makes: objects of registry entries
     /// whose supervisor is dead (killed with SIGKILL), found by id, and
     /// `.new-` files such a supervisor left half-registered.
-    public static func collectDeadEntries(layout: CgroupLayout) {
-        let registry = SandboxRegistry.default(rootless: false)
+    public static func collectDeadEntries(layout: CgroupLayout, registry: SandboxRegistry = .default(rootless: false)) {
         // Dead means nobody holds the entry's lock, whatever pid namespace
         // its supervisor ran in; the claim keeps it ours while we clean.
         let scan = registry.scan()
@@ -30,9 +29,13 @@ public enum GarbageCollector {
         for claim in scan.dead {
             defer { claim.release() }
             if let cg = cgroups[claim.entry.id] {
-                // The entry is what leads the next start here: kept until
-                // every directory is gone.
-                guard !cg.isOwnerHoldingLock, (try? cg.destroy()) != nil else { continue }
+                guard !cg.isOwnerHoldingLock else { continue }
+                // One kill and one rmdir, no EBUSY retries, and the entry
+                // goes whatever the outcome: this runs before every root
+                // start, and an entry kept for a directory that will not go
+                // would make each later start walk the hierarchies and wait
+                // on it again. `gc`'s sweep finds cgroups without entries.
+                _ = try? cg.destroy(retryBusy: false)
             }
             _ = collect(claim)
         }
@@ -43,6 +46,7 @@ public enum GarbageCollector {
         let scan = registry.scan()
         let alive = Set(scan.alive.map(\.id))
         var removed: [String] = []
+        var left: [String] = []
         for claim in scan.dead {
             removed += collect(claim)
             claim.release()
@@ -52,12 +56,16 @@ public enum GarbageCollector {
             let layout = CgroupLayout.detect()
             // A cgroup without a live registry entry belongs to a dead
             // supervisor (the entry is written before the cgroup is made).
-            removed += CgroupJanitor.removeLeftovers(layout: layout, isOwnerAlive: { id in
+            let sweep = CgroupJanitor.sweep(layout: layout, isOwnerAlive: { id in
                 // Also asked now, for a sandbox that registered after the listing above.
                 alive.contains(id) || registry.isAlive(SandboxRegistry.Entry(id: id, pid: 0, startTicks: 0, name: nil))
-            }).map { "cgroup \($0)" }
+            })
+            removed += sweep.removed.map { "cgroup \($0)" }
+            if sweep.stoppedAtCap {
+                left.append("cgroup search stopped after \(SandboxCgroup.findMaxDirectories) directories; some leftovers may remain")
+            }
             removed += LegacyLeaseDirectory.remove()
         }
-        return (removed, [])
+        return (removed, left)
     }
 }

@@ -8,15 +8,17 @@ import StockadeSystem
 /// Nothing reads it any more; `gc` removes it once no supervisor of an older
 /// version holds its lock, so an upgraded host keeps nothing of that design.
 enum LegacyLeaseDirectory {
-    static let parent = "/run/stockade"
+    /// `/run/stockade`, which must be root's with no group or other write
+    /// bit: in one anybody else could write to, the names are not ours.
+    static let parent = OwnedDirectory(base: "/run", components: ["stockade"], owner: 0, mode: 0o755, privateMode: false)
     static let name = "leases"
 
     /// Removes the directory and the regular files in it, all through
     /// descriptors opened with `O_NOFOLLOW`. Returns what was removed, or
-    /// nothing when it is absent, locked, or holds anything but files.
-    static func remove(from parent: String = parent) -> [String] {
-        let parentFD = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard parentFD >= 0 else { return [] }
+    /// nothing when it is absent, locked, holds anything but files, cannot
+    /// be listed in full, or its parent is not owned as `parent` requires.
+    static func remove(from parent: OwnedDirectory = parent) -> [String] {
+        guard let parentFD = try? parent.open(create: false) else { return [] }
         defer { close(parentFD) }
         let dirFD = openat(parentFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard dirFD >= 0 else { return [] }
@@ -34,13 +36,16 @@ enum LegacyLeaseDirectory {
             return []
         }
         defer { closedir(stream) }
-        let entries = Directory.entries(of: stream).entries
+        // A listing cut short by an error could hide a live lease.
+        let listing = Directory.entries(of: stream)
+        guard listing.errno == 0 else { return [] }
+        let entries = listing.entries
         guard entries.allSatisfy({ $0.type == UInt8(DT_REG) }) else { return [] }
         let leases = entries.filter { $0.name != ".lock" }
         guard !leases.contains(where: { leaseHolderAlive(dirFD, $0.name) }) else { return [] }
         for entry in entries { unlinkat(dirFD, entry.name, 0) }
         guard unlinkat(parentFD, name, AT_REMOVEDIR) == 0 else { return [] }
-        return ["\(parent)/\(name) (address leases of versions before egress v2)"]
+        return ["\(parent.path)/\(name) (address leases of versions before egress v2)"]
     }
 
     /// A lease file starts with its supervisor's pid; alive if that process

@@ -14,7 +14,9 @@ enum GCVerb {
         A supervisor killed with SIGKILL cannot clean up; its sandbox's processes
         die with it, but its cgroup directories stay. gc finds objects named
         stockade-<id> whose supervisor is gone and removes them. Live sandboxes
-        are never touched.
+        are never touched. Run as root, gc searches every cgroup hierarchy for
+        sandbox directories (generated ids only, owned by root); without root
+        it removes only the user's dead registry entries, no cgroups.
         """
     )
 

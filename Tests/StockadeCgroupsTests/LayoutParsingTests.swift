@@ -113,4 +113,16 @@ import Testing
             #expect(!CgroupNaming.isValidSandboxId(bad))
         }
     }
+
+    /// The sweep takes only ids `SandboxID.generate` can make: a unit or
+    /// slice named `stockade-…` is not a sandbox.
+    @Test func onlyGeneratedIdsAreSwept() {
+        #expect(CgroupNaming.isGeneratedSandboxId("0123456789"))
+        #expect(CgroupNaming.isGeneratedSandboxId("abcdef0a9f"))
+        #expect(CgroupNaming.isGeneratedSandboxId(generatedSandboxId()))
+        for other in ["ci.service", "agents.slice", "foo", "ABCDEF0123", "abcdef012", "abcdef01234", "abcdefg123", "",
+                      "0123456789.scope", "tgc-1-2"] {
+            #expect(!CgroupNaming.isGeneratedSandboxId(other), "\(other)")
+        }
+    }
 }

@@ -127,7 +127,7 @@ struct LiveCgroupTests {
     }
 
     @Test func existingDirectoryIsNotAdopted() throws {
-        let id = uniqueSandboxId("dup")
+        let id = generatedSandboxId()
         let first = try SandboxCgroup.create(sandboxId: id, limits: CgroupLimits(pids: 4), layout: layout)
         defer { try? first.destroy() }
         #expect(throws: CgroupError.self) {
@@ -139,7 +139,7 @@ struct LiveCgroupTests {
     }
 
     @Test func janitorRemovesOnlyDeadOwners() throws {
-        let id = uniqueSandboxId("gc")
+        let id = generatedSandboxId()
         let cgroup = try SandboxCgroup.create(sandboxId: id, limits: CgroupLimits(), layout: layout)
         defer { try? cgroup.destroy() }
         let child = try GatedShell("exec /bin/sleep 30")
@@ -171,7 +171,7 @@ extension LiveCgroupTests {
     /// every hierarchy's directory with it (the hole that leaked v1 memory
     /// directories while their pids twins at the hierarchy root were found).
     @Test func janitorFindsDeadSandboxesUnderOtherCgroups() throws {
-        let id = uniqueSandboxId("elsewhere")
+        let id = generatedSandboxId()
         let other = "tgc-other-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         func below(_ ownPath: String) -> String { (ownPath == "/" ? "" : ownPath) + "/" + other }
         let elsewhere: CgroupLayout
