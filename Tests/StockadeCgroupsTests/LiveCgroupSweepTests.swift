@@ -36,11 +36,9 @@ extension LiveCgroupTests {
         // A process in the slice (the service has a child cgroup, which v2
         // forbids next to processes once controllers are enabled).
         let unit = try GatedShell("exec /bin/sleep 30")
-        var released = false
-        defer { released ? unit.killAndReapReleased() : unit.killAndReap() }
+        defer { unit.killAndReap() }
         try slice.attach(pid: unit.pid)
         unit.release()
-        released = true
 
         let id = generatedSandboxId()
         guard let belowService = Self.layout(layout, below: parentName + "/stockade-foo.service") else { return }
@@ -79,11 +77,9 @@ extension LiveCgroupTests {
         let cgroup = try SandboxCgroup.create(sandboxId: id, limits: CgroupLimits(pids: 8), layout: parentLayout)
         defer { try? cgroup.destroy() }
         let child = try GatedShell("exec /bin/sleep 30")
-        var released = false
-        defer { released ? child.killAndReapReleased() : child.killAndReap() }
+        defer { child.killAndReap() }
         try cgroup.attach(pid: child.pid)
         child.release()
-        released = true
         for path in cgroup.paths { #expect(chown(path, 65534, 65534) == 0, "chown \(path): \(errno)") }
 
         #expect(SandboxCgroup.findAll(layout: layout)[id] == nil)

@@ -3,9 +3,12 @@ import Glibc
 
 /// A `/bin/sh -c` child for live tests, held at `read x` on a pipe until
 /// `release()` so it can be attached to a cgroup before it does anything.
-struct GatedShell {
+/// A class, so the gate is closed once whichever of `release()` and
+/// `killAndReap()` comes first: a second close could close another test's
+/// descriptor that reused the number.
+final class GatedShell {
     let pid: pid_t
-    private let gate: Int32
+    private var gate: Int32
 
     init(_ script: String) throws {
         var fds: [Int32] = [-1, -1]
@@ -33,8 +36,10 @@ struct GatedShell {
     }
 
     func release() {
+        guard gate >= 0 else { return }
         _ = write(gate, "go\n", 3)
         close(gate)
+        gate = -1
     }
 
     /// Waits up to `seconds`; SIGKILLs and reaps on timeout (returns nil).
@@ -54,7 +59,8 @@ struct GatedShell {
 
     /// Last-resort cleanup for a test that failed early.
     func killAndReap() {
-        close(gate)
+        if gate >= 0 { close(gate) }
+        gate = -1
         kill(pid, SIGKILL)
         var status: Int32 = 0
         _ = waitpid(pid, &status, 0)
@@ -86,14 +92,6 @@ func generatedSandboxId() -> String {
 }
 
 extension GatedShell {
-    /// Cleanup after `release()`, which closed the gate already: closing it
-    /// again could close another test's descriptor that reused the number.
-    func killAndReapReleased() {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
-    }
-
     /// Not yet exited (nor reaped).
     var isRunning: Bool {
         var status: Int32 = 0
