@@ -87,11 +87,11 @@ let package = Package(
             // (which libnftnl needs) only as a shared library.
             swiftSettings: leanSettings
         ),
-        // Test helpers shared by several test targets (a seeded PRNG).
-        .target(name: "StockadeTestSupport", path: "Tests/StockadeTestSupport", swiftSettings: strictSettings),
+        // Test helpers shared by several test targets (a seeded PRNG, polling, cgroup layouts).
+        .target(name: "StockadeTestSupport", dependencies: ["StockadeCgroups"], path: "Tests/StockadeTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "StockadeSeccompTests", dependencies: ["StockadeSeccomp"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeEventsTests", dependencies: ["StockadeEvents", "StockadeTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StockadeCgroupsTests", dependencies: ["StockadeCgroups"], swiftSettings: strictSettings),
+        .testTarget(name: "StockadeCgroupsTests", dependencies: ["StockadeCgroups", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeNetTests", dependencies: ["StockadeNet", "StockadeAddress", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeAddressTests", dependencies: ["StockadeAddress", "StockadeTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StockadeProfileTests", dependencies: ["StockadeProfile", "StockadeTestSupport"], swiftSettings: strictSettings),

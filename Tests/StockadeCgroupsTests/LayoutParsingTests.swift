@@ -1,3 +1,4 @@
+import StockadeTestSupport
 import Testing
 @testable import StockadeCgroups
 

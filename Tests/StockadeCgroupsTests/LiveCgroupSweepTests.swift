@@ -1,30 +1,17 @@
 import Glibc
+import StockadeTestSupport
 import Testing
 @testable import StockadeCgroups
 
 /// What the sweep (`findAll`, `CgroupJanitor`) must leave alone, in the
 /// real hierarchy under a parent cgroup each test makes and removes.
 extension LiveCgroupTests {
-    /// `layout` with every hierarchy's own path moved down to `name`.
-    static func layout(_ layout: CgroupLayout, below name: String) -> CgroupLayout? {
-        func below(_ ownPath: String) -> String { (ownPath == "/" ? "" : ownPath) + "/" + name }
-        switch layout {
-        case .unified(let mount, let ownPath):
-            return .unified(mount: mount, ownPath: below(ownPath))
-        case .v1(let controllers, let unifiedMount):
-            return .v1(controllers: controllers.mapValues { CgroupHierarchy(mount: $0.mount, ownPath: below($0.ownPath)) },
-                       unifiedMount: unifiedMount)
-        case .unavailable:
-            return nil
-        }
-    }
-
     /// A systemd unit or slice whose name starts with `stockade-` is not a
     /// sandbox: the sweep neither kills it nor stops there, and a sandbox
     /// below it is still found.
     @Test func sweepLeavesStockadeNamedUnitsAloneAndLooksBelowThem() throws {
         let parentName = "tgc-units-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard let parentLayout = Self.layout(layout, below: parentName) else { return }
+        guard let parentLayout = layout.movedBelow(parentName) else { return }
         let parents = parentLayout.distinctOwnDirectories
         for parent in parents { #expect(mkdir(parent, 0o755) == 0, "mkdir \(parent): \(errno)") }
         defer { for parent in parents { rmdir(parent) } }
@@ -41,7 +28,7 @@ extension LiveCgroupTests {
         unit.release()
 
         let id = generatedSandboxId()
-        guard let belowService = Self.layout(layout, below: parentName + "/stockade-foo.service") else { return }
+        guard let belowService = layout.movedBelow(parentName + "/stockade-foo.service") else { return }
         let sandbox = try SandboxCgroup.create(sandboxId: id, limits: CgroupLimits(pids: 8), layout: belowService)
         defer { try? sandbox.destroy() }
 
@@ -69,7 +56,7 @@ extension LiveCgroupTests {
     /// by another uid is neither found nor removed, and its process lives.
     @Test func sweepLeavesAnotherUsersSandboxAlone() throws {
         let parentName = "tgc-owner-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard let parentLayout = Self.layout(layout, below: parentName) else { return }
+        guard let parentLayout = layout.movedBelow(parentName) else { return }
         let parents = parentLayout.distinctOwnDirectories
         for parent in parents { #expect(mkdir(parent, 0o755) == 0, "mkdir \(parent): \(errno)") }
         defer { for parent in parents { rmdir(parent) } }

@@ -1,4 +1,5 @@
 import Glibc
+import StockadeTestSupport
 import Testing
 @testable import StockadeCgroups
 
@@ -173,16 +174,7 @@ extension LiveCgroupTests {
     @Test func janitorFindsDeadSandboxesUnderOtherCgroups() throws {
         let id = generatedSandboxId()
         let other = "tgc-other-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        func below(_ ownPath: String) -> String { (ownPath == "/" ? "" : ownPath) + "/" + other }
-        let elsewhere: CgroupLayout
-        switch layout {
-        case .unified(let mount, let ownPath):
-            elsewhere = .unified(mount: mount, ownPath: below(ownPath))
-        case .v1(let controllers, let unifiedMount):
-            elsewhere = .v1(controllers: controllers.mapValues { CgroupHierarchy(mount: $0.mount, ownPath: below($0.ownPath)) }, unifiedMount: unifiedMount)
-        case .unavailable:
-            return
-        }
+        guard let elsewhere = layout.movedBelow(other) else { return }
         let parents = elsewhere.distinctOwnDirectories
         for parent in parents { #expect(mkdir(parent, 0o755) == 0, "mkdir \(parent): \(errno)") }
         defer { for parent in parents { rmdir(parent) } }

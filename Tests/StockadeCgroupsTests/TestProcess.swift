@@ -84,13 +84,6 @@ func uniqueSandboxId(_ tag: String) -> String {
     "t\(tag)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
 }
 
-/// An id of the shape `SandboxID.generate` gives (10 lowercase hex digits),
-/// the only one the sweep (`findAll`, the janitor) takes; for tests of it.
-/// Other tests keep `uniqueSandboxId`, which no `gc` can mistake for theirs.
-func generatedSandboxId() -> String {
-    String(UInt64.random(in: 0..<(1 << 40)) | (1 << 40), radix: 16).dropFirst().description
-}
-
 extension GatedShell {
     /// Not yet exited (nor reaped).
     var isRunning: Bool {

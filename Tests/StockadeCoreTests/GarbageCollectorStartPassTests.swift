@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import StockadeCgroups
+import StockadeTestSupport
 import Testing
 @testable import StockadeCore
 
@@ -12,22 +13,14 @@ struct GarbageCollectorStartPassTests {
     @Test func aDeadEntryIsDroppedEvenWhenItsCgroupCannotBeRemoved() throws {
         let layout = CgroupLayout.detect()
         let parentName = "tgc-start-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        func below(_ ownPath: String) -> String { (ownPath == "/" ? "" : ownPath) + "/" + parentName }
-        let parentLayout: CgroupLayout
-        switch layout {
-        case .unified(let mount, let ownPath):
-            parentLayout = .unified(mount: mount, ownPath: below(ownPath))
-        case .v1(let controllers, let unifiedMount):
-            parentLayout = .v1(controllers: controllers.mapValues { CgroupHierarchy(mount: $0.mount, ownPath: below($0.ownPath)) },
-                               unifiedMount: unifiedMount)
-        case .unavailable:
+        guard let parentLayout = layout.movedBelow(parentName) else {
             print("no cgroups on this host; skipped")
             return
         }
         let parents = parentLayout.distinctOwnDirectories
         for parent in parents { #expect(mkdir(parent, 0o755) == 0, "mkdir \(parent): \(errno)") }
         defer { for parent in parents { rmdir(parent) } }
-        let id = String(UInt64.random(in: 0..<(1 << 40)) | (1 << 40), radix: 16).dropFirst().description
+        let id = generatedSandboxId()
         let cgroup = try SandboxCgroup.create(sandboxId: id, limits: CgroupLimits(), layout: parentLayout)
         defer { try? cgroup.destroy() }
         // A child cgroup makes every rmdir of the sandbox's directories EBUSY.
